@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Start the local infrastructure (PostgreSQL + Kafka) without Docker. Idempotent.
+# See deploy/local/README.md for ports, env vars and log locations.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$HERE/postgres.sh" start
+"$HERE/kafka.sh" start
+cat <<INFO
+L2C local infrastructure is up:
+  KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-9092}
+  DATABASE_URL=postgresql+asyncpg://l2c:l2c@127.0.0.1:${PGPORT:-5432}/l2c_<lead|deal|cpq|contract|billing|ar>
+INFO
