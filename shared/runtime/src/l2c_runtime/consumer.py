@@ -1,0 +1,195 @@
+"""Event consumption, the same in every service: parse, de-duplicate, handle, commit.
+
+For each record: read the CloudEvents attributes and validate the body (a record that cannot
+be parsed goes to `<topic>.dlq`); record the event id in the inbox and run the handler in ONE
+transaction (a duplicate is skipped); only then commit the offset. Transient failures (database
+or broker away) are retried with back-off for as long as it takes; a rule violation, or a
+failure that persists through several attempts, sends the record to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiokafka.errors import KafkaError
+from l2c_schemas.base import JourneyEvent, Message
+from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
+from l2c_schemas.topics import dead_letter_topic
+from opentelemetry import trace
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from l2c_runtime import faults
+from l2c_runtime.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=Message)
+
+Handler = Callable[[M, UnitOfWork, CloudEvent], Awaitable[None]]
+
+
+class RuleViolation(Exception):
+    """The event breaks a business rule and will never succeed: it is dead-lettered."""
+
+
+TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError, KafkaError, ConnectionError)
+MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS = 5
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+def backoff_seconds(attempt: int, base: float = 0.2, cap: float = 10.0) -> float:
+    """Exponential back-off: 0.2 s, 0.4 s, 0.8 s … at most `cap`."""
+    return float(min(cap, base * 2**attempt))
+
+
+@dataclass(frozen=True)
+class _Route(Generic[M]):
+    model: type[M]
+    handler: Handler[M]
+
+
+class EventHandlers:
+    """The events a service reacts to, each with its handler."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, _Route[Any]] = {}
+
+    def on(self, model: type[M]) -> Callable[[Handler[M]], Handler[M]]:
+        def register(handler: Handler[M]) -> Handler[M]:
+            self._routes[model.ce_type] = _Route(model, handler)
+            return handler
+
+        return register
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({route.model.topic for route in self._routes.values()})
+
+    def route(self, ce_type: str) -> _Route[Any] | None:
+        return self._routes.get(ce_type)
+
+
+@dataclass(frozen=True)
+class ConsumedRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+DeadLetter = Callable[[ConsumedRecord, str, str], Awaitable[None]]
+"""Publishes a record to its dead-letter topic with (error type, reason)."""
+
+
+class EventProcessor:
+    """Processes one consumed record to completion. Returning means: commit the offset."""
+
+    def __init__(
+        self,
+        consumer_name: str,
+        handlers: EventHandlers,
+        unit_of_work: Callable[[], Any],
+        dead_letter: DeadLetter,
+    ) -> None:
+        self._name = consumer_name
+        self._handlers = handlers
+        self._uow = unit_of_work
+        self._dead_letter = dead_letter
+
+    async def process(self, record: ConsumedRecord) -> None:
+        try:
+            event = read_attributes(record.headers)
+        except InvalidMessage as exc:
+            await self._dead_letter(record, "InvalidMessage", str(exc))
+            return
+        route = self._handlers.route(event.type)
+        if route is None:
+            return  # another consumer's event on a shared topic; not ours to handle
+        try:
+            message = decode_as(route.model, record.value)
+        except InvalidMessage as exc:
+            await self._dead_letter(record, "InvalidMessage", str(exc))
+            return
+        await self._handle_with_retries(route, message, event, record)
+        faults.crash_point(faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT)
+
+    async def _handle_with_retries(
+        self, route: _Route[Any], message: Message, event: CloudEvent, record: ConsumedRecord
+    ) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._handle_once(route, message, event, record)
+                return
+            except RuleViolation as exc:
+                await self._dead_letter(record, "RuleViolation", str(exc))
+                return
+            except Exception as exc:
+                if not is_transient(exc) and attempt + 1 >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
+                    log.exception("giving up on %s %s", event.type, event.id)
+                    await self._dead_letter(record, type(exc).__name__, str(exc)[:2000])
+                    return
+                delay = backoff_seconds(attempt)
+                log.warning(
+                    "handling %s %s failed (%s); retry in %.1fs",
+                    event.type, event.id, exc, delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _handle_once(
+        self, route: _Route[Any], message: Message, event: CloudEvent, record: ConsumedRecord
+    ) -> None:
+        tracer = trace.get_tracer("l2c")
+        attributes = {"l2c.event_id": event.id, "l2c.event_type": event.type}
+        if isinstance(message, JourneyEvent):
+            attributes["l2c.lead_id"] = str(message.lead_id)
+        with tracer.start_as_current_span(f"{event.type} handle", attributes=attributes):
+            async with self._uow() as uow:
+                first_time = await uow.record_received(
+                    self._name, event.id, event.type, record.topic, record.partition, record.offset
+                )
+                if not first_time:
+                    log.info("duplicate %s %s skipped", event.type, event.id)
+                    return
+                await route.handler(message, uow, event)
+
+
+def dead_letter_headers(record: ConsumedRecord, error_type: str, reason: str) -> dict[str, str]:
+    headers = {}
+    for name, raw in record.headers:
+        try:
+            headers[name] = raw.decode()
+        except UnicodeDecodeError:
+            continue
+    headers.update(
+        {
+            "l2c_error_type": error_type,
+            "l2c_error": reason,
+            "l2c_original_topic": record.topic,
+            "l2c_original_partition": str(record.partition),
+            "l2c_original_offset": str(record.offset),
+        }
+    )
+    return headers
+
+
+__all__ = [
+    "ConsumedRecord",
+    "EventHandlers",
+    "EventProcessor",
+    "RuleViolation",
+    "backoff_seconds",
+    "dead_letter_headers",
+    "dead_letter_topic",
+]

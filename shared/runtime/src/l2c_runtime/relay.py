@@ -1,0 +1,125 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order, then marks them sent.
+
+Woken by LISTEN/NOTIFY when a transaction commits events, with a slow poll as a safety net.
+Several replicas may run: a transaction-scoped advisory lock lets one relay at a time claim
+rows, so the order per key is the commit order. A crash between publishing and marking sent
+publishes the rows again; consumers drop the duplicates by event id (inbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from l2c_runtime import faults
+from l2c_runtime.clock import Clock
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.telemetry import journey_span
+from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+# Any constant works; it only has to be the same for every replica of one service.
+RELAY_LOCK_ID = 0x12C0_0B0C
+
+Send = Callable[[str, bytes | None, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
+"""Hands one record to the producer; the returned future resolves when the broker acked."""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        dsn: str,
+        send: Send,
+        clock: Clock,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._dsn = dsn
+        self._send = send
+        self._clock = clock
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    async def run(self) -> None:
+        listener = await self._listen()
+        try:
+            while not self._stopping:
+                try:
+                    published = await self.publish_pending()
+                except Exception:
+                    # Broker or database away: keep the rows, try again shortly.
+                    log.exception("outbox relay failed; retrying")
+                    await asyncio.sleep(self._poll_seconds)
+                    continue
+                if published == self._batch_size:
+                    continue  # more are waiting
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                self._wake.clear()
+        finally:
+            if listener is not None:
+                await listener.close()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self._dsn)
+            await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except (OSError, asyncpg.PostgresError):
+            log.warning("outbox relay cannot LISTEN; polling only")
+            return None
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order; returns how many were published."""
+        async with self._engine.begin() as conn:
+            locked = await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
+            if not locked:
+                return 0  # another replica is relaying
+            rows = (
+                await conn.execute(
+                    sa.select(outbox)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH)
+            deliveries = []
+            for row in rows:
+                headers = {name: value for name, value in json.loads(row.headers)}
+                lead = json.loads(row.payload).get("lead_id")
+                with journey_span(
+                    f"{row.ce_type} publish",
+                    row.traceparent,
+                    {"l2c.lead_id": str(lead or ""), "messaging.destination.name": row.topic},
+                    kind=trace.SpanKind.PRODUCER,
+                ):
+                    key = row.message_key.encode() if row.message_key is not None else None
+                    deliveries.append(await self._send(row.topic, key, row.payload, headers))
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=self._clock.now(), attempts=outbox.c.attempts + 1)
+            )
+            return len(rows)

@@ -1,0 +1,217 @@
+"""Bootstrap of one service process: HTTP API, Kafka consumers, outbox relay, background jobs.
+
+A service declares what it is (`ServiceDefinition`); `create_app` wires it to the database,
+the broker and telemetry from `ServiceSettings`. Nothing here is module-level state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.message import StreamMessage
+from l2c_schemas.topics import dead_letter_topic
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from l2c_runtime import faults
+from l2c_runtime.clock import Clock, SystemClock
+from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
+from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
+from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.relay import OutboxRelay
+from l2c_runtime.settings import ServiceSettings
+from l2c_runtime.telemetry import setup_logging, setup_tracing
+from l2c_runtime.topics import ensure_topics
+from l2c_runtime.unit_of_work import unit_of_work_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What handlers and routes of a running service may use."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    broker: KafkaBroker
+    unit_of_work: Callable[[], Any]
+
+
+Job = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    """Service name, e.g. `billing-svc`: consumer group, CloudEvents source, span resource."""
+    migrations: Path
+    handlers: EventHandlers = field(default_factory=EventHandlers)
+    routers: Sequence[APIRouter] = ()
+    produces: Sequence[str] = ()
+    jobs: Sequence[Job] = ()
+    """Long-running background loops (schedulers); each replica runs them, so they claim work
+    with FOR UPDATE SKIP LOCKED."""
+    title: str = ""
+    description: str = ""
+
+
+def runtime_of(request: Request) -> Runtime:
+    """FastAPI dependency: the runtime of the service handling the request."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    # Bodies are validated by the processor so that a malformed one can be dead-lettered.
+    return bytes(message.body)
+
+
+def create_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or ServiceSettings()
+    if settings.service_name == "l2c":
+        settings = settings.model_copy(update={"service_name": definition.name})
+    setup_logging(settings.service_name, settings.log_level)
+    provider = setup_tracing(settings.service_name, settings.span_file)
+    faults.arm(settings.crash_point)
+    clock = clock or SystemClock()
+    source = f"/l2c/{definition.name}"
+
+    engine = create_engine(settings.database_url, settings.db_pool_size)
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider)
+    sessions = session_factory(engine)
+    uow = unit_of_work_factory(sessions, clock, source)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=definition.name,
+        enable_idempotence=True,
+        acks="all",
+        allow_auto_create_topics=False,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
+        logger=None,
+    )
+    runtime = Runtime(settings, engine, sessions, clock, broker, uow)
+
+    async def dead_letter(record: ConsumedRecord, error_type: str, reason: str) -> None:
+        log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, reason)
+        await broker.publish(
+            record.value or b"",
+            dead_letter_topic(record.topic),
+            key=record.key,
+            headers=dead_letter_headers(record, error_type, reason),
+        )
+
+    processor = EventProcessor(definition.name, definition.handlers, uow, dead_letter)
+
+    async def on_message(body: bytes, msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        await processor.process(
+            ConsumedRecord(
+                topic=raw.topic,
+                partition=raw.partition,
+                offset=raw.offset,
+                key=raw.key,
+                value=raw.value,
+                headers=list(raw.headers or ()),
+            )
+        )
+        await msg.ack()  # only after the handler's transaction committed
+
+    for topic in definition.handlers.topics:
+        broker.subscriber(
+            topic,
+            group_id=definition.name,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            decoder=_raw_body,
+        )(on_message)
+
+    async def send(
+        topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
+        return await broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
+
+    relay = OutboxRelay(
+        engine,
+        asyncpg_dsn(settings.database_url),
+        send,
+        clock,
+        settings.relay_batch_size,
+        settings.relay_poll_seconds,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await asyncio.to_thread(upgrade_to_head, definition.migrations, settings.database_url)
+        topics = [*definition.produces, *definition.handlers.topics]
+        topics += [dead_letter_topic(t) for t in definition.handlers.topics]
+        await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
+        await broker.start()
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in definition.jobs]
+        log.info("%s started", definition.name)
+        try:
+            yield
+        finally:
+            relay.stop()
+            for task in tasks[1:]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await broker.stop()
+            await engine.dispose()
+            provider.shutdown()
+
+    app = FastAPI(
+        title=definition.title or definition.name,
+        description=definition.description,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.include_router(_health_router())
+    for router in definition.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    return app
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request, response: Response) -> dict[str, str]:
+        runtime = runtime_of(request)
+        checks = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"down: {exc.__class__.__name__}"
+        checks["kafka"] = "ok" if await runtime.broker.ping(timeout=2.0) else "down"
+        if any(v != "ok" for v in checks.values()):
+            response.status_code = 503
+        return checks
+
+    return router

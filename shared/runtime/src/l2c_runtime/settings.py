@@ -1,0 +1,34 @@
+"""Service settings from the environment (12-factor). Every service reads the same names."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every L2C service understands.
+
+    `DATABASE_URL` is the service's own database (SQLAlchemy URL with the asyncpg driver),
+    `KAFKA_BOOTSTRAP` the broker list, `HTTP_PORT` where the API listens.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    service_name: str = Field(default="l2c", validation_alias="OTEL_SERVICE_NAME")
+    database_url: str = Field(
+        default="postgresql+asyncpg://l2c:l2c@127.0.0.1:5432/l2c", validation_alias="DATABASE_URL"
+    )
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP")
+    http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
+    http_port: int = Field(default=8000, validation_alias="HTTP_PORT")
+    topic_partitions: int = Field(default=6, validation_alias="L2C_TOPIC_PARTITIONS")
+    span_file: str | None = Field(default=None, validation_alias="L2C_SPAN_FILE")
+    """Test mode: also write every finished span as one JSON line to this file."""
+    migrate_on_start: bool = Field(default=True, validation_alias="L2C_MIGRATE_ON_START")
+    relay_batch_size: int = Field(default=500, validation_alias="L2C_RELAY_BATCH_SIZE")
+    relay_poll_seconds: float = Field(default=1.0, validation_alias="L2C_RELAY_POLL_SECONDS")
+    db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
+    log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
+    crash_point: str | None = Field(default=None, validation_alias="L2C_CRASH_POINT")
+    """Test-only fault injection: kill the process at a named point (see runtime.faults)."""

@@ -1,0 +1,93 @@
+"""One database transaction per command or event: the state change, the inbox record and the
+outbox rows of the events it causes commit together, or not at all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from l2c_schemas.base import Message
+from l2c_schemas.envelope import encode
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from l2c_runtime.clock import Clock
+from l2c_runtime.messaging_tables import inbox, outbox
+from l2c_runtime.telemetry import current_traceparent
+
+OUTBOX_CHANNEL = "l2c_outbox"
+
+
+class UnitOfWork:
+    """An open transaction. Handlers read and write through `session` and call `emit` for each
+    event; nothing reaches Kafka unless the transaction commits."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, source: str) -> None:
+        self.session = session
+        self.clock = clock
+        self.source = source
+        self.emitted: list[Message] = []
+
+    async def emit(self, message: Message) -> UUID:
+        """Record an event in the outbox, with the trace context of this transaction."""
+        event_id = uuid4()
+        record = encode(message, source=self.source, event_id=event_id, time=self.clock.now())
+        await self.session.execute(
+            sa.insert(outbox).values(
+                event_id=event_id,
+                topic=record.topic,
+                message_key=record.key.decode() if record.key is not None else None,
+                ce_type=message.ce_type,
+                headers=json.dumps([[k, v.decode()] for k, v in record.headers]),
+                payload=record.value,
+                traceparent=current_traceparent(),
+                created_at=self.clock.now(),
+            )
+        )
+        self.emitted.append(message)
+        return event_id
+
+    async def record_received(
+        self, consumer: str, event_id: str, ce_type: str, topic: str, partition: int, offset: int
+    ) -> bool:
+        """Record an incoming event in the inbox; False when it was processed before."""
+        inserted = await self.session.execute(
+            pg_insert(inbox)
+            .values(
+                consumer=consumer,
+                event_id=event_id,
+                ce_type=ce_type,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                processed_at=self.clock.now(),
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return inserted.first() is not None
+
+
+UnitOfWorkFactory = Callable[[], Any]
+
+
+def unit_of_work_factory(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, source: str
+) -> Callable[[], Any]:
+    """`async with uow() as u:` opens a transaction that commits when the block ends normally
+    and rolls back on any exception."""
+
+    @asynccontextmanager
+    async def open_unit_of_work() -> AsyncIterator[UnitOfWork]:
+        async with sessions() as session, session.begin():
+            unit = UnitOfWork(session, clock, source)
+            yield unit
+            if unit.emitted:
+                # Delivered at commit: wakes the relay without polling.
+                await session.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")))
+
+    return open_unit_of_work

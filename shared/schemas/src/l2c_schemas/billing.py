@@ -1,0 +1,70 @@
+"""Events of billing-svc (topic l2c.billing.events.v1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from l2c_schemas.base import JourneyEvent
+from l2c_schemas.cpq import BillingPeriod
+from l2c_schemas.money import DecimalStr, Money
+from l2c_schemas.topics import BILLING_EVENTS
+
+
+class SubscriptionActivated(JourneyEvent):
+    ce_type: ClassVar[str] = "l2c.billing.SubscriptionActivated.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    order_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    currency: str
+    billing_period: BillingPeriod
+    start_date: date
+    end_date: date
+    recurring_amount: Money
+    """What one full billing period of the subscription costs, before tax."""
+    activated_at: datetime
+
+
+class InvoiceLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    product_code: str
+    description: str
+    quantity: DecimalStr
+    unit_price: Money
+    amount: Money
+    period_start: date
+    period_end: date
+    """Last day of the service period, inclusive."""
+
+
+class InvoiceIssued(JourneyEvent):
+    """An invoice was finalised and numbered; it is now a receivable."""
+
+    ce_type: ClassVar[str] = "l2c.billing.InvoiceIssued.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    invoice_id: UUID
+    invoice_number: str
+    subscription_id: UUID
+    account_id: UUID
+    customer_name: str
+    currency: str
+    issue_date: date
+    due_date: date
+    period_start: date
+    period_end: date
+    lines: list[InvoiceLine]
+    subtotal: Money
+    tax_total: Money
+    total: Money
+    issued_at: datetime

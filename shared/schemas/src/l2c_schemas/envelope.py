@@ -1,0 +1,130 @@
+"""CloudEvents 1.0, Kafka protocol binding, binary content mode.
+
+Attributes travel as `ce_*` headers, the event data is the JSON body, and `content-type`
+names its media type. Any Kafka client can produce and consume L2C events with this alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+
+from l2c_schemas.base import Message
+from l2c_schemas.registry import message_type
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+M = TypeVar("M", bound=Message)
+
+Headers = list[tuple[str, bytes]]
+
+
+class InvalidMessage(ValueError):
+    """A record that can never be processed: missing attributes, unknown type, bad data."""
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    """The CloudEvents attributes of one record."""
+
+    id: str
+    type: str
+    source: str
+    time: datetime
+    subject: str | None = None
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Headers
+
+
+def encode(
+    message: Message,
+    *,
+    source: str,
+    event_id: UUID | None = None,
+    time: datetime | None = None,
+    extensions: Mapping[str, str] | None = None,
+) -> KafkaRecord:
+    """The Kafka record of a message: CloudEvents headers, JSON body, key per the contract."""
+    moment = (time or datetime.now(UTC)).astimezone(UTC)
+    headers: Headers = [
+        ("ce_specversion", SPEC_VERSION.encode()),
+        ("ce_id", str(event_id or uuid4()).encode()),
+        ("ce_type", message.ce_type.encode()),
+        ("ce_source", source.encode()),
+        ("ce_time", moment.isoformat().replace("+00:00", "Z").encode()),
+        ("content-type", CONTENT_TYPE.encode()),
+    ]
+    subject = message.subject()
+    if subject is not None:
+        headers.append(("ce_subject", subject.encode()))
+    for name, value in (extensions or {}).items():
+        headers.append((f"ce_{name}", value.encode()))
+    key = message.message_key()
+    return KafkaRecord(
+        topic=message.topic,
+        key=key.encode() if key is not None else None,
+        value=message.model_dump_json().encode(),
+        headers=headers,
+    )
+
+
+def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
+    """The CloudEvents attributes from record headers; InvalidMessage if required ones lack."""
+    attrs: dict[str, str] = {}
+    for name, raw in headers:
+        if name.startswith("ce_"):
+            try:
+                attrs[name[3:]] = raw.decode()
+            except UnicodeDecodeError as exc:
+                raise InvalidMessage(f"header {name} is not UTF-8") from exc
+    missing = [a for a in ("id", "type", "source", "specversion") if not attrs.get(a)]
+    if missing:
+        raise InvalidMessage(f"missing CloudEvents headers: {', '.join('ce_' + m for m in missing)}")
+    if attrs["specversion"] != SPEC_VERSION:
+        raise InvalidMessage(f"unsupported ce_specversion {attrs['specversion']!r}")
+    try:
+        time = datetime.fromisoformat(attrs["time"]) if attrs.get("time") else datetime.now(UTC)
+    except ValueError as exc:
+        raise InvalidMessage(f"ce_time {attrs['time']!r} is not ISO-8601") from exc
+    known = {"id", "type", "source", "specversion", "time", "subject"}
+    return CloudEvent(
+        id=attrs["id"],
+        type=attrs["type"],
+        source=attrs["source"],
+        time=time,
+        subject=attrs.get("subject"),
+        extensions={k: v for k, v in attrs.items() if k not in known},
+    )
+
+
+def decode_data(event: CloudEvent, value: bytes | None) -> Message:
+    """Validate the JSON body against the model of the event's type."""
+    model = message_type(event.type)
+    if model is None:
+        raise InvalidMessage(f"unknown event type {event.type!r}")
+    return decode_as(model, value)
+
+
+def decode_as(model: type[M], value: bytes | None) -> M:
+    if not value:
+        raise InvalidMessage("empty body")
+    try:
+        return model.model_validate_json(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidMessage(f"{model.ce_type} is invalid: {problems}") from exc
