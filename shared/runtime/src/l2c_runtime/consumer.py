@@ -23,16 +23,13 @@ from opentelemetry import trace
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
+from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Message)
 
 Handler = Callable[[M, UnitOfWork, CloudEvent], Awaitable[None]]
-
-
-class RuleViolation(Exception):
-    """The event breaks a business rule and will never succeed: it is dead-lettered."""
 
 
 TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError, KafkaError, ConnectionError)
@@ -142,7 +139,10 @@ class EventProcessor:
                 delay = backoff_seconds(attempt)
                 log.warning(
                     "handling %s %s failed (%s); retry in %.1fs",
-                    event.type, event.id, exc, delay,
+                    event.type,
+                    event.id,
+                    exc,
+                    delay,
                 )
                 await asyncio.sleep(delay)
                 attempt += 1

@@ -27,9 +27,7 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
 )
-sa.Index(
-    "ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None)
-)
+sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
 
 inbox = sa.Table(
     "inbox",

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -29,6 +30,7 @@ from l2c_runtime import faults
 from l2c_runtime.clock import Clock, SystemClock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
 from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
+from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay
 from l2c_runtime.settings import ServiceSettings
@@ -185,6 +187,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    _add_error_handlers(app)
     app.include_router(_health_router())
     for router in definition.routers:
         app.include_router(router)
@@ -215,3 +218,11 @@ def _health_router() -> APIRouter:
         return checks
 
     return router
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def rule_violation(request: Request, exc: Exception) -> JSONResponse:
+        code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
+
+    app.add_exception_handler(RuleViolation, rule_violation)

@@ -27,7 +27,10 @@ async def ensure_topics(
         if not missing:
             return []
         response = await admin.create_topics(
-            [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing]
+            [
+                NewTopic(t, num_partitions=partitions, replication_factor=replication)
+                for t in missing
+            ]
         )
         for topic_error in response.topic_errors:
             name, code = topic_error[0], topic_error[1]

@@ -1,0 +1,16 @@
+"""Errors a handler raises when a command or event cannot be carried out. The HTTP layer maps
+them to 4xx answers with the reason; the consumer sends such an event to its dead-letter topic."""
+
+from __future__ import annotations
+
+
+class RuleViolation(Exception):
+    """The input breaks a business rule (HTTP 422); it will never succeed as it is."""
+
+
+class NotFound(RuleViolation):
+    """The thing referred to does not exist (HTTP 404)."""
+
+
+class Conflict(RuleViolation):
+    """The thing is not in a state that allows this (HTTP 409), e.g. signing a signed contract."""
