@@ -72,8 +72,9 @@ ensure_jars() {
     local t0=$SECONDS
     if ! mvn -B -q -Dstyle.color=never -f "$POM" \
             org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-            -DincludeScope=runtime -DoutputDirectory="$tmp" >&2; then
-        rm -rf "$tmp"; die "mvn copy-dependencies failed"
+            -DincludeScope=runtime -DoutputDirectory="$tmp" >"$KDIR/mvn.log" 2>&1; then
+        cat "$KDIR/mvn.log" >&2
+        rm -rf "$tmp"; die "mvn copy-dependencies failed (see $KDIR/mvn.log)"
     fi
     ls "$tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "no kafka_2.13 jar gathered"; }
     touch "$tmp/.complete-$stamp"
