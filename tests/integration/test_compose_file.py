@@ -1,0 +1,143 @@
+"""docker-compose.yml is valid against the official Compose Specification schema and says
+what the project needs: six services, each with its own database, Kafka without topic
+auto-creation, and consistency with the Docker-free scripts in deploy/local/.
+
+The schema is not committed: deploy/compose/fetch-compose-schema.sh fetches it once from PyPI
+(the copy vendored by check-jsonschema) into a cache dir and prints its path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+FETCH_SCHEMA = ROOT / "deploy" / "compose" / "fetch-compose-schema.sh"
+
+# service -> (database, host port)
+SERVICES = {
+    "lead-svc": ("l2c_lead", 8001),
+    "deal-svc": ("l2c_deal", 8002),
+    "cpq-svc": ("l2c_cpq", 8003),
+    "contract-svc": ("l2c_contract", 8004),
+    "billing-svc": ("l2c_billing", 8005),
+    "ar-svc": ("l2c_ar", 8006),
+}
+
+_schema_cache: dict = {}
+
+
+def compose() -> dict:
+    with COMPOSE_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def compose_schema() -> dict:
+    if "schema" not in _schema_cache:
+        proc = subprocess.run(
+            ["bash", str(FETCH_SCHEMA)], capture_output=True, text=True, timeout=300, check=False
+        )
+        assert proc.returncode == 0, f"fetching the compose schema failed:\n{proc.stderr}"
+        path = Path(proc.stdout.strip().splitlines()[-1])
+        _schema_cache["schema"] = json.loads(path.read_text(encoding="utf-8"))
+    return _schema_cache["schema"]
+
+
+def validator() -> jsonschema.protocols.Validator:
+    schema = compose_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def env_of(service: dict) -> dict:
+    env = service.get("environment", {})
+    if isinstance(env, list):  # KEY=VALUE list form
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def test_compose_file_matches_official_schema() -> None:
+    errors = sorted(validator().iter_errors(compose()), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
+    )
+
+
+def test_schema_actually_rejects_a_broken_file() -> None:
+    """Guards against a schema that accepts anything (wrong file, empty schema...)."""
+    broken = copy.deepcopy(compose())
+    broken["services"]["lead-svc"]["not_a_compose_key"] = True
+    broken["services"]["kafka"]["ports"] = "29092"  # must be a list
+    assert len(list(validator().iter_errors(broken))) >= 2
+
+
+def test_six_services_each_with_their_own_database() -> None:
+    services = compose()["services"]
+    seen_dbs = set()
+    for name, (db, port) in SERVICES.items():
+        assert name in services, f"{name} missing from docker-compose.yml"
+        svc = services[name]
+        env = env_of(svc)
+        url = urlsplit(env["DATABASE_URL"])
+        assert url.scheme == "postgresql+asyncpg"
+        assert url.hostname == "postgres" and (url.port or 5432) == 5432
+        assert url.path.lstrip("/") == db, f"{name} uses {url.path}, expected {db}"
+        seen_dbs.add(db)
+        assert env["KAFKA_BOOTSTRAP"] == "kafka:9092"
+        assert env["OTEL_SERVICE_NAME"] == name
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+        assert f"{port}:8000" in [str(p) for p in svc["ports"]]
+        assert svc["build"]["args"]["SERVICE"] == name
+        assert svc["build"]["args"]["SERVICE_MODULE"] == name.replace("-", "_")
+        assert (ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
+        deps = svc["depends_on"]
+        assert deps["kafka"]["condition"] == "service_healthy"
+        assert deps["postgres"]["condition"] == "service_healthy"
+        assert "healthcheck" in svc
+    assert len(seen_dbs) == 6, "services must not share a database"
+
+
+def test_kafka_auto_create_disabled_everywhere() -> None:
+    kafka = compose()["services"]["kafka"]
+    assert kafka["image"] == "apache/kafka:4.1.1"
+    env = env_of(kafka)
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert "healthcheck" in kafka
+    local = (ROOT / "deploy" / "local" / "kafka.sh").read_text(encoding="utf-8")
+    assert "auto.create.topics.enable=false" in local
+
+
+def test_database_lists_agree() -> None:
+    """compose init script, deploy/local/postgres.sh and the services name the same six DBs."""
+    expected = {db for db, _ in SERVICES.values()}
+    init_sql = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((ROOT / "deploy" / "compose" / "initdb").glob("*.sql"))
+    )
+    assert set(re.findall(r"CREATE DATABASE (\w+)", init_sql)) == expected
+    pg_sh = (ROOT / "deploy" / "local" / "postgres.sh").read_text(encoding="utf-8")
+    m = re.search(r"^DATABASES=\(([^)]*)\)", pg_sh, re.M)
+    assert m and set(m.group(1).split()) == expected
+
+
+def test_bind_mounted_files_exist() -> None:
+    for name, svc in compose()["services"].items():
+        for vol in svc.get("volumes", []):
+            src = vol.split(":", 1)[0] if isinstance(vol, str) else vol.get("source", "")
+            if src.startswith("./"):
+                assert (ROOT / src).exists(), f"{name}: {src} does not exist"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(pytest.main([__file__, "-q"]))
