@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from l2c_schemas.compat import breaking_changes
 from l2c_schemas.jsonschema import all_schemas, schema_of
 from l2c_schemas.registry import MESSAGE_TYPES

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
 from l2c_schemas import InvoiceIssued, InvoiceLine, LeadCaptured, Money, PaymentNotified
 from l2c_schemas.envelope import (
     InvalidMessage,

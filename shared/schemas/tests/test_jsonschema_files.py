@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from l2c_schemas.jsonschema import all_schemas, dumps, file_name, schema_of
 from l2c_schemas.registry import MESSAGE_TYPES
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from l2c_schemas.money import Money, currency_exponent, parse_decimal, round_money
 from pydantic import ValidationError
+
+from l2c_schemas.money import Money, currency_exponent, parse_decimal, round_money
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,12 @@ def test_of_accepts_int_and_decimal() -> None:
     assert Money.of(Decimal("5.555"), "EUR").model_dump()["amount"] == "5.56"
 
 
-@pytest.mark.parametrize("value", [1.5, 0.1, True])
+@pytest.mark.parametrize("value", [1.5, 0.1])
+def test_booleans_are_refused_as_amounts() -> None:
+    with pytest.raises(ValidationError, match="not booleans"):
+        Money(amount=True, currency="EUR")
+
+
 def test_floats_are_refused_with_a_clear_message(value: object) -> None:
     with pytest.raises(ValidationError, match="never floats"):
         Money(amount=value, currency="EUR")

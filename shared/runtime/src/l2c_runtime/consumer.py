@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aiokafka.errors import KafkaError
-from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
-from l2c_schemas.topics import dead_letter_topic
 from opentelemetry import trace
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.base import JourneyEvent, Message
+from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
+from l2c_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Message)

@@ -21,7 +21,6 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.message import StreamMessage
-from l2c_schemas.topics import dead_letter_topic
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +36,7 @@ from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from l2c_schemas.topics import ALL_TOPICS
 
 _OK = 0

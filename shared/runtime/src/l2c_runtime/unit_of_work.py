@@ -10,14 +10,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from l2c_schemas.base import Message
-from l2c_schemas.envelope import encode
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from l2c_runtime.clock import Clock
 from l2c_runtime.messaging_tables import inbox, outbox
 from l2c_runtime.telemetry import current_traceparent
+from l2c_schemas.base import Message
+from l2c_schemas.envelope import encode
 
 OUTBOX_CHANNEL = "l2c_outbox"
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from l2c_schemas.base import JourneyEvent
 from l2c_schemas.cpq import BillingPeriod
-from l2c_schemas.money import DecimalStr, Money
+from l2c_schemas.money import CurrencyCode, DecimalStr, Money
 from l2c_schemas.topics import BILLING_EVENTS
 
 
@@ -23,7 +23,7 @@ class SubscriptionActivated(JourneyEvent):
     order_id: UUID
     contract_id: UUID
     account_id: UUID
-    currency: str
+    currency: CurrencyCode
     billing_period: BillingPeriod
     start_date: date
     end_date: date
@@ -58,7 +58,7 @@ class InvoiceIssued(JourneyEvent):
     subscription_id: UUID
     account_id: UUID
     customer_name: str
-    currency: str
+    currency: CurrencyCode
     issue_date: date
     due_date: date
     period_start: date

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from l2c_schemas.base import JourneyEvent
 from l2c_schemas.cpq import BillingPeriod, PricedLine
-from l2c_schemas.money import Money
+from l2c_schemas.money import CurrencyCode, Money
 from l2c_schemas.topics import CONTRACT_EVENTS
 
 
@@ -52,7 +52,7 @@ class OrderPlaced(JourneyEvent):
     contract_id: UUID
     account_id: UUID
     customer_name: str
-    currency: str
+    currency: CurrencyCode
     start_date: date
     end_date: date
     billing_period: BillingPeriod

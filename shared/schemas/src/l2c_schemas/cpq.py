@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from l2c_schemas.base import JourneyEvent
-from l2c_schemas.money import DecimalStr, Money
+from l2c_schemas.money import CurrencyCode, DecimalStr, Money
 from l2c_schemas.topics import CPQ_EVENTS
 
 BillingPeriod = Literal["month", "quarter", "year"]
@@ -68,7 +68,7 @@ class QuoteAccepted(JourneyEvent):
     account_id: UUID
     customer_name: str
     version: int
-    currency: str
+    currency: CurrencyCode
     term_months: int
     billing_period: BillingPeriod
     payment_terms_days: int

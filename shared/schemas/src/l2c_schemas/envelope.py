@@ -91,7 +91,9 @@ def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
                 raise InvalidMessage(f"header {name} is not UTF-8") from exc
     missing = [a for a in ("id", "type", "source", "specversion") if not attrs.get(a)]
     if missing:
-        raise InvalidMessage(f"missing CloudEvents headers: {', '.join('ce_' + m for m in missing)}")
+        raise InvalidMessage(
+            f"missing CloudEvents headers: {', '.join('ce_' + m for m in missing)}"
+        )
     if attrs["specversion"] != SPEC_VERSION:
         raise InvalidMessage(f"unsupported ce_specversion {attrs['specversion']!r}")
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar, Literal
-from uuid import UUID
 
 from pydantic import EmailStr, Field
 
@@ -18,7 +17,7 @@ class LeadSubmitted(Message):
 
     ce_type: ClassVar[str] = "l2c.lead.LeadSubmitted.v1"
     topic: ClassVar[str] = LEAD_INTAKE
-    subject_field: ClassVar[str] = "email"
+    subject_field: ClassVar[str] = "external_id"
 
     email: EmailStr
     full_name: str = Field(min_length=1, max_length=200)
@@ -29,6 +28,10 @@ class LeadSubmitted(Message):
     source: str = Field(default="unknown", max_length=100)
     campaign: str | None = Field(default=None, max_length=200)
     external_id: str | None = Field(default=None, max_length=200)
+
+    def message_key(self) -> str | None:
+        # Keyed by the source's id, never by personal data such as the e-mail address.
+        return self.external_id
 
 
 class LeadCaptured(JourneyEvent):
@@ -69,6 +72,3 @@ class LeadDisqualified(JourneyEvent):
     reason: Literal["below_threshold", "invalid", "duplicate", "manual"]
     detail: str = ""
     disqualified_at: datetime
-
-
-__all__ = ["LeadCaptured", "LeadDisqualified", "LeadQualified", "LeadSubmitted", "UUID"]

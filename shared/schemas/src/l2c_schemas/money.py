@@ -13,9 +13,30 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, Wit
 
 # Minor-unit exponents that differ from the default of 2 (ISO 4217).
 _EXPONENTS: dict[str, int] = {
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
 }
 
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
@@ -34,7 +55,9 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 def parse_decimal(value: Any) -> Decimal:
     """Accept a decimal string (or Decimal/int); refuse floats and anything inexact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool):
+        raise ValueError("amounts must be decimal strings such as '12.50', not booleans")
+    if isinstance(value, float):
         raise ValueError("amounts must be decimal strings such as '12.50', never floats")
     if isinstance(value, Decimal):
         result = value
