@@ -53,12 +53,12 @@ def test_of_accepts_int_and_decimal() -> None:
     assert Money.of(Decimal("5.555"), "EUR").model_dump()["amount"] == "5.56"
 
 
-@pytest.mark.parametrize("value", [1.5, 0.1])
 def test_booleans_are_refused_as_amounts() -> None:
     with pytest.raises(ValidationError, match="not booleans"):
         Money(amount=True, currency="EUR")
 
 
+@pytest.mark.parametrize("value", [1.5, 0.1])
 def test_floats_are_refused_with_a_clear_message(value: object) -> None:
     with pytest.raises(ValidationError, match="never floats"):
         Money(amount=value, currency="EUR")
