@@ -40,7 +40,10 @@ class InvoiceLine(BaseModel):
     description: str
     quantity: DecimalStr
     unit_price: Money
+    """List price per unit for the period."""
     amount: Money
+    """Net amount of the line: quantity × unit price, less the discount, rounded."""
+    discount_amount: Money | None = None
     period_start: date
     period_end: date
     """Last day of the service period, inclusive."""

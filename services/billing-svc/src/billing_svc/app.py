@@ -1,0 +1,30 @@
+"""billing-svc: subscriptions, billing periods and invoices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from billing_svc.api import router
+from billing_svc.consumers import subscriptions
+from l2c_runtime.service import ServiceDefinition
+from l2c_runtime.service import create_app as create_service_app
+from l2c_runtime.settings import ServiceSettings
+from l2c_schemas.topics import BILLING_EVENTS
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+definition = ServiceDefinition(
+    name="billing-svc",
+    title="L2C billing-svc",
+    description="Subscriptions from orders; invoices per billing period; emits InvoiceIssued.",
+    migrations=MIGRATIONS,
+    handlers=subscriptions,
+    routers=[router],
+    produces=[BILLING_EVENTS],
+)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_service_app(definition, settings)

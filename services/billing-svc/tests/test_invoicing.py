@@ -1,0 +1,82 @@
+from datetime import date
+from decimal import Decimal
+
+from billing_svc.domain.invoicing import (
+    SubscriptionItem,
+    billing_period,
+    due_date,
+    invoice_lines,
+    invoice_number,
+    invoice_totals,
+)
+
+SEATS = SubscriptionItem(
+    line_no=1,
+    product_code="PLAT-SEAT",
+    description="Platform seat",
+    charge="recurring",
+    quantity=Decimal("25"),
+    unit_price=Decimal("49.00"),
+    discount_amount=Decimal("122.50"),
+    net_amount=Decimal("1102.50"),
+)
+ONBOARDING = SubscriptionItem(
+    line_no=2,
+    product_code="ONBOARD",
+    description="Onboarding package",
+    charge="one_time",
+    quantity=Decimal("1"),
+    unit_price=Decimal("1500.00"),
+    discount_amount=Decimal("0"),
+    net_amount=Decimal("1500.00"),
+)
+MARCH = (date(2026, 3, 15), date(2026, 4, 14))
+
+
+def test_first_invoice_bills_the_recurring_period_and_the_one_time_fee() -> None:
+    lines = invoice_lines([SEATS, ONBOARDING], "EUR", MARCH, first_invoice=True)
+    assert [(line.product_code, line.amount) for line in lines] == [
+        ("PLAT-SEAT", Decimal("1102.50")),
+        ("ONBOARD", Decimal("1500.00")),
+    ]
+    assert lines[0].period_end == date(2026, 4, 14)
+    totals = invoice_totals(lines, "EUR", Decimal("0"))
+    assert (totals.subtotal, totals.tax_total, totals.total) == (
+        Decimal("2602.50"),
+        Decimal("0.00"),
+        Decimal("2602.50"),
+    )
+
+
+def test_later_invoices_do_not_repeat_one_time_fees() -> None:
+    lines = invoice_lines([SEATS, ONBOARDING], "EUR", MARCH, first_invoice=False)
+    assert [line.product_code for line in lines] == ["PLAT-SEAT"]
+    assert invoice_totals(lines, "EUR", Decimal("0")).total == Decimal("1102.50")
+
+
+def test_tax_is_rounded_half_up_once_on_the_subtotal() -> None:
+    lines = invoice_lines([SEATS, ONBOARDING], "EUR", MARCH, first_invoice=True)
+    totals = invoice_totals(lines, "EUR", Decimal("0.19"))
+    # 2602.50 × 0.19 = 494.475 → 494.48
+    assert totals.tax_total == Decimal("494.48")
+    assert totals.total == Decimal("3096.98")
+
+
+def test_monthly_period_ends_the_day_before_the_same_date_next_month() -> None:
+    assert billing_period(date(2026, 3, 15), "month", date(2027, 3, 14)) == MARCH
+    assert billing_period(date(2026, 1, 1), "quarter", date(2026, 12, 31)) == (
+        date(2026, 1, 1),
+        date(2026, 3, 31),
+    )
+
+
+def test_last_period_is_cut_at_the_subscription_end() -> None:
+    assert billing_period(date(2026, 12, 1), "quarter", date(2026, 12, 31)) == (
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+    )
+
+
+def test_due_date_is_net_days_after_issue_and_numbers_are_zero_padded() -> None:
+    assert due_date(date(2026, 11, 26), 30) == date(2026, 12, 26)
+    assert invoice_number("INV", 2026, 42) == "INV-2026-000042"
