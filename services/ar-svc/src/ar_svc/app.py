@@ -1,0 +1,30 @@
+"""ar-svc: receivables, payments, cash application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from ar_svc.api import router
+from ar_svc.consumers import subscriptions
+from l2c_runtime.service import ServiceDefinition
+from l2c_runtime.service import create_app as create_service_app
+from l2c_runtime.settings import ServiceSettings
+from l2c_schemas.topics import AR_EVENTS
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+definition = ServiceDefinition(
+    name="ar-svc",
+    title="L2C ar-svc",
+    description="Receivables subledger, payments and cash application; emits InvoicePaid.",
+    migrations=MIGRATIONS,
+    handlers=subscriptions,
+    routers=[router],
+    produces=[AR_EVENTS],
+)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_service_app(definition, settings)

@@ -1,0 +1,32 @@
+"""Events ar-svc reacts to."""
+
+from __future__ import annotations
+
+from ar_svc import handlers
+from l2c_runtime.consumer import EventHandlers
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import InvoiceIssued, PaymentNotified
+from l2c_schemas.envelope import CloudEvent
+
+subscriptions = EventHandlers()
+
+
+@subscriptions.on(InvoiceIssued)
+async def on_invoice_issued(event: InvoiceIssued, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.open_receivable(event, uow)
+
+
+@subscriptions.on(PaymentNotified)
+async def on_payment_notified(event: PaymentNotified, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.record_payment(
+        handlers.PaymentCommand(
+            external_reference=event.external_reference,
+            account_id=event.account_id,
+            amount=event.amount,
+            method=event.method,
+            invoice_number=event.invoice_number,
+            received_at=event.received_at,
+            status=event.status,
+        ),
+        uow,
+    )
