@@ -1,0 +1,1 @@
+"""contract-svc: contracts drafted from accepted quotes, signatures and orders."""
