@@ -1,0 +1,70 @@
+"""`make demo`: start the six services, push one lead all the way to cash, print the journey
+and its trace id, then keep the platform running until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+from l2c_platform.journey import JourneyDriver
+from l2c_platform.launcher import SERVICES, Platform, PlatformConfig
+from l2c_platform.spans import journey_spans, read_spans
+
+
+async def run_demo(keep_running: bool) -> int:
+    var = Path(os.environ.get("L2C_VAR_DIR", "var"))
+    var.mkdir(parents=True, exist_ok=True)
+    span_file = var / "demo-spans.jsonl"
+    span_file.unlink(missing_ok=True)
+    config = PlatformConfig(log_dir=var / "log", span_file=span_file)
+    platform = Platform(config)
+    print("starting lead-svc, deal-svc, cpq-svc, contract-svc, billing-svc, ar-svc …", flush=True)
+    began = time.monotonic()
+    try:
+        await platform.start()
+        print(f"all six services ready in {time.monotonic() - began:.1f}s\n", flush=True)
+        journey = await JourneyDriver(config.base_url).run()
+        await asyncio.sleep(1.0)  # let the last spans reach the file
+        print(f"Journey of lead {journey.lead_id}")
+        for stage in journey.stages:
+            print(f"  {stage.seconds:7.2f}s  {stage.name:<32} {stage.detail}")
+        spans = journey_spans(read_spans(span_file), journey.lead_id)
+        traces = Counter(s["trace_id"] for s in spans)
+        services = sorted({s["service"] for s in spans})
+        print(
+            f"\n  invoice {journey.invoice['invoice_number']}: {journey.invoice['total']} "
+            f"{journey.invoice['currency']}, status {journey.invoice['status']}"
+        )
+        print(
+            f"  spans of this lead: {len(spans)} from {len(services)} services ({', '.join(services)})"
+        )
+        trace_id = traces.most_common(1)[0][0] if traces else "unknown"
+        print(f"  trace id: {trace_id}")
+        if not keep_running:
+            return 0
+        print("\nThe platform keeps running (Ctrl-C stops it). OpenAPI of each service:")
+        for spec in SERVICES:
+            print(f"  {spec.name:<13} {config.base_url(spec.name)}/docs")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        return 0
+    finally:
+        platform.stop()
+
+
+def main() -> None:
+    keep = os.environ.get("L2C_DEMO_EXIT") != "1"
+    with contextlib.suppress(KeyboardInterrupt):
+        raise SystemExit(asyncio.run(run_demo(keep)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Drive one lead from capture to cash through the services' public HTTP APIs, the way the
+humans in the process would (sales moves the stage, the customer accepts and signs, the
+customer pays), and record when each stage was reached."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import httpx
+
+T = TypeVar("T")
+
+DEMO_LEAD = {
+    "full_name": "Ada Lovelace",
+    "company": "Analytical Engines Ltd",
+    "country": "GB",
+    "employees": 450,
+    "title": "VP Finance",
+    "source": "demo_request",
+    "campaign": "autumn-webinar",
+}
+DEMO_LINES = [
+    {"product_code": "PLAT-SEAT", "quantity": "25", "discount_percent": "10"},
+    {"product_code": "ONBOARD", "quantity": "1"},
+]
+# 25 × 49.00 = 1225.00 less 10 % (122.50) = 1102.50 per month, plus 1500.00 onboarding once.
+DEMO_FIRST_INVOICE_TOTAL = Decimal("2602.50")
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    detail: str
+
+
+@dataclass
+class Journey:
+    lead_id: str = ""
+    account_id: str = ""
+    opportunity_id: str = ""
+    quote_id: str = ""
+    contract_id: str = ""
+    invoice: dict[str, Any] = field(default_factory=dict)
+    payment_id: str = ""
+    stages: list[Stage] = field(default_factory=list)
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 60.0
+) -> T:
+    """Poll until the probe returns something (events travel asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+class JourneyDriver:
+    def __init__(self, base_url: Callable[[str], str], timeout: float = 60.0) -> None:
+        self._url = base_url
+        self._timeout = timeout
+        self.journey = Journey()
+        self._started = time.monotonic()
+
+    def _mark(self, name: str, detail: str = "") -> None:
+        self.journey.stages.append(Stage(name, time.monotonic() - self._started, detail))
+
+    async def _get(self, client: httpx.AsyncClient, svc: str, path: str, **params: str) -> Any:
+        response = await client.get(self._url(svc) + path, params=params)
+        return response.json() if response.status_code == 200 else None
+
+    async def _post(self, client: httpx.AsyncClient, svc: str, path: str, body: Any) -> Any:
+        response = await client.post(self._url(svc) + path, json=body)
+        if response.status_code >= 400:
+            raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
+        return response.json()
+
+    async def run(self, email: str | None = None) -> Journey:
+        j = self.journey
+        async with httpx.AsyncClient(timeout=10.0) as c:
+            lead = await self._post(
+                c,
+                "lead-svc",
+                "/leads",
+                {**DEMO_LEAD, "email": email or f"ada+{uuid4().hex[:8]}@engines.example"},
+            )
+            j.lead_id = lead["lead_id"]
+            self._mark("lead captured & qualified", f"score {lead['score']} ({lead['status']})")
+
+            async def opportunity() -> Any:
+                found = await self._get(c, "deal-svc", "/opportunities", lead_id=j.lead_id)
+                return found[0] if found else None
+
+            opp = await eventually(opportunity, "the opportunity", self._timeout)
+            j.opportunity_id, j.account_id = opp["opportunity_id"], opp["account_id"]
+            self._mark("opportunity opened", opp["name"])
+            for stage in ("discovery", "proposal"):
+                await self._post(
+                    c, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
+                )
+            self._mark("opportunity in proposal", "qualification → discovery → proposal")
+
+            async def quote() -> Any:
+                response = await c.post(
+                    self._url("cpq-svc") + "/quotes",
+                    json={
+                        "opportunity_id": j.opportunity_id,
+                        "currency": "EUR",
+                        "lines": DEMO_LINES,
+                    },
+                )
+                if response.status_code == 404:
+                    return None  # OpportunityOpened not in cpq-svc yet
+                if response.status_code >= 400:
+                    raise RuntimeError(f"quote refused: {response.status_code} {response.text}")
+                return response.json()
+
+            created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
+            j.quote_id = created["quote_id"]
+            accepted = await self._post(c, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+            self._mark(
+                "quote accepted", f"net total {accepted['totals']['net_total']['amount']} EUR"
+            )
+
+            async def contract() -> Any:
+                found = await self._get(c, "contract-svc", "/contracts", quote_id=j.quote_id)
+                return found[0] if found else None
+
+            drafted = await eventually(contract, "the contract draft", self._timeout)
+            j.contract_id = drafted["contract_id"]
+            self._mark("contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR")
+            await self._post(
+                c, "contract-svc", f"/contracts/{j.contract_id}/sign", {"signed_by": "Ada Lovelace"}
+            )
+            self._mark("contract signed, order placed")
+
+            async def won() -> Any:
+                found = await self._get(c, "deal-svc", f"/opportunities/{j.opportunity_id}")
+                return found if found and found["status"] == "won" else None
+
+            await eventually(won, "the deal to close won", self._timeout)
+            self._mark("deal closed won")
+
+            async def invoice() -> Any:
+                found = await self._get(c, "billing-svc", "/invoices", lead_id=j.lead_id)
+                return found[0] if found else None
+
+            j.invoice = await eventually(invoice, "the first invoice", self._timeout)
+            self._mark(
+                "invoice issued", f"{j.invoice['invoice_number']} total {j.invoice['total']} EUR"
+            )
+
+            async def receivable() -> Any:
+                balance = await self._get(c, "ar-svc", f"/accounts/{j.account_id}/balance")
+                return balance if balance and balance["invoices"] else None
+
+            await eventually(receivable, "the receivable", self._timeout)
+            paid = await self._post(
+                c,
+                "ar-svc",
+                "/payments",
+                {
+                    "external_reference": f"bank-{uuid4().hex[:12]}",
+                    "account_id": j.account_id,
+                    "amount": {"amount": j.invoice["total"], "currency": "EUR"},
+                    "invoice_number": j.invoice["invoice_number"],
+                },
+            )
+            j.payment_id = paid["payment_id"]
+            self._mark("payment received & applied", f"{j.invoice['total']} EUR")
+
+            async def invoice_paid() -> Any:
+                found = await self._get(c, "billing-svc", f"/invoices/{j.invoice['id']}")
+                return found if found and found["status"] == "paid" else None
+
+            j.invoice = await eventually(invoice_paid, "the invoice to be paid", self._timeout)
+            self._mark("invoice paid — cash collected")
+        return j

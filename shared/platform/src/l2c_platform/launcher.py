@@ -1,0 +1,163 @@
+"""Start the six services as separate OS processes, each on its own database and port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    package: str
+    port: int
+    database: str
+
+
+SERVICES = (
+    ServiceSpec("lead-svc", "lead_svc", 8001, "lead"),
+    ServiceSpec("deal-svc", "deal_svc", 8002, "deal"),
+    ServiceSpec("cpq-svc", "cpq_svc", 8003, "cpq"),
+    ServiceSpec("contract-svc", "contract_svc", 8004, "contract"),
+    ServiceSpec("billing-svc", "billing_svc", 8005, "billing"),
+    ServiceSpec("ar-svc", "ar_svc", 8006, "ar"),
+)
+BY_NAME = {spec.name: spec for spec in SERVICES}
+
+
+@dataclass
+class PlatformConfig:
+    kafka_bootstrap: str = field(
+        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    )
+    pg_url: str = field(
+        default_factory=lambda: os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+    )
+    database_prefix: str = "l2c_"
+    port_offset: int = 0
+    log_dir: Path = field(default_factory=lambda: Path(os.environ.get("L2C_LOG_DIR", "var/log")))
+    span_file: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def database_url(self, spec: ServiceSpec) -> str:
+        base = self.pg_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        return f"{base}/{self.database_prefix}{spec.database}"
+
+    def port(self, spec: ServiceSpec) -> int:
+        return spec.port + self.port_offset
+
+    def base_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(BY_NAME[name])}"
+
+
+async def recreate_databases(config: PlatformConfig) -> None:
+    """Fresh, empty databases for every service (tests)."""
+    conn = await asyncpg.connect(f"{config.pg_url}/postgres")
+    try:
+        for spec in SERVICES:
+            name = f"{config.database_prefix}{spec.database}"
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+class ServiceProcess:
+    def __init__(self, spec: ServiceSpec, config: PlatformConfig) -> None:
+        self.spec = spec
+        self.config = config
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.config.log_dir / f"{self.spec.name}.log"
+
+    def start(self, **env_overrides: str) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "OTEL_SERVICE_NAME": self.spec.name,
+            "DATABASE_URL": self.config.database_url(self.spec),
+            "KAFKA_BOOTSTRAP": self.config.kafka_bootstrap,
+            "HTTP_PORT": str(self.config.port(self.spec)),
+            **self.config.extra_env,
+            **env_overrides,
+        }
+        if self.config.span_file:
+            env["L2C_SPAN_FILE"] = str(self.config.span_file)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "l2c_runtime.serve", self.spec.package],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    async def wait_ready(self, timeout: float = 90.0) -> None:
+        url = f"http://127.0.0.1:{self.config.port(self.spec)}/health/ready"
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    code = self.process.returncode
+                    raise RuntimeError(f"{self.spec.name} exited with {code}; see {self.log_path}")
+                try:
+                    if (await client.get(url)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.25)
+        raise TimeoutError(f"{self.spec.name} not ready after {timeout}s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def wait_exit(self, timeout: float) -> int | None:
+        if self.process is None:
+            return None
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+class Platform:
+    """The six services as processes."""
+
+    def __init__(self, config: PlatformConfig) -> None:
+        self.config = config
+        self.services = {spec.name: ServiceProcess(spec, config) for spec in SERVICES}
+
+    async def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+        await asyncio.gather(*(s.wait_ready() for s in self.services.values()))
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            if service.process and service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        for service in self.services.values():
+            service.stop()
