@@ -40,9 +40,8 @@ async def run_demo(keep_running: bool) -> int:
             f"\n  invoice {journey.invoice['invoice_number']}: {journey.invoice['total']} "
             f"{journey.invoice['currency']}, status {journey.invoice['status']}"
         )
-        print(
-            f"  spans of this lead: {len(spans)} from {len(services)} services ({', '.join(services)})"
-        )
+        print(f"  spans of this lead: {len(spans)} from {len(services)} services")
+        print(f"  services: {', '.join(services)}")
         trace_id = traces.most_common(1)[0][0] if traces else "unknown"
         print(f"  trace id: {trace_id}")
         if not keep_running:
