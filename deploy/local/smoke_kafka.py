@@ -41,7 +41,9 @@ async def main() -> int:
         await producer.stop()
 
     # Transactions (coordinator on a single 4.x node with the overrides in server.properties).
-    tx = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, transactional_id=f"smoke-tx-{uuid.uuid4().hex[:6]}")
+    tx = AIOKafkaProducer(
+        bootstrap_servers=BOOTSTRAP, transactional_id=f"smoke-tx-{uuid.uuid4().hex[:6]}"
+    )
     await tx.start()
     try:
         async with tx.transaction():

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from l2c_runtime.service import Runtime, runtime_of
-from l2c_schemas import LeadSubmitted
 from pydantic import BaseModel
 
+from l2c_runtime.service import Runtime, runtime_of
+from l2c_schemas import LeadSubmitted
 from lead_svc import handlers
 
 router = APIRouter(prefix="/leads", tags=["leads"])

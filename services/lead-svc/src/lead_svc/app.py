@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
 from l2c_schemas.topics import LEAD_EVENTS
-
 from lead_svc.api import router
 from lead_svc.consumers import subscriptions
 

@@ -6,7 +6,6 @@ from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.envelope import CloudEvent
-
 from lead_svc import handlers
 
 subscriptions = EventHandlers()

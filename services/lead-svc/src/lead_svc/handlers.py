@@ -7,10 +7,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadCaptured, LeadDisqualified, LeadQualified, LeadSubmitted
-
 from lead_svc.adapters.tables import leads
 from lead_svc.domain.scoring import Prospect, is_qualified, score_prospect
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class Runtime:
     unit_of_work: Callable[[], Any]
 
 
-Job = Callable[[Runtime], Awaitable[None]]
+Job = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -124,6 +124,7 @@ def create_app(
 
     async def on_message(body: bytes, msg: KafkaMessage) -> None:
         raw = msg.raw_message
+        assert not isinstance(raw, tuple), "subscribers here are not batch subscribers"
         await processor.process(
             ConsumedRecord(
                 topic=raw.topic,

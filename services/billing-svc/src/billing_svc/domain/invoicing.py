@@ -63,7 +63,7 @@ def invoice_lines(
 ) -> list[DraftLine]:
     """The lines of the invoice for `period`, in item order."""
     start, end = period
-    lines = []
+    lines: list[DraftLine] = []
     for item in items:
         if item.charge == "one_time" and not first_invoice:
             continue

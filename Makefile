@@ -1,0 +1,37 @@
+# The commands the README names. Everything runs from a fresh clone: `make demo`, `make test`.
+SHELL := /bin/bash
+UV ?= uv
+
+.PHONY: install infra-up infra-down demo test test-unit lint typecheck schemas bench clean
+
+install:            ## Python toolchain and the workspace (one lockfile)
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+infra-up:           ## PostgreSQL (one database per service) and a single-node Kafka, no Docker
+	deploy/local/up.sh
+
+infra-down:
+	deploy/local/down.sh
+
+demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
+	$(UV) run --frozen l2c-demo
+
+test: install       ## every test: unit, integration (real Kafka + PostgreSQL), end to end
+	$(UV) run --frozen pytest
+
+test-unit: install
+	$(UV) run --frozen pytest -m "not integration and not e2e"
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen mypy
+
+schemas:            ## regenerate the checked-in JSON Schemas of every event
+	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
