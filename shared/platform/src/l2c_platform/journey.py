@@ -141,7 +141,10 @@ class JourneyDriver:
             j.contract_id = drafted["contract_id"]
             self._mark("contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR")
             await self._post(
-                c, "contract-svc", f"/contracts/{j.contract_id}/sign", {"signed_by": "Ada Lovelace"}
+                c,
+                "contract-svc",
+                f"/contracts/{j.contract_id}/sign",
+                {"signed_by": "Ada Lovelace <ada@engines.example>"},
             )
             self._mark("contract signed, order placed")
 

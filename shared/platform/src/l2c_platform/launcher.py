@@ -44,6 +44,9 @@ class PlatformConfig:
     )
     database_prefix: str = "l2c_"
     port_offset: int = 0
+    group_suffix: str = ""
+    """Appended to each consumer group, so a test platform never shares partitions with a
+    demo running against the same broker."""
     log_dir: Path = field(default_factory=lambda: Path(os.environ.get("L2C_LOG_DIR", "var/log")))
     span_file: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -89,6 +92,7 @@ class ServiceProcess:
             "DATABASE_URL": self.config.database_url(self.spec),
             "KAFKA_BOOTSTRAP": self.config.kafka_bootstrap,
             "HTTP_PORT": str(self.config.port(self.spec)),
+            "L2C_CONSUMER_GROUP": self.spec.name + self.config.group_suffix,
             **self.config.extra_env,
             **env_overrides,
         }

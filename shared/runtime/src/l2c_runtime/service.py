@@ -120,7 +120,9 @@ def create_app(
             headers=dead_letter_headers(record, error_type, reason),
         )
 
-    processor = EventProcessor(definition.name, definition.handlers, uow, dead_letter)
+    processor = EventProcessor(
+        settings.consumer_group or definition.name, definition.handlers, uow, dead_letter
+    )
 
     async def on_message(body: bytes, msg: KafkaMessage) -> None:
         raw = msg.raw_message
@@ -140,7 +142,7 @@ def create_app(
     for topic in definition.handlers.topics:
         broker.subscriber(
             topic,
-            group_id=definition.name,
+            group_id=settings.consumer_group or definition.name,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             decoder=_raw_body,

@@ -19,6 +19,9 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(
         default="postgresql+asyncpg://l2c:l2c@127.0.0.1:5432/l2c", validation_alias="DATABASE_URL"
     )
+    consumer_group: str | None = Field(default=None, validation_alias="L2C_CONSUMER_GROUP")
+    """Kafka consumer group; defaults to the service name. Two deployments that must not share
+    work (a demo and a test run on one broker) use different groups."""
     kafka_bootstrap: str = Field(default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP")
     http_host: str = Field(default="127.0.0.1", validation_alias="HTTP_HOST")
     http_port: int = Field(default=8000, validation_alias="HTTP_PORT")

@@ -1,0 +1,84 @@
+"""Real infrastructure for integration and end-to-end tests.
+
+Uses the Kafka and PostgreSQL named by KAFKA_BOOTSTRAP / L2C_PG_URL when they answer (CI and
+`make infra-up` start them natively), else starts them with testcontainers when Docker is
+there, else fails with what to do. Never an in-memory stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from l2c_platform.launcher import Platform, PlatformConfig, recreate_databases
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka_bootstrap: str
+    pg_url: str
+    """libpq URL of the server, without a database: postgresql://user:pw@host:port"""
+
+
+def _answers(host_port: str) -> bool:
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infrastructure]:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    pg_url = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+    if _answers(kafka) and _answers(pg_url.rsplit("@", 1)[-1]):
+        yield Infrastructure(kafka, pg_url)
+        return
+    try:
+        from testcontainers.community.kafka import KafkaContainer
+        from testcontainers.community.postgres import PostgresContainer
+    except ImportError:  # pragma: no cover - depends on the machine
+        pytest.fail("no Kafka/PostgreSQL reachable: run `make infra-up` (or install Docker)")
+    try:
+        with (
+            KafkaContainer("apache/kafka:4.1.1").with_kraft() as kc,
+            PostgresContainer("postgres:16", username="l2c", password="l2c") as pc,
+        ):
+            host = pc.get_container_host_ip()
+            yield Infrastructure(
+                kc.get_bootstrap_server(),
+                f"postgresql://l2c:l2c@{host}:{pc.get_exposed_port(5432)}",
+            )
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.fail(f"no Kafka/PostgreSQL reachable and Docker failed ({exc}): run `make infra-up`")
+
+
+@pytest.fixture(scope="session")
+async def platform(
+    infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
+    """The six services as separate OS processes on fresh databases, spans to a file."""
+    workdir: Path = tmp_path_factory.mktemp("platform")
+    config = PlatformConfig(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        pg_url=infra.pg_url,
+        database_prefix="l2c_e2e_",
+        port_offset=100,
+        group_suffix="-e2e",
+        log_dir=workdir / "logs",
+        span_file=workdir / "spans.jsonl",
+        extra_env={"L2C_RELAY_POLL_SECONDS": "0.5"},
+    )
+    await recreate_databases(config)
+    running = Platform(config)
+    try:
+        await running.start()
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,58 @@
+"""End to end: the six services as OS processes on a real Kafka and PostgreSQL; one lead goes
+in, the human steps go through the HTTP APIs, and the invoice ends paid with the right money."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import httpx
+import pytest
+from l2c_platform.journey import DEMO_FIRST_INVOICE_TOTAL, JourneyDriver
+from l2c_platform.launcher import Platform
+from l2c_platform.spans import journey_spans, read_spans
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+async def test_one_lead_goes_from_capture_to_cash_in_one_trace(platform: Platform) -> None:
+    config = platform.config
+    journey = await JourneyDriver(config.base_url).run()
+
+    invoice = journey.invoice
+    assert invoice["status"] == "paid"
+    assert invoice["currency"] == "EUR"
+    # 25 seats × 49.00 = 1225.00, less 10 % = 1102.50 a month; onboarding 1500.00 once.
+    assert [(line["product_code"], Decimal(line["amount"])) for line in invoice["lines"]] == [
+        ("PLAT-SEAT", Decimal("1102.50")),
+        ("ONBOARD", Decimal("1500.00")),
+    ]
+    assert Decimal(invoice["lines"][0]["discount_amount"]) == Decimal("122.50")
+    assert Decimal(invoice["subtotal"]) == Decimal(invoice["total"]) == DEMO_FIRST_INVOICE_TOTAL
+
+    async with httpx.AsyncClient() as client:
+        balance = (
+            await client.get(f"{config.base_url('ar-svc')}/accounts/{journey.account_id}/balance")
+        ).json()
+        contract = (
+            await client.get(f"{config.base_url('contract-svc')}/contracts/{journey.contract_id}")
+        ).json()
+    assert Decimal(balance["balance"]) == Decimal("0")
+    assert Decimal(balance["unapplied_cash"]) == Decimal("0")
+    assert [i["status"] for i in balance["invoices"]] == ["paid"]
+    # 12 months × 1102.50 + 1500.00 onboarding
+    assert Decimal(contract["total_contract_value"]["amount"]) == Decimal("14730.00")
+
+    spans = journey_spans(read_spans(config.span_file), journey.lead_id)  # type: ignore[arg-type]
+    services = {s["service"] for s in spans}
+    traces = Counter(s["trace_id"] for s in spans)
+    assert services == {
+        "lead-svc",
+        "deal-svc",
+        "cpq-svc",
+        "contract-svc",
+        "billing-svc",
+        "ar-svc",
+    }
+    assert len(traces) == 1, f"the journey is split over traces: {traces}"
+    assert len(next(iter(traces))) == 32
