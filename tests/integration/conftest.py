@@ -10,18 +10,10 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from l2c_platform.launcher import Platform, PlatformConfig, recreate_databases
-
-
-@dataclass(frozen=True)
-class Infrastructure:
-    kafka_bootstrap: str
-    pg_url: str
-    """libpq URL of the server, without a database: postgresql://user:pw@host:port"""
+from l2c_platform.launcher import Infrastructure, Platform, PlatformConfig, recreate_databases
 
 
 def _answers(host_port: str) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
 from l2c_schemas.base import Message
 from l2c_schemas.envelope import encode
 
@@ -50,27 +52,38 @@ async def publish_message(bootstrap: str, message: Message, source: str = "/test
     return dict(record.headers)["ce_id"].decode()
 
 
+async def partitions_of(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(
+        p["partition"] for d in described if d["error_code"] == 0 for p in d["partitions"]
+    )
+
+
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record currently in the topic, from the beginning, without a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
         if not partitions:
-            await consumer.stop()
-            consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-            await consumer.start()
-            await consumer._client.force_metadata_update()  # topic created moments ago
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
-            ]
+            return []
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        for tp, first in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, first)
         records: list[Record] = []
         pending = {tp for tp in partitions if ends[tp] > 0}
-        while pending:
+        deadline = time.monotonic() + 30
+        while pending and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
+            for tp in list(pending):
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
             for tp, messages in batch.items():
                 for m in messages:
                     records.append(

@@ -16,6 +16,13 @@ import httpx
 
 
 @dataclass(frozen=True)
+class Infrastructure:
+    kafka_bootstrap: str
+    pg_url: str
+    """libpq URL of the server, without a database: postgresql://user:pw@host:port"""
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     package: str
