@@ -81,7 +81,10 @@ async def test_malformed_intake_events_are_dead_lettered_and_the_next_one_is_pro
     await publish_message(bootstrap, good, source="/test/web-form")
 
     dead = await wait_for_records(
-        bootstrap, dead_letter_topic(LEAD_INTAKE), lambda r: r.key == key, count=3
+        bootstrap,
+        dead_letter_topic(LEAD_INTAKE),
+        lambda r: r.key == key and r.headers.get("l2c_consumer") == "lead-svc-e2e",
+        count=3,
     )
     reasons = sorted(r.headers["l2c_error"] for r in dead)
     assert len(dead) == 3

@@ -165,7 +165,10 @@ class EventProcessor:
                 await route.handler(message, uow, event)
 
 
-def dead_letter_headers(record: ConsumedRecord, error_type: str, reason: str) -> dict[str, str]:
+def dead_letter_headers(
+    record: ConsumedRecord, error_type: str, reason: str, consumer: str
+) -> dict[str, str]:
+    """The record's own headers plus why and where it failed, and which consumer gave up."""
     headers = {}
     for name, raw in record.headers:
         try:
@@ -179,6 +182,7 @@ def dead_letter_headers(record: ConsumedRecord, error_type: str, reason: str) ->
             "l2c_original_topic": record.topic,
             "l2c_original_partition": str(record.partition),
             "l2c_original_offset": str(record.offset),
+            "l2c_consumer": consumer,
         }
     )
     return headers

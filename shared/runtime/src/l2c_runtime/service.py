@@ -111,18 +111,18 @@ def create_app(
     )
     runtime = Runtime(settings, engine, sessions, clock, broker, uow)
 
+    group = settings.consumer_group or definition.name
+
     async def dead_letter(record: ConsumedRecord, error_type: str, reason: str) -> None:
         log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, reason)
         await broker.publish(
             record.value or b"",
             dead_letter_topic(record.topic),
             key=record.key,
-            headers=dead_letter_headers(record, error_type, reason),
+            headers=dead_letter_headers(record, error_type, reason, group),
         )
 
-    processor = EventProcessor(
-        settings.consumer_group or definition.name, definition.handlers, uow, dead_letter
-    )
+    processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
     async def on_message(body: bytes, msg: KafkaMessage) -> None:
         raw = msg.raw_message
@@ -142,7 +142,7 @@ def create_app(
     for topic in definition.handlers.topics:
         broker.subscriber(
             topic,
-            group_id=settings.consumer_group or definition.name,
+            group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             decoder=_raw_body,
