@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from l2c_runtime.errors import RuleViolation
+from l2c_schemas.periods import MONTHS_PER_PERIOD, add_months
 
-MONTHS_PER_PERIOD: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+__all__ = ["ContractTerm", "add_months", "contract_term", "periods_in_term"]
 
 
 @dataclass(frozen=True)
@@ -17,15 +17,6 @@ class ContractTerm:
     end_date: date
     """Last day of the term, inclusive."""
     months: int
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the end of a shorter month:
-    2026-01-31 + 1 month is 2026-02-28, 2028-01-31 + 1 month is 2028-02-29."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last_day))
 
 
 def contract_term(accepted_at: datetime, term_months: int, billing_period: str) -> ContractTerm:
