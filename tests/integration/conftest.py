@@ -7,12 +7,16 @@ there, else fails with what to do. Never an in-memory stand-in.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import os
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
 from l2c_platform.launcher import Infrastructure, Platform, PlatformConfig, recreate_databases
 
 
@@ -55,7 +59,12 @@ def infra() -> Iterator[Infrastructure]:
 async def platform(
     infra: Infrastructure, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Platform]:
-    """The six services as separate OS processes on fresh databases, spans to a file."""
+    """The six services as separate OS processes on fresh databases, spans to a file.
+
+    Test sessions on one machine take turns (a file lock): they share ports, databases and
+    consumer groups, and two platforms in one group would steal each other's partitions."""
+    lock = open(Path(tempfile.gettempdir()) / "l2c-e2e-platform.lock", "w")  # noqa: SIM115, ASYNC230
+    await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
     workdir: Path = tmp_path_factory.mktemp("platform")
     config = PlatformConfig(
         kafka_bootstrap=infra.kafka_bootstrap,
@@ -74,3 +83,4 @@ async def platform(
         yield running
     finally:
         running.stop()
+        lock.close()

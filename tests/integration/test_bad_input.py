@@ -10,10 +10,10 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import pytest
+
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
-
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.topics import LEAD_INTAKE, dead_letter_topic
 

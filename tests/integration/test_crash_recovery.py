@@ -13,10 +13,10 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
+
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, read_topic
 from l2c_platform.launcher import Infrastructure, Platform, ServiceProcess
-
 from l2c_runtime import faults
 from l2c_schemas import LeadQualified, OpportunityOpened
 from l2c_schemas.topics import DEAL_EVENTS, LEAD_EVENTS

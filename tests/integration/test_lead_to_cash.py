@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+
 from l2c_platform.journey import DEMO_FIRST_INVOICE_TOTAL, JourneyDriver
 from l2c_platform.launcher import Platform
 from l2c_platform.spans import journey_spans, read_spans
