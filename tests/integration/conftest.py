@@ -74,7 +74,7 @@ async def platform(
         group_suffix="-e2e",
         log_dir=workdir / "logs",
         span_file=workdir / "spans.jsonl",
-        extra_env={"L2C_RELAY_POLL_SECONDS": "0.5"},
+        extra_env={"L2C_RELAY_POLL_SECONDS": "0.5", "L2C_CLOCK": "simulated"},
     )
     await recreate_databases(config)
     running = Platform(config)

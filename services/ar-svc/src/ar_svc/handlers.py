@@ -20,8 +20,18 @@ from l2c_schemas import InvoiceIssued, InvoicePaid, Money, PaymentApplied, Payme
 
 
 async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
-    """An issued invoice becomes an open receivable: one posting of its total."""
+    """An issued invoice becomes an open receivable: one posting of its total. The same
+    invoice twice is one receivable; another invoice with a number already taken is refused."""
     now = uow.clock.now()
+    holder = await uow.session.scalar(
+        sa.select(receivables.c.invoice_id).where(
+            receivables.c.invoice_number == invoice.invoice_number
+        )
+    )
+    if holder is not None and holder != invoice.invoice_id:
+        raise RuleViolation(
+            f"invoice number {invoice.invoice_number} already belongs to invoice {holder}"
+        )
     inserted = await uow.session.execute(
         pg_insert(receivables)
         .values(
@@ -37,7 +47,7 @@ async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
             traceparent=current_traceparent(),
             opened_at=now,
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(index_elements=["invoice_id"])
         .returning(receivables.c.invoice_id)
     )
     if inserted.first() is None:

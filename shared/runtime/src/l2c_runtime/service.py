@@ -26,7 +26,8 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from l2c_runtime import faults
-from l2c_runtime.clock import Clock, SystemClock
+from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
+from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
 from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
@@ -93,7 +94,8 @@ def create_app(
     setup_logging(settings.service_name, settings.log_level)
     provider = setup_tracing(settings.service_name, settings.span_file)
     faults.arm(settings.crash_point)
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = SimulatedClock() if settings.clock == "simulated" else SystemClock()
     source = f"/l2c/{definition.name}"
 
     engine = create_engine(settings.database_url, settings.db_pool_size)
@@ -171,6 +173,9 @@ def create_app(
         await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
         await broker.start()
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        if isinstance(clock, SimulatedClock):
+            follower = follow_clock(settings.kafka_bootstrap, clock)
+            tasks.append(asyncio.create_task(follower, name="clock-follower"))
         tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in definition.jobs]
         log.info("%s started", definition.name)
         try:
@@ -204,6 +209,13 @@ def _health_router() -> APIRouter:
     @router.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "ok"}
+
+    @router.get("/clock")
+    async def current_time(request: Request) -> dict[str, str]:
+        """This service's notion of now (simulated in dev/test when L2C_CLOCK=simulated)."""
+        clock = runtime_of(request).clock
+        mode = "simulated" if isinstance(clock, SimulatedClock) else "system"
+        return {"now": clock.now().isoformat(), "mode": mode}
 
     @router.get("/health/ready")
     async def ready(request: Request, response: Response) -> dict[str, str]:

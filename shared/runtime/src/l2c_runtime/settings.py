@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,5 +35,7 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = Field(default=1.0, validation_alias="L2C_RELAY_POLL_SECONDS")
     db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
+    clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")
+    """`simulated` (dev/test only): follow the platform clock topic, so time can be advanced."""
     crash_point: str | None = Field(default=None, validation_alias="L2C_CRASH_POINT")
     """Test-only fault injection: kill the process at a named point (see runtime.faults)."""

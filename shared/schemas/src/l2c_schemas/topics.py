@@ -15,6 +15,8 @@ LEAD_ACTIVITY = "l2c.lead.activity.v1"
 USAGE = "l2c.usage.v1"
 PAYMENTS_INBOUND = "l2c.payments.inbound.v1"
 PROVISIONING = "l2c.provisioning.v1"
+CLOCK = "l2c.clock.v1"
+"""Control topic of the simulated clock (dev/test); one partition, read by every replica."""
 
 CONTEXT_TOPICS = (LEAD_EVENTS, DEAL_EVENTS, CPQ_EVENTS, CONTRACT_EVENTS, BILLING_EVENTS, AR_EVENTS)
 INBOUND_TOPICS = (LEAD_INTAKE, LEAD_ACTIVITY, USAGE, PAYMENTS_INBOUND, PROVISIONING)

@@ -1,0 +1,78 @@
+"""Keeps a SimulatedClock in step with the platform's clock topic.
+
+Every replica of every service reads the whole topic, outside any consumer group (each must see
+every change), starting from the beginning so a late starter adopts the current offset."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from l2c_runtime.clock import SimulatedClock
+from l2c_runtime.topics import ensure_topics
+from l2c_schemas.clock import ClockAdvanced
+from l2c_schemas.envelope import InvalidMessage, decode_as, encode
+from l2c_schemas.topics import CLOCK
+
+log = logging.getLogger(__name__)
+
+
+async def follow_clock(bootstrap: str, clock: SimulatedClock) -> None:
+    await ensure_topics(bootstrap, [CLOCK], partitions=1)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partition = TopicPartition(CLOCK, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        async for record in consumer:
+            try:
+                change = decode_as(ClockAdvanced, record.value)
+            except InvalidMessage as exc:
+                log.warning("ignoring bad clock record at offset %s: %s", record.offset, exc)
+                continue
+            clock.set_offset(timedelta(seconds=change.offset_seconds))
+            log.info("simulated clock now %s", clock.now().isoformat())
+    finally:
+        await consumer.stop()
+
+
+async def current_offset(bootstrap: str) -> timedelta:
+    """The platform's simulated offset: that of the newest clock record (0 if none)."""
+    await ensure_topics(bootstrap, [CLOCK], partitions=1)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partition = TopicPartition(CLOCK, 0)
+        consumer.assign([partition])
+        end = (await consumer.end_offsets([partition]))[partition]
+        if end == 0:
+            return timedelta(0)
+        consumer.seek(partition, end - 1)
+        record = await asyncio.wait_for(consumer.getone(), 10)
+        return timedelta(seconds=decode_as(ClockAdvanced, record.value).offset_seconds)
+    finally:
+        await consumer.stop()
+
+
+async def advance_platform_clock(bootstrap: str, delta: timedelta) -> timedelta:
+    """Move the whole platform's simulated time forward by `delta`; returns the new offset."""
+    if delta <= timedelta(0):
+        raise ValueError("the clock only moves forward")
+    offset = await current_offset(bootstrap) + delta
+    record = encode(
+        ClockAdvanced(offset_seconds=int(offset.total_seconds()), advanced_at=datetime.now(UTC)),
+        source="/l2c/clock",
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            record.topic, record.value, key=record.key, headers=record.headers
+        )
+    finally:
+        await producer.stop()
+    return offset

@@ -1,0 +1,40 @@
+"""The platform-wide simulated clock: one advance moves the time of all six services."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+
+from l2c_platform.journey import eventually
+from l2c_platform.launcher import SERVICES, Infrastructure, Platform
+from l2c_runtime.clock_follower import advance_platform_clock
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+async def _service_times(platform: Platform) -> dict[str, datetime]:
+    async with httpx.AsyncClient() as client:
+        return {
+            spec.name: datetime.fromisoformat(
+                (await client.get(f"{platform.config.base_url(spec.name)}/clock")).json()["now"]
+            )
+            for spec in SERVICES
+        }
+
+
+async def test_advancing_the_platform_clock_moves_every_service(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    before = await _service_times(platform)
+    await advance_platform_clock(infra.kafka_bootstrap, timedelta(days=30))
+
+    async def all_moved() -> dict[str, datetime] | None:
+        now = await _service_times(platform)
+        moved = all(now[name] - before[name] >= timedelta(days=30) for name in now)
+        return now if moved else None
+
+    after = await eventually(all_moved, "every service to adopt the new time", timeout=30)
+    # Moved by the advance, not more: at most a minute of real time passed meanwhile.
+    assert all(after[n] - before[n] < timedelta(days=30, minutes=1) for n in after)
