@@ -30,6 +30,9 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
+bench: install infra-up  ## benchmarks; each prints `BENCH <name> <value> <unit>` lines
+	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(UV) run --frozen python "$$script" || exit 1; done
+
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
 
