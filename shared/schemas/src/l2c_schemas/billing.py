@@ -71,3 +71,39 @@ class InvoiceIssued(JourneyEvent):
     tax_total: Money
     total: Money
     issued_at: datetime
+
+
+class InvoiceVoided(JourneyEvent):
+    """An issued invoice was cancelled before payment; its receivable is reversed."""
+
+    ce_type: ClassVar[str] = "l2c.billing.InvoiceVoided.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    reason: str
+    voided_at: datetime
+
+
+class CreditNoteIssued(JourneyEvent):
+    """Money owed back to the customer (e.g. a downgrade's unused time), against an invoice."""
+
+    ce_type: ClassVar[str] = "l2c.billing.CreditNoteIssued.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "credit_note_id"
+
+    credit_note_id: UUID
+    credit_note_number: str
+    invoice_id: UUID | None = None
+    """The invoice it credits, if any."""
+    account_id: UUID
+    currency: CurrencyCode
+    lines: list[InvoiceLine]
+    subtotal: Money
+    tax_total: Money
+    total: Money
+    reason: str
+    issued_at: datetime

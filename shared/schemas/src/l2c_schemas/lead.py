@@ -72,3 +72,14 @@ class LeadDisqualified(JourneyEvent):
     reason: Literal["below_threshold", "invalid", "duplicate", "manual"]
     detail: str = ""
     disqualified_at: datetime
+
+
+class LeadErased(JourneyEvent):
+    """A person asked to be forgotten: every service scrubs its copies of their personal data
+    for this lead (names, e-mail addresses, titles), keeping only what the law requires."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadErased.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    erased_at: datetime
