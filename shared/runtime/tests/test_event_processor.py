@@ -1,0 +1,152 @@
+"""The consumer's decisions, with an in-memory unit of work: what is retried, what is
+dead-lettered, what is skipped. Delivery itself is proven on a real broker (tests/integration)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from l2c_runtime import consumer as consumer_module
+from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, backoff_seconds
+from l2c_runtime.errors import RuleViolation
+from l2c_schemas import LeadDisqualified
+from l2c_schemas.envelope import encode
+
+EVENT = LeadDisqualified(
+    lead_id=uuid4(), score=10, reason="below_threshold", disqualified_at="2026-11-26T10:00:00Z"
+)
+
+
+class FakeUnitOfWork:
+    def __init__(self, seen: set[str]) -> None:
+        self.seen = seen
+
+    async def record_received(self, consumer: str, event_id: str, *_: Any) -> bool:
+        if event_id in self.seen:
+            return False
+        self.seen.add(event_id)
+        return True
+
+
+class Harness:
+    def __init__(self, handler: Any) -> None:
+        self.seen: set[str] = set()
+        self.dead: list[tuple[str, str]] = []
+        self.calls = 0
+        handlers = EventHandlers()
+
+        @handlers.on(LeadDisqualified)
+        async def handle(event: LeadDisqualified, uow: Any, ce: Any) -> None:
+            self.calls += 1
+            await handler(self.calls)
+
+        @asynccontextmanager
+        async def unit_of_work() -> AsyncIterator[FakeUnitOfWork]:
+            snapshot = set(self.seen)
+            try:
+                yield FakeUnitOfWork(self.seen)
+            except BaseException:
+                self.seen.clear()
+                self.seen.update(snapshot)  # rolled back: the inbox row goes too
+                raise
+
+        async def dead_letter(record: ConsumedRecord, kind: str, reason: str) -> None:
+            self.dead.append((kind, reason))
+
+        self.processor = EventProcessor("test", handlers, unit_of_work, dead_letter)
+
+    async def deliver(self, value: bytes | None = None, headers: Any = None) -> None:
+        record = encode(EVENT, source="/test", event_id=EVENT_ID)
+        await self.processor.process(
+            ConsumedRecord(
+                "t",
+                0,
+                0,
+                record.key,
+                value or record.value,
+                record.headers if headers is None else headers,
+            )
+        )
+
+
+EVENT_ID = uuid4()
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def instant(_: float) -> None:
+        return None
+
+    monkeypatch.setattr(consumer_module.asyncio, "sleep", instant)
+
+
+async def _ok(_: int) -> None:
+    return None
+
+
+async def test_an_event_is_handled_once_and_its_redelivery_is_skipped() -> None:
+    harness = Harness(_ok)
+    await harness.deliver()
+    await harness.deliver()
+    assert harness.calls == 1
+    assert harness.dead == []
+
+
+async def test_a_transient_database_failure_is_retried_until_it_succeeds() -> None:
+    async def flaky(call: int) -> None:
+        if call <= 7:  # more attempts than any give-up limit: transient errors never give up
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    harness = Harness(flaky)
+    await harness.deliver()
+    assert harness.calls == 8
+    assert harness.dead == []
+
+
+async def test_a_rule_violation_goes_to_the_dead_letter_topic_at_once() -> None:
+    async def refuse(_: int) -> None:
+        raise RuleViolation("no opportunity 42")
+
+    harness = Harness(refuse)
+    await harness.deliver()
+    assert harness.calls == 1
+    assert harness.dead == [("RuleViolation", "no opportunity 42")]
+    assert harness.seen == set()  # nothing half-written: the inbox row was rolled back
+
+
+async def test_an_unexpected_error_is_dead_lettered_after_a_few_attempts() -> None:
+    async def broken(_: int) -> None:
+        raise KeyError("bug")
+
+    harness = Harness(broken)
+    await harness.deliver()
+    assert harness.calls == consumer_module.MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS
+    assert harness.dead[0][0] == "KeyError"
+
+
+async def test_a_schema_invalid_body_is_dead_lettered_with_the_field() -> None:
+    harness = Harness(_ok)
+    await harness.deliver(value=b'{"lead_id": "not-a-uuid"}')
+    assert harness.calls == 0
+    kind, reason = harness.dead[0]
+    assert kind == "InvalidMessage" and "lead_id" in reason
+
+
+async def test_records_of_types_this_service_does_not_handle_are_passed_over() -> None:
+    harness = Harness(_ok)
+    headers = [
+        (k, v if k != "ce_type" else b"l2c.lead.LeadCaptured.v1")
+        for k, v in encode(EVENT, source="/test").headers
+    ]
+    await harness.deliver(headers=headers)
+    assert (harness.calls, harness.dead) == (0, [])
+
+
+def test_back_off_doubles_up_to_a_cap() -> None:
+    assert [backoff_seconds(n) for n in range(3)] == [0.2, 0.4, 0.8]
+    assert backoff_seconds(20) == 10.0
