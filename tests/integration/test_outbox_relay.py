@@ -1,0 +1,145 @@
+"""The outbox relay on a real PostgreSQL and Kafka: order per key, exactly one publication of
+each row even with two relays racing, and a LISTEN/NOTIFY wake-up without polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from l2c_platform.journey import eventually
+from l2c_platform.kafka_io import read_topic
+from l2c_platform.launcher import Infrastructure
+from l2c_runtime.clock import SystemClock
+from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.messaging_tables import messaging_metadata, outbox
+from l2c_runtime.relay import OutboxRelay
+from l2c_runtime.topics import ensure_topics
+from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_schemas import LeadDisqualified
+
+pytestmark = pytest.mark.integration
+DATABASE = "l2c_test_relay"
+
+
+@pytest.fixture
+async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
+    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
+    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {DATABASE}")
+    await admin.close()
+    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def scratch_topic(infra: Infrastructure) -> str:
+    topic = f"l2c.test.relay.{uuid4().hex[:8]}"
+    await ensure_topics(infra.kafka_bootstrap, [topic], partitions=3)
+    return topic
+
+
+@pytest.fixture
+async def producer(infra: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True, acks="all"
+    )
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+def _relay(
+    engine: AsyncEngine,
+    infra: Infrastructure,
+    producer: AIOKafkaProducer,
+    topic: str,
+    poll: float = 0.2,
+) -> OutboxRelay:
+    async def send(_: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
+        return await producer.send(
+            topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
+        )
+
+    dsn = f"{infra.pg_url}/{DATABASE}"
+    return OutboxRelay(engine, dsn, send, SystemClock(), batch_size=7, poll_seconds=poll)
+
+
+async def _emit(engine: AsyncEngine, leads: list[Any], rounds: int) -> list[tuple[str, int]]:
+    """Interleave events of several leads, one transaction each; returns (lead, seq) in order."""
+    uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/test")
+    written = []
+    for seq in range(rounds):
+        for lead in leads:
+            async with uow() as unit:
+                await unit.emit(
+                    LeadDisqualified(
+                        lead_id=lead,
+                        score=seq,
+                        reason="below_threshold",
+                        disqualified_at=datetime.now(UTC),
+                    )
+                )
+            written.append((str(lead), seq))
+    return written
+
+
+async def test_rows_are_published_once_and_in_commit_order_per_key(
+    engine: AsyncEngine, infra: Infrastructure, producer: AIOKafkaProducer, scratch_topic: str
+) -> None:
+    leads = [uuid4() for _ in range(3)]
+    await _emit(engine, leads, rounds=10)
+    first, second = (_relay(engine, infra, producer, scratch_topic) for _ in range(2))
+
+    published = 0
+    while True:  # two relays racing: the advisory lock lets one at a time claim rows
+        counts = await asyncio.gather(first.publish_pending(), second.publish_pending())
+        if sum(counts) == 0:
+            break
+        published += sum(counts)
+    assert published == 30
+
+    records = await read_topic(infra.kafka_bootstrap, scratch_topic)
+    assert len(records) == 30
+    assert len({r.headers["ce_id"] for r in records}) == 30
+    for lead in leads:
+        mine = sorted((r for r in records if r.key == str(lead).encode()), key=lambda r: r.offset)
+        assert len({r.partition for r in mine}) == 1  # one key, one partition
+        assert [json.loads(r.value or b"{}")["score"] for r in mine] == list(range(10))
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(
+            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
+        )
+    assert unsent == 0
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
+    engine: AsyncEngine, infra: Infrastructure, producer: AIOKafkaProducer, scratch_topic: str
+) -> None:
+    relay = _relay(engine, infra, producer, scratch_topic, poll=60.0)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # the relay has done its first pass and is now listening
+        await _emit(engine, [uuid4()], rounds=1)
+
+        async def published() -> int | None:
+            return len(await read_topic(infra.kafka_bootstrap, scratch_topic)) or None
+
+        # Far less than the 60 s poll: only the NOTIFY of the commit can have woken it.
+        assert await eventually(published, "the relay to publish", timeout=20) == 1
+    finally:
+        relay.stop()
+        await task
