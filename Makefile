@@ -17,7 +17,7 @@ infra-down:
 demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
 	$(UV) run --frozen l2c-demo
 
-test: install       ## every test: unit, integration (real Kafka + PostgreSQL), end to end
+test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQL), end to end
 	$(UV) run --frozen pytest
 
 test-unit: install
