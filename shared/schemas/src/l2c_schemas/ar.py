@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -63,6 +63,8 @@ class PaymentApplied(JourneyEvent):
     invoice_balance: Money
     """What is still open on the invoice after this application."""
     applied_at: datetime
+    application_id: UUID | None = None
+    """The application, to reverse it with POST /applications/{id}/unapply."""
 
 
 class InvoicePaid(JourneyEvent):
@@ -75,3 +77,141 @@ class InvoicePaid(JourneyEvent):
     account_id: UUID
     amount: Money
     paid_at: datetime
+
+
+class PaymentFailed(JourneyEvent):
+    """A gateway reported a payment attempt that failed; no cash moved."""
+
+    ce_type: ClassVar[str] = "l2c.ar.PaymentFailed.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "payment_id"
+
+    payment_id: UUID
+    external_reference: str
+    account_id: UUID
+    amount: Money
+    method: str
+    invoice_number: str | None = None
+    failed_at: datetime
+
+
+class PaymentRetryRequested(JourneyEvent):
+    """Ask the payment gateway to charge a failed card payment again at `retry_at`."""
+
+    ce_type: ClassVar[str] = "l2c.ar.PaymentRetryRequested.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "payment_id"
+
+    payment_id: UUID
+    """The failed payment to retry."""
+    external_reference: str
+    account_id: UUID
+    amount: Money
+    invoice_number: str | None = None
+    attempt: int
+    """1 for the first retry, 2 for the second …"""
+    retry_at: datetime
+
+
+class CreditApplied(JourneyEvent):
+    """Customer credit (a credit note) was applied to an invoice."""
+
+    ce_type: ClassVar[str] = "l2c.ar.CreditApplied.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    application_id: UUID
+    credit_note_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    invoice_balance: Money
+    applied_at: datetime
+
+
+class PaymentUnapplied(JourneyEvent):
+    """An application was reversed: its cash or credit is unapplied again, the invoice owes
+    that much more."""
+
+    ce_type: ClassVar[str] = "l2c.ar.PaymentUnapplied.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    application_id: UUID
+    payment_id: UUID | None = None
+    credit_note_id: UUID | None = None
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    invoice_balance: Money
+    unapplied_at: datetime
+
+
+class InvoiceOverdue(JourneyEvent):
+    """An invoice is past its due date with a balance still open."""
+
+    ce_type: ClassVar[str] = "l2c.ar.InvoiceOverdue.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    due_date: date
+    balance: Money
+    days_past_due: int
+    detected_at: datetime
+
+
+class DunningNoticeSent(JourneyEvent):
+    """A reminder of the dunning schedule went to the customer for an overdue invoice."""
+
+    ce_type: ClassVar[str] = "l2c.ar.DunningNoticeSent.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    step: int
+    """1 for the first reminder of the schedule, 2 for the second …"""
+    step_name: str
+    channel: str
+    final: bool
+    balance: Money
+    days_past_due: int
+    sent_at: datetime
+
+
+class AccountDelinquent(JourneyEvent):
+    """An account reached the end of dunning; other systems may suspend its service."""
+
+    ce_type: ClassVar[str] = "l2c.ar.AccountDelinquent.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "account_id"
+
+    account_id: UUID
+    invoice_id: UUID
+    """The invoice whose final notice made the account delinquent."""
+    invoice_number: str
+    overdue_balance: Money
+    delinquent_since: datetime
+
+
+class InvoiceWrittenOff(JourneyEvent):
+    """An invoice's open balance was written off as uncollectible (bad debt)."""
+
+    ce_type: ClassVar[str] = "l2c.ar.InvoiceWrittenOff.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    """The balance written off."""
+    days_past_due: int
+    reason: str
+    written_off_at: datetime
