@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -25,6 +25,11 @@ class OpportunityOpened(JourneyEvent):
     stage: str
     kind: Literal["new_business", "renewal", "expansion"] = "new_business"
     opened_at: datetime
+    amount: Money | None = None
+    """Known at opening for renewals (the next term's value) and for priced expansions."""
+    expected_close_date: date | None = None
+    renews_contract_id: UUID | None = None
+    """For a renewal: the contract whose term it continues."""
 
 
 class OpportunityStageChanged(JourneyEvent):
@@ -37,6 +42,21 @@ class OpportunityStageChanged(JourneyEvent):
     to_stage: str
     probability: int
     changed_at: datetime
+
+
+class OpportunityUpdated(JourneyEvent):
+    """Sales changed what the forecast reads: the amount, the expected close date or the owner.
+    Each field holds the value after the change."""
+
+    ce_type: ClassVar[str] = "l2c.deal.OpportunityUpdated.v1"
+    topic: ClassVar[str] = DEAL_EVENTS
+    subject_field: ClassVar[str] = "opportunity_id"
+
+    opportunity_id: UUID
+    amount: Money | None = None
+    expected_close_date: date | None = None
+    owner: str | None = None
+    updated_at: datetime
 
 
 class DealClosed(JourneyEvent):
@@ -53,3 +73,5 @@ class DealClosed(JourneyEvent):
     quote_id: UUID | None = None
     contract_id: UUID | None = None
     closed_at: datetime
+    competitor: str | None = None
+    """Who won a lost deal, when sales knows (feeds the win/loss analysis)."""
