@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from l2c_schemas.base import JourneyEvent
+from pydantic import Field
+
+from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
-from l2c_schemas.topics import CONTRACT_EVENTS
+from l2c_schemas.topics import CONTRACT_EVENTS, PROVISIONING
+
+BillingTiming = Literal["in_advance", "in_arrears"]
+"""Whether a period is invoiced at its start (in advance) or after its end (in arrears)."""
 
 
 class ContractDrafted(JourneyEvent):
@@ -25,6 +30,16 @@ class ContractDrafted(JourneyEvent):
     end_date: date
     total_contract_value: Money
     drafted_at: datetime
+    currency: CurrencyCode | None = None
+    billing_period: BillingPeriod | None = None
+    billing_timing: BillingTiming = "in_advance"
+    payment_terms_days: int | None = None
+    auto_renew: bool | None = None
+    uplift_percent: DecimalStr | None = None
+    """Price increase applied to the recurring lines at renewal."""
+    renewal_notice_days: int | None = None
+    approval_required: bool = False
+    """True when non-standard terms wait for legal/finance approval before signature."""
 
 
 class ContractSigned(JourneyEvent):
@@ -59,6 +74,7 @@ class OrderPlaced(JourneyEvent):
     payment_terms_days: int
     lines: list[PricedLine]
     placed_at: datetime
+    billing_timing: BillingTiming = "in_advance"
 
 
 class ContractAmended(JourneyEvent):
@@ -128,3 +144,88 @@ class ContractTerminated(JourneyEvent):
     """Last day of service."""
     reason: str
     terminated_at: datetime
+
+
+class ContractApproved(JourneyEvent):
+    """Every step of the approval chain for the contract's non-standard terms approved it."""
+
+    ce_type: ClassVar[str] = "l2c.contract.ContractApproved.v1"
+    topic: ClassVar[str] = CONTRACT_EVENTS
+    subject_field: ClassVar[str] = "contract_id"
+
+    contract_id: UUID
+    account_id: UUID
+    approved_by: list[str]
+    """The approvers, in the order of the chain (e.g. legal, then finance)."""
+    approved_at: datetime
+
+
+class OrderProvisioningRequested(JourneyEvent):
+    """Provisioning of an order is asked for again after a failure (a retry)."""
+
+    ce_type: ClassVar[str] = "l2c.contract.OrderProvisioningRequested.v1"
+    topic: ClassVar[str] = CONTRACT_EVENTS
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    attempt: int
+    """2 for the first retry."""
+    lines: list[PricedLine]
+    requested_at: datetime
+
+
+class OrderProvisioned(JourneyEvent):
+    ce_type: ClassVar[str] = "l2c.contract.OrderProvisioned.v1"
+    topic: ClassVar[str] = CONTRACT_EVENTS
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    detail: str = ""
+    provisioned_at: datetime
+
+
+class OrderProvisioningFailed(JourneyEvent):
+    """Provisioning reported a failure; the order waits for a retry."""
+
+    ce_type: ClassVar[str] = "l2c.contract.OrderProvisioningFailed.v1"
+    topic: ClassVar[str] = CONTRACT_EVENTS
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    attempt: int
+    detail: str
+    failed_at: datetime
+
+
+class ContractActivated(JourneyEvent):
+    """The signed contract's start date arrived: service under the contract begins."""
+
+    ce_type: ClassVar[str] = "l2c.contract.ContractActivated.v1"
+    topic: ClassVar[str] = CONTRACT_EVENTS
+    subject_field: ClassVar[str] = "contract_id"
+
+    contract_id: UUID
+    account_id: UUID
+    start_date: date
+    end_date: date
+    activated_at: datetime
+
+
+class ProvisioningReported(Message):
+    """Inbound on l2c.provisioning.v1: a provisioning system reports the outcome of an order
+    (from OrderPlaced or OrderProvisioningRequested)."""
+
+    ce_type: ClassVar[str] = "l2c.provisioning.ProvisioningReported.v1"
+    topic: ClassVar[str] = PROVISIONING
+    subject_field: ClassVar[str] = "order_id"
+
+    order_id: UUID
+    status: Literal["succeeded", "failed"]
+    detail: str = Field(default="", max_length=2000)
+    reported_at: datetime
