@@ -26,11 +26,10 @@ class FakeUnitOfWork:
     def __init__(self, seen: set[str]) -> None:
         self.seen = seen
 
-    async def record_received(self, consumer: str, event_id: str, *_: Any) -> bool:
-        if event_id in self.seen:
-            return False
-        self.seen.add(event_id)
-        return True
+    async def record_received_many(self, consumer: str, events: list[Any]) -> set[str]:
+        fresh = {event[0] for event in events} - self.seen
+        self.seen.update(fresh)
+        return fresh
 
 
 class Harness:
@@ -82,7 +81,7 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     async def instant(_: float) -> None:
         return None
 
-    monkeypatch.setattr(consumer_module.asyncio, "sleep", instant)
+    monkeypatch.setattr("l2c_runtime.consumer.asyncio.sleep", instant)
 
 
 async def _ok(_: int) -> None:
@@ -150,3 +149,34 @@ async def test_records_of_types_this_service_does_not_handle_are_passed_over() -
 def test_back_off_doubles_up_to_a_cap() -> None:
     assert [backoff_seconds(n) for n in range(3)] == [0.2, 0.4, 0.8]
     assert backoff_seconds(20) == 10.0
+
+
+async def test_one_bad_record_in_a_batch_is_dead_lettered_and_the_others_are_handled() -> None:
+    events = [
+        LeadDisqualified(
+            lead_id=uuid4(),
+            score=n,
+            reason="below_threshold",
+            disqualified_at=EVENT.disqualified_at,
+        )
+        for n in range(3)
+    ]
+
+    harness = Harness(_ok)
+    handled: list[int] = []
+
+    async def handle(event: LeadDisqualified, uow: Any, ce: Any) -> None:
+        if event.score == 1:
+            raise RuleViolation("score 1 is refused")
+        handled.append(event.score)
+
+    harness.processor._handlers.on(LeadDisqualified)(handle)
+    records = []
+    for n, event in enumerate(events):
+        record = encode(event, source="/test")
+        records.append(ConsumedRecord("t", 0, n, record.key, record.value, record.headers))
+    await harness.processor.process_batch(records)
+
+    assert harness.dead == [("RuleViolation", "score 1 is refused")]
+    assert len(harness.seen) == 2  # the two good ones are recorded as processed, once each
+    assert handled[-2:] == [0, 2]  # after the failed batch rolled back, one by one

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aiokafka.errors import KafkaError
 from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
@@ -27,6 +28,7 @@ from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_att
 from l2c_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
+_propagator = TraceContextTextMapPropagator()
 M = TypeVar("M", bound=Message)
 
 Handler = Callable[[M, UnitOfWork, CloudEvent], Awaitable[None]]
@@ -104,65 +106,107 @@ class EventProcessor:
         self._dead_letter = dead_letter
 
     async def process(self, record: ConsumedRecord) -> None:
+        await self.process_batch([record])
+
+    async def process_batch(self, records: Sequence[ConsumedRecord]) -> None:
+        """Handle the records of one poll in ONE transaction (one inbox insert, one commit);
+        if that fails, handle them one by one, each with its own retries and dead letter."""
+        work = [item for record in records if (item := await self._parse(record)) is not None]
+        if len(work) == 1:
+            await self._handle_with_retries(work[0])
+        elif work:
+            try:
+                await self._handle_together(work)
+            except Exception as exc:
+                log.info("batch of %d failed (%s); handling one by one", len(work), exc)
+                for item in work:
+                    await self._handle_with_retries(item)
+        faults.crash_point(faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT)
+
+    async def _parse(self, record: ConsumedRecord) -> _Work | None:
+        """The record's event and handler; None when it is not ours or was dead-lettered."""
         try:
             event = read_attributes(record.headers)
         except InvalidMessage as exc:
             await self._dead_letter(record, "InvalidMessage", str(exc))
-            return
+            return None
         route = self._handlers.route(event.type)
         if route is None:
-            return  # another consumer's event on a shared topic; not ours to handle
+            return None  # another consumer's event on a shared topic; not ours to handle
         try:
             message = decode_as(route.model, record.value)
         except InvalidMessage as exc:
             await self._dead_letter(record, "InvalidMessage", str(exc))
-            return
-        await self._handle_with_retries(route, message, event, record)
-        faults.crash_point(faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT)
+            return None
+        return _Work(record, event, route, message)
 
-    async def _handle_with_retries(
-        self, route: _Route[Any], message: Message, event: CloudEvent, record: ConsumedRecord
-    ) -> None:
+    async def _handle_with_retries(self, item: _Work) -> None:
         attempt = 0
         while True:
             try:
-                await self._handle_once(route, message, event, record)
+                await self._handle_together([item])
                 return
             except RuleViolation as exc:
-                await self._dead_letter(record, "RuleViolation", str(exc))
+                await self._dead_letter(item.record, "RuleViolation", str(exc))
                 return
             except Exception as exc:
                 if not is_transient(exc) and attempt + 1 >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
-                    log.exception("giving up on %s %s", event.type, event.id)
-                    await self._dead_letter(record, type(exc).__name__, str(exc)[:2000])
+                    log.exception("giving up on %s %s", item.event.type, item.event.id)
+                    await self._dead_letter(item.record, type(exc).__name__, str(exc)[:2000])
                     return
                 delay = backoff_seconds(attempt)
                 log.warning(
                     "handling %s %s failed (%s); retry in %.1fs",
-                    event.type,
-                    event.id,
+                    item.event.type,
+                    item.event.id,
                     exc,
                     delay,
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
 
-    async def _handle_once(
-        self, route: _Route[Any], message: Message, event: CloudEvent, record: ConsumedRecord
-    ) -> None:
-        tracer = trace.get_tracer("l2c")
-        attributes = {"l2c.event_id": event.id, "l2c.event_type": event.type}
-        if isinstance(message, JourneyEvent):
-            attributes["l2c.lead_id"] = str(message.lead_id)
-        with tracer.start_as_current_span(f"{event.type} handle", attributes=attributes):
-            async with self._uow() as uow:
-                first_time = await uow.record_received(
-                    self._name, event.id, event.type, record.topic, record.partition, record.offset
-                )
-                if not first_time:
-                    log.info("duplicate %s %s skipped", event.type, event.id)
-                    return
-                await route.handler(message, uow, event)
+    async def _handle_together(self, work: Sequence[_Work]) -> None:
+        async with self._uow() as uow:
+            fresh = await uow.record_received_many(
+                self._name,
+                [
+                    (w.event.id, w.event.type, w.record.topic, w.record.partition, w.record.offset)
+                    for w in work
+                ],
+            )
+            for item in work:
+                if item.event.id not in fresh:
+                    log.info("duplicate %s %s skipped", item.event.type, item.event.id)
+                    continue
+                fresh.discard(item.event.id)  # the same id twice in one batch: once
+                with _handling_span(item):
+                    await item.route.handler(item.message, uow, item.event)
+
+
+@dataclass(frozen=True)
+class _Work:
+    record: ConsumedRecord
+    event: CloudEvent
+    route: _Route[Any]
+    message: Message
+
+
+def _handling_span(item: _Work) -> Any:
+    """A span for handling one record, child of the producer's span carried in its headers,
+    so each record continues its own journey's trace even when handled in a batch."""
+    carrier = {}
+    for name, raw in item.record.headers:
+        if name in ("traceparent", "tracestate"):
+            carrier[name] = raw.decode(errors="replace")
+    attributes = {"l2c.event_id": item.event.id, "l2c.event_type": item.event.type}
+    if isinstance(item.message, JourneyEvent):
+        attributes["l2c.lead_id"] = str(item.message.lead_id)
+    return trace.get_tracer("l2c").start_as_current_span(
+        f"{item.event.type} handle",
+        context=_propagator.extract(carrier) if carrier else None,
+        kind=trace.SpanKind.CONSUMER,
+        attributes=attributes,
+    )
 
 
 def dead_letter_headers(

@@ -78,9 +78,9 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
+async def _raw_body(message: StreamMessage[Any]) -> Any:
     # Bodies are validated by the processor so that a malformed one can be dead-lettered.
-    return bytes(message.body)
+    return message.body
 
 
 def create_app(
@@ -126,20 +126,23 @@ def create_app(
 
     processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
-    async def on_message(body: bytes, msg: KafkaMessage) -> None:
+    async def on_records(body: Any, msg: KafkaMessage) -> None:
         raw = msg.raw_message
-        assert not isinstance(raw, tuple), "subscribers here are not batch subscribers"
-        await processor.process(
-            ConsumedRecord(
-                topic=raw.topic,
-                partition=raw.partition,
-                offset=raw.offset,
-                key=raw.key,
-                value=raw.value,
-                headers=list(raw.headers or ()),
-            )
+        batch = raw if isinstance(raw, tuple) else (raw,)
+        await processor.process_batch(
+            [
+                ConsumedRecord(
+                    topic=r.topic,
+                    partition=r.partition,
+                    offset=r.offset,
+                    key=r.key,
+                    value=r.value,
+                    headers=list(r.headers or ()),
+                )
+                for r in batch
+            ]
         )
-        await msg.ack()  # only after the handler's transaction committed
+        await msg.ack()  # only after the handlers' transaction committed
 
     for topic in definition.handlers.topics:
         broker.subscriber(
@@ -147,8 +150,11 @@ def create_app(
             group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=settings.consume_batch_size,
+            batch_timeout_ms=50,
             decoder=_raw_body,
-        )(on_message)
+        )(on_records)
 
     async def send(
         topic: str, key: bytes | None, value: bytes, headers: dict[str, str]

@@ -55,21 +55,37 @@ class UnitOfWork:
         self, consumer: str, event_id: str, ce_type: str, topic: str, partition: int, offset: int
     ) -> bool:
         """Record an incoming event in the inbox; False when it was processed before."""
+        fresh = await self.record_received_many(
+            consumer, [(event_id, ce_type, topic, partition, offset)]
+        )
+        return event_id in fresh
+
+    async def record_received_many(
+        self, consumer: str, events: list[tuple[str, str, str, int, int]]
+    ) -> set[str]:
+        """Record (event id, type, topic, partition, offset) rows in the inbox in one
+        statement; returns the ids not processed before."""
+        now = self.clock.now()
         inserted = await self.session.execute(
             pg_insert(inbox)
             .values(
-                consumer=consumer,
-                event_id=event_id,
-                ce_type=ce_type,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                processed_at=self.clock.now(),
+                [
+                    {
+                        "consumer": consumer,
+                        "event_id": event_id,
+                        "ce_type": ce_type,
+                        "topic": topic,
+                        "partition": partition,
+                        "offset": offset,
+                        "processed_at": now,
+                    }
+                    for event_id, ce_type, topic, partition, offset in events
+                ]
             )
             .on_conflict_do_nothing()
             .returning(inbox.c.event_id)
         )
-        return inserted.first() is not None
+        return {row.event_id for row in inserted}
 
 
 UnitOfWorkFactory = Callable[[], Any]
