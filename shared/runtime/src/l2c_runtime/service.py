@@ -31,6 +31,7 @@ from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
 from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
+from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay
 from l2c_runtime.settings import ServiceSettings
@@ -182,7 +183,8 @@ def create_app(
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
             tasks.append(asyncio.create_task(follower, name="clock-follower"))
-        tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in definition.jobs]
+        jobs = [*definition.jobs, prune_messaging_tables]
+        tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in jobs]
         log.info("%s started", definition.name)
         try:
             yield
