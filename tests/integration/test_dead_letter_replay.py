@@ -31,18 +31,13 @@ async def test_replay_sends_a_dead_letter_back_as_it_was(infra: Infrastructure) 
         ("l2c_original_topic", topic.encode()),
         ("l2c_consumer", b"deal-svc"),
     ]
-    await publish(infra.kafka_bootstrap, dlq, b'{"x": 1}', original + errors, key=b"acct-1")
-    await publish(
-        infra.kafka_bootstrap,
-        dlq,
-        b"{}",
-        original
-        + [
-            ("l2c_error_type", b"InvalidMessage"),
-            ("l2c_original_topic", topic.encode()),
-            ("l2c_consumer", b"lead-svc"),
-        ],
-    )
+    await publish(infra.kafka_bootstrap, dlq, b'{"x": 1}', [*original, *errors], key=b"acct-1")
+    invalid = [
+        ("l2c_error_type", b"InvalidMessage"),
+        ("l2c_original_topic", topic.encode()),
+        ("l2c_consumer", b"lead-svc"),
+    ]
+    await publish(infra.kafka_bootstrap, dlq, b"{}", [*original, *invalid])
 
     chosen = select(await read_topic(infra.kafka_bootstrap, dlq), "deal-svc", "RuleViolation")
     assert await replay(infra.kafka_bootstrap, chosen) == 1
