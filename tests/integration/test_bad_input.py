@@ -99,3 +99,23 @@ async def test_malformed_intake_events_are_dead_lettered_and_the_next_one_is_pro
         return await _count_leads(infra, "external_id", marker) or None
 
     assert await eventually(captured, "the valid lead after the bad ones") == 1
+
+
+async def test_a_record_with_a_binary_header_does_not_block_the_topic(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex
+    lead = LeadSubmitted(
+        email=f"bin+{marker[:8]}@example.com",
+        full_name="Binary Header",
+        company="Bytes Ltd",
+        source="web_form",
+        external_id=marker,
+    )
+    headers = [*_ce_headers(f"bin-{marker}"), ("x-signature", b"\xff\xfe\x00\x81")]
+    await publish(infra.kafka_bootstrap, LEAD_INTAKE, lead.model_dump_json().encode(), headers)
+
+    async def captured() -> int | None:
+        return await _count_leads(infra, "external_id", marker) or None
+
+    assert await eventually(captured, "the lead with a binary header") == 1
