@@ -62,3 +62,29 @@ def test_applied_cash_never_exceeds_the_payment_and_nothing_is_lost(
     # Cash stays unapplied only when every open invoice is paid in full.
     if result.unapplied > 0:
         assert result.applied == sum(balances, Decimal(0))
+
+
+def test_unreferenced_payment_of_exactly_one_invoices_balance_pays_that_invoice() -> None:
+    # 2602.50 matches March only; oldest-first would have spread it over January and February.
+    result = apply_payment(Decimal("2602.50"), [JAN, FEB, MAR])
+    assert [(a.invoice_number, a.amount) for a in result.allocations] == [
+        ("INV-2026-000003", Decimal("2602.50"))
+    ]
+
+
+def test_exact_amount_matching_two_invoices_falls_back_to_oldest_first() -> None:
+    # 1102.50 equals both January and February: ambiguous, so the oldest (January) is paid.
+    result = apply_payment(Decimal("1102.50"), [FEB, JAN])
+    assert [a.invoice_number for a in result.allocations] == ["INV-2026-000001"]
+
+
+def test_reference_to_a_paid_invoice_falls_back_to_the_exact_amount_match() -> None:
+    result = apply_payment(Decimal("2602.50"), [JAN, MAR], "INV-2025-000099")
+    assert [a.invoice_number for a in result.allocations] == ["INV-2026-000003"]
+
+
+def test_reference_wins_over_an_exact_amount_match() -> None:
+    result = apply_payment(Decimal("1102.50"), [JAN, MAR], "INV-2026-000003")
+    assert [(a.invoice_number, a.amount, a.remaining_balance) for a in result.allocations] == [
+        ("INV-2026-000003", Decimal("1102.50"), Decimal("1500.00"))
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
@@ -73,6 +73,58 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
     )
 
 
+class ManualApplicationIn(BaseModel):
+    invoice_id: UUID
+    amount: DecimalStr = Field(gt=0)
+    """How much of the payment's unapplied cash to apply; at most the invoice's balance."""
+
+
+class ApplicationView(BaseModel):
+    application_id: UUID
+    invoice_id: UUID
+    invoice_balance: DecimalStr
+    unapplied: DecimalStr
+    """What is left of the account's unapplied cash and credit."""
+
+
+@router.post(
+    "/payments/{payment_id}/apply",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationView,
+)
+async def apply_payment_manually(
+    payment_id: UUID, body: ManualApplicationIn, runtime: RuntimeDep
+) -> ApplicationView:
+    """Apply part of a payment's unapplied cash to an open invoice of the same account: 422
+    beyond what is unapplied or what the invoice owes, 409 when the invoice is not open."""
+    async with runtime.unit_of_work() as uow:
+        application_id = await handlers.apply_manually(
+            payment_id, body.invoice_id, body.amount, uow
+        )
+        return await _application_view(uow, application_id, body.invoice_id)
+
+
+@router.post("/applications/{application_id}/unapply", response_model=ApplicationView)
+async def unapply_application(application_id: UUID, runtime: RuntimeDep) -> ApplicationView:
+    """Reverse an application with opposite postings: the cash is unapplied again and the
+    invoice owes it again. 409 when it was reversed already."""
+    async with runtime.unit_of_work() as uow:
+        invoice = await handlers.unapply(application_id, uow)
+        return await _application_view(uow, application_id, invoice.invoice_id)
+
+
+async def _application_view(uow: Any, application_id: UUID, invoice_id: UUID) -> ApplicationView:
+    receivable = await handlers.receivable(uow, invoice_id)
+    balance = await handlers.account_balance(uow, receivable.account_id)
+    invoice = next(i for i in balance["invoices"] if i["invoice_id"] == invoice_id)
+    return ApplicationView(
+        application_id=application_id,
+        invoice_id=invoice_id,
+        invoice_balance=invoice["balance"],
+        unapplied=balance["unapplied_cash"],
+    )
+
+
 class ReceivableView(BaseModel):
     invoice_id: UUID
     invoice_number: str
@@ -81,6 +133,7 @@ class ReceivableView(BaseModel):
     balance: DecimalStr
     status: str
     due_date: date
+    dunning_step: int
 
 
 class BalanceView(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from ar_svc.api import router
 from ar_svc.consumers import subscriptions
+from ar_svc.dunning import run_dunning
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -18,11 +19,15 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 definition = ServiceDefinition(
     name="ar-svc",
     title="L2C ar-svc",
-    description="Receivables subledger, payments and cash application; emits InvoicePaid.",
+    description=(
+        "Receivables subledger, payments, cash application, dunning and reports; "
+        "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent."
+    ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
     routers=[router],
     produces=[AR_EVENTS],
+    jobs=[run_dunning],
 )
 
 

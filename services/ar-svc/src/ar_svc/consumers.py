@@ -6,6 +6,7 @@ from ar_svc import handlers
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, PaymentNotified
+from l2c_schemas.billing import CreditNoteIssued, InvoiceVoided
 from l2c_schemas.envelope import CloudEvent
 
 subscriptions = EventHandlers()
@@ -14,6 +15,16 @@ subscriptions = EventHandlers()
 @subscriptions.on(InvoiceIssued)
 async def on_invoice_issued(event: InvoiceIssued, uow: UnitOfWork, _: CloudEvent) -> None:
     await handlers.open_receivable(event, uow)
+
+
+@subscriptions.on(CreditNoteIssued)
+async def on_credit_note_issued(event: CreditNoteIssued, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.issue_credit_note(event, uow)
+
+
+@subscriptions.on(InvoiceVoided)
+async def on_invoice_voided(event: InvoiceVoided, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.void_receivable(event, uow)
 
 
 @subscriptions.on(PaymentNotified)

@@ -8,6 +8,9 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 MONEY = sa.Numeric(18, 2)
+POSTING_KINDS = (
+    "kind IN ('invoice', 'payment', 'application', 'unapplication', 'credit', 'write_off', 'void')"
+)
 
 receivables = sa.Table(
     "receivables",
@@ -24,6 +27,12 @@ receivables = sa.Table(
     sa.Column("traceparent", sa.Text),
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("paid_at", sa.DateTime(timezone=True)),
+    # Dunning progress (0002): how many steps of the schedule were sent, when it went overdue,
+    # the last day the dunning job looked at it.
+    sa.Column("dunning_step", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("overdue_at", sa.DateTime(timezone=True)),
+    sa.Column("dunning_checked_on", sa.Date),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("amount >= 0", name="ck_receivable_amount"),
 )
 
@@ -42,6 +51,31 @@ payments = sa.Table(
     sa.CheckConstraint("amount > 0", name="ck_payment_amount"),
 )
 
+credit_notes = sa.Table(
+    "credit_notes",
+    metadata,
+    sa.Column("credit_note_id", sa.Uuid, primary_key=True),
+    sa.Column("credit_note_number", sa.Text, nullable=False),
+    sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("invoice_id", sa.Uuid),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("traceparent", sa.Text),
+    sa.CheckConstraint("amount > 0", name="ck_credit_note_amount"),
+)
+
+delinquencies = sa.Table(
+    "delinquencies",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("invoice_id", sa.Uuid, nullable=False),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cleared_at", sa.DateTime(timezone=True)),
+)
+
 postings = sa.Table(
     "postings",
     metadata,
@@ -49,12 +83,15 @@ postings = sa.Table(
     sa.Column("account_id", sa.Uuid, nullable=False, index=True),
     sa.Column("invoice_id", sa.Uuid, sa.ForeignKey("receivables.invoice_id"), index=True),
     sa.Column("payment_id", sa.Uuid, sa.ForeignKey("payments.id")),
+    sa.Column("credit_note_id", sa.Uuid, sa.ForeignKey("credit_notes.credit_note_id")),
+    # Names the pair of postings that applied funds to an invoice (and the pair reversing it).
+    sa.Column("application_id", sa.Uuid, index=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("amount", MONEY, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint(
-        "kind IN ('invoice', 'payment', 'application', 'credit', 'write_off')",
+        POSTING_KINDS,
         name="ck_posting_kind",
     ),
 )

@@ -1,8 +1,10 @@
 """Cash application: which open invoices a payment pays, and how much of it stays unapplied.
 
-Rule: the invoice the payer referenced comes first, then the other open invoices oldest first
-(by issue date, then number); each gets the smaller of its balance and the cash left. Whatever
-is left over is unapplied cash — a credit of the customer, never lost.
+Rule: the invoice the payer referenced comes first; without a reference (or one that matches no
+open invoice) an invoice whose balance equals the payment exactly comes first, when exactly one
+such invoice exists; then the other open invoices oldest first (by issue date, then number).
+Each gets the smaller of its balance and the cash left. Whatever is left over is unapplied
+cash — a credit of the customer, never lost.
 """
 
 from __future__ import annotations
@@ -46,13 +48,11 @@ def apply_payment(
     than an invoice's balance."""
     if amount < 0:
         raise ValueError("a payment cannot be negative")
+    candidates = [inv for inv in open_invoices if inv.balance > 0]
+    first = _matched_invoice(amount, candidates, invoice_reference)
     ordered = sorted(
-        (inv for inv in open_invoices if inv.balance > 0),
-        key=lambda inv: (
-            inv.invoice_number != invoice_reference,
-            inv.issue_date,
-            inv.invoice_number,
-        ),
+        candidates,
+        key=lambda inv: (inv.invoice_number != first, inv.issue_date, inv.invoice_number),
     )
     left = amount
     allocations = []
@@ -67,3 +67,14 @@ def apply_payment(
             )
         )
     return CashApplication(tuple(allocations), left)
+
+
+def _matched_invoice(
+    amount: Decimal, candidates: list[OpenInvoice], invoice_reference: str | None
+) -> str | None:
+    """The number of the invoice the payment is meant for: the referenced one if it is open,
+    else the only open invoice whose balance equals the payment exactly."""
+    if any(inv.invoice_number == invoice_reference for inv in candidates):
+        return invoice_reference
+    exact = [inv.invoice_number for inv in candidates if inv.balance == amount]
+    return exact[0] if len(exact) == 1 else None

@@ -1,0 +1,375 @@
+"""ar-svc's cash use cases: record payments (and failed attempts), apply cash to invoices
+automatically or by hand, and reverse an application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ar_svc.adapters.ledger_store import (
+    load_ledger,
+    lock_account,
+    open_receivables,
+    receivable,
+    save_postings,
+)
+from ar_svc.adapters.tables import delinquencies, payments, postings, receivables
+from ar_svc.domain.cash_application import CashApplication, OpenInvoice, apply_payment
+from ar_svc.domain.ledger import Ledger, LedgerError
+from ar_svc.domain.retries import next_retry
+from l2c_runtime.errors import Conflict, NotFound, RuleViolation
+from l2c_runtime.telemetry import journey_span
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import InvoicePaid, Money, PaymentApplied, PaymentReceived
+from l2c_schemas.ar import CreditApplied, PaymentFailed, PaymentRetryRequested, PaymentUnapplied
+
+
+@dataclass(frozen=True)
+class PaymentCommand:
+    external_reference: str
+    account_id: UUID
+    amount: Money
+    method: str
+    invoice_number: str | None
+    received_at: datetime
+    status: str = "succeeded"
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    payment_id: UUID
+    duplicate: bool
+    application: CashApplication | None
+
+
+async def apply_funds(
+    uow: UnitOfWork,
+    ledger: Ledger,
+    invoice: Any,
+    amount: Decimal,
+    *,
+    payment_id: UUID | None = None,
+    credit_note_id: UUID | None = None,
+) -> UUID:
+    """Apply funds of a payment or credit note to an open invoice: postings, PaymentApplied
+    (or CreditApplied), and InvoicePaid when nothing is left open. Returns the application."""
+    now = uow.clock.now()
+    application_id = uuid4()
+    try:
+        new = ledger.apply(
+            application_id,
+            invoice.invoice_id,
+            amount,
+            payment_id=payment_id,
+            credit_note_id=credit_note_id,
+        )
+    except LedgerError as exc:
+        raise RuleViolation(str(exc)) from exc
+    await save_postings(uow, invoice.account_id, invoice.currency, new, now)
+    remaining = ledger.invoice_balance(invoice.invoice_id)
+    common: dict[str, Any] = {
+        "lead_id": invoice.lead_id,
+        "account_id": invoice.account_id,
+        "application_id": application_id,
+        "invoice_id": invoice.invoice_id,
+        "invoice_number": invoice.invoice_number,
+        "amount": Money(amount=amount, currency=invoice.currency),
+        "invoice_balance": Money(amount=remaining, currency=invoice.currency),
+        "applied_at": now,
+    }
+    if payment_id is not None:
+        await uow.emit(PaymentApplied(payment_id=payment_id, **common))
+    else:
+        await uow.emit(CreditApplied(credit_note_id=credit_note_id, **common))
+    if remaining == 0:
+        await _mark_paid(uow, invoice, now)
+    return application_id
+
+
+async def _mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
+    await uow.session.execute(
+        sa.update(receivables)
+        .where(receivables.c.invoice_id == invoice.invoice_id)
+        .values(status="paid", paid_at=now, closed_at=now)
+    )
+    await uow.emit(
+        InvoicePaid(
+            lead_id=invoice.lead_id,
+            account_id=invoice.account_id,
+            invoice_id=invoice.invoice_id,
+            invoice_number=invoice.invoice_number,
+            amount=Money(amount=invoice.amount, currency=invoice.currency),
+            paid_at=now,
+        )
+    )
+    # Dunning stops on payment; the account is no longer delinquent once nothing it owes is
+    # past its final notice.
+    still_delinquent = await uow.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(receivables)
+        .where(
+            receivables.c.account_id == invoice.account_id,
+            receivables.c.status == "open",
+            receivables.c.overdue_at.is_not(None),
+        )
+    )
+    if not still_delinquent:
+        await uow.session.execute(
+            sa.update(delinquencies)
+            .where(delinquencies.c.account_id == invoice.account_id)
+            .where(delinquencies.c.cleared_at.is_(None))
+            .values(cleared_at=now)
+        )
+
+
+async def record_payment(cmd: PaymentCommand, uow: UnitOfWork) -> PaymentOutcome:
+    """Record a payment once per external reference and apply its cash to open invoices:
+    the referenced invoice, else the one whose balance equals the payment, then oldest first.
+    A failed attempt is recorded, announced, and a card payment is retried per policy."""
+    if cmd.amount.amount <= 0:
+        raise RuleViolation("a payment amount must be positive")
+    payment_id = uuid4()
+    failed = cmd.status != "succeeded"
+    inserted = await uow.session.execute(
+        pg_insert(payments)
+        .values(
+            id=payment_id,
+            external_reference=cmd.external_reference,
+            account_id=cmd.account_id,
+            currency=cmd.amount.currency,
+            amount=cmd.amount.amount,
+            method=cmd.method,
+            status="failed" if failed else "received",
+            invoice_reference=cmd.invoice_number,
+            received_at=cmd.received_at,
+        )
+        .on_conflict_do_nothing(index_elements=["external_reference"])
+        .returning(payments.c.id)
+    )
+    if inserted.first() is None:
+        existing = await uow.session.scalar(
+            sa.select(payments.c.id).where(payments.c.external_reference == cmd.external_reference)
+        )
+        return PaymentOutcome(UUID(str(existing)), duplicate=True, application=None)
+
+    await lock_account(uow, cmd.account_id)
+    open_rows = await open_receivables(uow, cmd.account_id, cmd.amount.currency)
+    journey = await _journey_of(uow, cmd.account_id, cmd.invoice_number, open_rows)
+    if journey is None:
+        raise NotFound(f"no receivables for account {cmd.account_id} in {cmd.amount.currency}")
+    lead_id, traceparent = journey
+    with journey_span("payment apply", traceparent, {"l2c.lead_id": str(lead_id)}):
+        if failed:
+            await _announce_failure(cmd, payment_id, lead_id, uow)
+            return PaymentOutcome(payment_id, duplicate=False, application=None)
+        application = await _receive_and_apply(cmd, payment_id, lead_id, open_rows, uow)
+    return PaymentOutcome(payment_id, duplicate=False, application=application)
+
+
+async def _receive_and_apply(
+    cmd: PaymentCommand, payment_id: UUID, lead_id: UUID, open_rows: list[Any], uow: UnitOfWork
+) -> CashApplication:
+    currency = cmd.amount.currency
+    ledger = await load_ledger(uow, cmd.account_id, currency)
+    received = ledger.receive_payment(payment_id, cmd.amount.amount)
+    await save_postings(uow, cmd.account_id, currency, received, uow.clock.now())
+    await uow.emit(
+        PaymentReceived(
+            lead_id=lead_id,
+            account_id=cmd.account_id,
+            payment_id=payment_id,
+            external_reference=cmd.external_reference,
+            amount=cmd.amount,
+            method=cmd.method,
+            received_at=cmd.received_at,
+        )
+    )
+    by_id = {r.invoice_id: r for r in open_rows}
+    application = apply_payment(
+        cmd.amount.amount,
+        [
+            OpenInvoice(
+                r.invoice_id, r.invoice_number, r.issue_date, ledger.invoice_balance(r.invoice_id)
+            )
+            for r in open_rows
+        ],
+        cmd.invoice_number,
+    )
+    for allocation in application.allocations:
+        await apply_funds(
+            uow, ledger, by_id[allocation.invoice_id], allocation.amount, payment_id=payment_id
+        )
+    return application
+
+
+async def _announce_failure(
+    cmd: PaymentCommand, payment_id: UUID, lead_id: UUID, uow: UnitOfWork
+) -> None:
+    """PaymentFailed; for a card, PaymentRetryRequested while the retry policy allows."""
+    await uow.emit(
+        PaymentFailed(
+            lead_id=lead_id,
+            account_id=cmd.account_id,
+            payment_id=payment_id,
+            external_reference=cmd.external_reference,
+            amount=cmd.amount,
+            method=cmd.method,
+            invoice_number=cmd.invoice_number,
+            failed_at=cmd.received_at,
+        )
+    )
+    if cmd.method != "card":
+        return
+    # Earlier failed card attempts at the same invoice (or, unreferenced, of the account).
+    same_target = (
+        payments.c.invoice_reference == cmd.invoice_number
+        if cmd.invoice_number
+        else payments.c.invoice_reference.is_(None)
+    )
+    failures = await uow.session.scalar(
+        sa.select(sa.func.count()).where(
+            payments.c.account_id == cmd.account_id,
+            payments.c.method == "card",
+            payments.c.status == "failed",
+            same_target,
+        )
+    )
+    retry = next_retry(int(failures or 0), cmd.received_at)
+    if retry is None:
+        return
+    attempt, retry_at = retry
+    await uow.emit(
+        PaymentRetryRequested(
+            lead_id=lead_id,
+            account_id=cmd.account_id,
+            payment_id=payment_id,
+            external_reference=cmd.external_reference,
+            amount=cmd.amount,
+            invoice_number=cmd.invoice_number,
+            attempt=attempt,
+            retry_at=retry_at,
+        )
+    )
+
+
+async def _journey_of(
+    uow: UnitOfWork, account_id: UUID, invoice_number: str | None, open_rows: list[Any]
+) -> tuple[UUID, str | None] | None:
+    """The journey (lead id, trace context) a payment belongs to: that of the referenced
+    invoice, else of the oldest open one, else of the account's latest receivable."""
+    for row in sorted(open_rows, key=lambda r: (r.invoice_number != invoice_number, r.issue_date)):
+        return row.lead_id, row.traceparent
+    latest = (
+        await uow.session.execute(
+            sa.select(receivables.c.lead_id, receivables.c.traceparent)
+            .where(receivables.c.account_id == account_id)
+            .order_by(receivables.c.opened_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if latest is None else (latest.lead_id, latest.traceparent)
+
+
+async def apply_manually(
+    payment_id: UUID, invoice_id: UUID, amount: Decimal, uow: UnitOfWork
+) -> UUID:
+    """Apply `amount` of a payment's unapplied cash to an invoice of the same account."""
+    payment = (
+        await uow.session.execute(sa.select(payments).where(payments.c.id == payment_id))
+    ).first()
+    if payment is None:
+        raise NotFound(f"payment {payment_id} does not exist")
+    if payment.status != "received":
+        raise Conflict(f"payment {payment_id} failed; it has no cash to apply")
+    invoice = await receivable(uow, invoice_id)
+    if invoice is None:
+        raise NotFound(f"invoice {invoice_id} has no receivable")
+    if (invoice.account_id, invoice.currency) != (payment.account_id, payment.currency):
+        raise RuleViolation("a payment applies only to invoices of its account and currency")
+    if invoice.status != "open":
+        raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
+    await lock_account(uow, payment.account_id)
+    ledger = await load_ledger(uow, payment.account_id, payment.currency)
+    with journey_span("payment apply", invoice.traceparent, {"l2c.lead_id": str(invoice.lead_id)}):
+        return await apply_funds(uow, ledger, invoice, amount, payment_id=payment_id)
+
+
+async def unapply(application_id: UUID, uow: UnitOfWork) -> Any:
+    """Reverse an application with opposite postings (never deleting); a paid invoice that
+    owes again is open again. Returns the invoice's receivable."""
+    first = (
+        await uow.session.execute(
+            sa.select(postings.c.account_id, postings.c.currency, postings.c.invoice_id)
+            .where(postings.c.application_id == application_id, postings.c.invoice_id.is_not(None))
+            .limit(1)
+        )
+    ).first()
+    if first is None:
+        raise NotFound(f"application {application_id} does not exist")
+    invoice = await receivable(uow, first.invoice_id)
+    if invoice.status in ("void", "written_off"):
+        raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
+    await lock_account(uow, first.account_id)
+    ledger = await load_ledger(uow, first.account_id, first.currency)
+    try:
+        application = next(
+            a for a in ledger.live_applications() if a.application_id == application_id
+        )
+    except StopIteration:
+        raise Conflict(f"application {application_id} was already reversed") from None
+    now = uow.clock.now()
+    await save_postings(uow, first.account_id, first.currency, ledger.unapply(application_id), now)
+    with journey_span(
+        "payment unapply", invoice.traceparent, {"l2c.lead_id": str(invoice.lead_id)}
+    ):
+        await uow.emit(
+            PaymentUnapplied(
+                lead_id=invoice.lead_id,
+                account_id=invoice.account_id,
+                application_id=application_id,
+                payment_id=application.payment_id,
+                credit_note_id=application.credit_note_id,
+                invoice_id=invoice.invoice_id,
+                invoice_number=invoice.invoice_number,
+                amount=Money(amount=application.amount, currency=invoice.currency),
+                invoice_balance=Money(
+                    amount=ledger.invoice_balance(invoice.invoice_id), currency=invoice.currency
+                ),
+                unapplied_at=now,
+            )
+        )
+    if invoice.status == "paid":
+        await uow.session.execute(
+            sa.update(receivables)
+            .where(receivables.c.invoice_id == invoice.invoice_id)
+            .values(status="open", paid_at=None, closed_at=None)
+        )
+    return invoice
+
+
+async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -> None:
+    """Customer credit and unapplied cash pay a newly issued invoice, oldest funds first."""
+    sources: list[tuple[UUID | None, UUID | None]] = []
+    for p in ledger.postings:
+        if p.kind in ("payment", "credit") and (p.payment_id, p.credit_note_id) not in sources:
+            sources.append((p.payment_id, p.credit_note_id))
+    for payment_id, credit_note_id in sources:
+        due = ledger.invoice_balance(invoice.invoice_id)
+        if due <= 0:
+            return
+        available = ledger.unapplied(payment_id or credit_note_id)
+        if available > 0:
+            await apply_funds(
+                uow,
+                ledger,
+                invoice,
+                min(due, available),
+                payment_id=payment_id,
+                credit_note_id=credit_note_id,
+            )

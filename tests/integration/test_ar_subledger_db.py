@@ -1,0 +1,303 @@
+"""ar-svc's handlers and dunning job on a real PostgreSQL (migrated by its Alembic scripts),
+with a hand-set clock: every figure below is computed by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ar_svc import handlers
+from ar_svc.app import MIGRATIONS
+from ar_svc.domain.dunning import DEFAULT_POLICY
+from ar_svc.dunning import dun_due_invoices
+from l2c_platform.launcher import Infrastructure
+from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.errors import Conflict, RuleViolation
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_schemas import InvoiceIssued, Money
+from l2c_schemas.billing import CreditNoteIssued, InvoiceVoided
+
+pytestmark = pytest.mark.integration
+DATABASE = "l2c_test_h_ar"
+D = Decimal
+T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+class HandSetClock:
+    def __init__(self) -> None:
+        self.at = T0
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture(scope="module")
+async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
+    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
+    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {DATABASE}")
+    await admin.close()
+    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
+    engine = create_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> HandSetClock:
+    return HandSetClock()
+
+
+@pytest.fixture
+def uow(engine: AsyncEngine, clock: HandSetClock) -> Callable[[], Any]:
+    return unit_of_work_factory(session_factory(engine), clock, "/test/ar")
+
+
+def invoice(account: UUID, total: str, issued: date, due: date) -> InvoiceIssued:
+    invoice_id = uuid4()
+    return InvoiceIssued(
+        lead_id=uuid4(),
+        account_id=account,
+        invoice_id=invoice_id,
+        invoice_number=f"T-{invoice_id.hex[:12]}",
+        subscription_id=uuid4(),
+        customer_name="Acme",
+        currency="EUR",
+        issue_date=issued,
+        due_date=due,
+        period_start=issued,
+        period_end=issued + timedelta(days=30),
+        lines=[],
+        subtotal=Money.of(total, "EUR"),
+        tax_total=Money.zero("EUR"),
+        total=Money.of(total, "EUR"),
+        issued_at=T0,
+    )
+
+
+async def pay(uow: Any, account: UUID, amount: str, ref: str | None = None, **kw: Any) -> Any:
+    async with uow() as u:
+        return await handlers.record_payment(
+            handlers.PaymentCommand(
+                external_reference=f"ext-{uuid4()}",
+                account_id=account,
+                amount=Money.of(amount, "EUR"),
+                method=kw.get("method", "bank_transfer"),
+                invoice_number=ref,
+                received_at=T0,
+                status=kw.get("status", "succeeded"),
+            ),
+            u,
+        )
+
+
+async def issue(uow: Any, event: InvoiceIssued) -> None:
+    async with uow() as u:
+        await handlers.open_receivable(event, u)
+
+
+async def balance(uow: Any, account: UUID) -> dict[str, Any]:
+    async with uow() as u:
+        return await handlers.account_balance(u, account)
+
+
+async def events(engine: AsyncEngine, account: UUID) -> list[tuple[str, dict[str, Any]]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(outbox.c.ce_type, outbox.c.payload)
+            .where(outbox.c.message_key == str(account))
+            .order_by(outbox.c.id)
+        )
+        return [(r.ce_type.split(".")[2], json.loads(r.payload)) for r in rows]
+
+
+async def test_partial_payment_credit_note_and_balance_to_the_cent(uow: Any) -> None:
+    account = uuid4()
+    jan = invoice(account, "2602.50", date(2026, 1, 1), date(2026, 1, 31))
+    await issue(uow, jan)
+    await pay(uow, account, "1000.00", jan.invoice_number)
+    async with uow() as u:
+        await handlers.issue_credit_note(
+            CreditNoteIssued(
+                lead_id=jan.lead_id,
+                account_id=account,
+                credit_note_id=uuid4(),
+                credit_note_number="CN-1",
+                invoice_id=jan.invoice_id,
+                currency="EUR",
+                lines=[],
+                subtotal=Money.of("102.50", "EUR"),
+                tax_total=Money.zero("EUR"),
+                total=Money.of("102.50", "EUR"),
+                reason="downgrade",
+                issued_at=T0,
+            ),
+            u,
+        )
+    state = await balance(uow, account)
+    # 2602.50 − 1000.00 − 102.50 = 1500.00
+    assert state["balance"] == D("1500.00")
+    assert state["invoices"][0]["balance"] == D("1500.00")
+    assert state["unapplied_cash"] == D("0.00")
+
+
+async def test_overpayment_pays_the_next_invoice_when_it_is_issued(
+    uow: Any, engine: AsyncEngine
+) -> None:
+    account = uuid4()
+    jan = invoice(account, "1102.50", date(2026, 1, 1), date(2026, 1, 31))
+    await issue(uow, jan)
+    await pay(uow, account, "1500.00")  # 397.50 too much
+    assert (await balance(uow, account))["unapplied_cash"] == D("397.50")
+    feb = invoice(account, "300.00", date(2026, 2, 1), date(2026, 3, 3))
+    await issue(uow, feb)
+    state = await balance(uow, account)
+    assert [(i["status"], i["balance"]) for i in state["invoices"]] == [
+        ("paid", D("0.00")),
+        ("paid", D("0.00")),
+    ]
+    assert state["unapplied_cash"] == D("97.50")  # 397.50 − 300.00
+    assert state["balance"] == D("-97.50")  # 1102.50 + 300.00 − 1500.00
+    kinds = [k for k, _ in await events(engine, account)]
+    assert kinds == [
+        "PaymentReceived",
+        "PaymentApplied",
+        "InvoicePaid",
+        "PaymentApplied",
+        "InvoicePaid",
+    ]
+
+
+async def test_manual_apply_then_unapply_reverses_with_postings(uow: Any) -> None:
+    account = uuid4()
+    a = invoice(account, "100.00", date(2026, 1, 1), date(2026, 1, 31))
+    b = invoice(account, "250.00", date(2026, 1, 2), date(2026, 2, 1))
+    await issue(uow, a)
+    await issue(uow, b)
+    # 120.00 unreferenced: no exact match, so 100.00 to the oldest (a), 20.00 to b.
+    outcome = await pay(uow, account, "120.00")
+    assert [x.amount for x in outcome.application.allocations] == [D("100.00"), D("20.00")]
+    async with uow() as u:
+        applied_to_b = (
+            await u.session.execute(
+                sa.text(
+                    "SELECT application_id FROM postings WHERE invoice_id = :i"
+                    " AND kind = 'application'"
+                ),
+                {"i": b.invoice_id},
+            )
+        ).scalar_one()
+    async with uow() as u:
+        await handlers.unapply(applied_to_b, u)
+    state = await balance(uow, account)
+    assert [i["balance"] for i in state["invoices"]] == [D("0.00"), D("250.00")]
+    assert state["unapplied_cash"] == D("20.00")
+    async with uow() as u:
+        with pytest.raises(Conflict, match="already reversed"):
+            await handlers.unapply(applied_to_b, u)
+    async with uow() as u:
+        with pytest.raises(RuleViolation, match="unapplied"):
+            await handlers.apply_manually(outcome.payment_id, b.invoice_id, D("20.01"), u)
+    async with uow() as u:
+        await handlers.apply_manually(outcome.payment_id, b.invoice_id, D("20.00"), u)
+    state = await balance(uow, account)
+    assert [i["balance"] for i in state["invoices"]] == [D("0.00"), D("230.00")]
+    assert state["balance"] == D("230.00")  # 100.00 + 250.00 − 120.00
+
+
+async def test_void_of_a_partly_paid_invoice_returns_the_cash(uow: Any) -> None:
+    account = uuid4()
+    inv = invoice(account, "1190.00", date(2026, 1, 1), date(2026, 1, 31))
+    await issue(uow, inv)
+    await pay(uow, account, "400.00")
+    voided = InvoiceVoided(
+        lead_id=inv.lead_id,
+        account_id=account,
+        invoice_id=inv.invoice_id,
+        invoice_number=inv.invoice_number,
+        amount=inv.total,
+        reason="issued by mistake",
+        voided_at=T0,
+    )
+    for _ in range(2):  # twice: the second changes nothing
+        async with uow() as u:
+            await handlers.void_receivable(voided, u)
+    state = await balance(uow, account)
+    assert state["invoices"][0]["status"] == "void"
+    assert state["invoices"][0]["balance"] == D("0.00")
+    assert (state["balance"], state["unapplied_cash"]) == (D("-400.00"), D("400.00"))
+
+
+async def test_failed_card_payment_is_announced_and_retried(uow: Any, engine: AsyncEngine) -> None:
+    account = uuid4()
+    inv = invoice(account, "49.00", date(2026, 1, 1), date(2026, 1, 31))
+    await issue(uow, inv)
+    for _ in range(4):
+        await pay(uow, account, "49.00", inv.invoice_number, method="card", status="failed")
+    emitted = await events(engine, account)
+    assert [k for k, _ in emitted].count("PaymentFailed") == 4
+    retries = [e for k, e in emitted if k == "PaymentRetryRequested"]
+    assert [(r["attempt"], r["retry_at"][:10]) for r in retries] == [
+        (1, "2026-01-02"),
+        (2, "2026-01-04"),
+        (3, "2026-01-08"),
+    ]
+    assert (await balance(uow, account))["balance"] == D("49.00")
+
+
+async def test_dunning_runs_its_schedule_then_stops_on_payment(
+    uow: Any, engine: AsyncEngine, clock: HandSetClock
+) -> None:
+    account = uuid4()
+    inv = invoice(account, "2602.50", date(2025, 12, 1), date(2025, 12, 31))
+    await issue(uow, inv)
+    due = datetime(2025, 12, 31, 12, tzinfo=UTC)
+    for days in (1, 2, 7, 14, 30):
+        clock.at = due + timedelta(days=days)
+        await dun_due_invoices(uow, DEFAULT_POLICY)
+        await dun_due_invoices(uow, DEFAULT_POLICY)  # a second pass the same day does nothing
+    await pay(uow, account, "2602.50")
+    clock.at = due + timedelta(days=95)
+    await dun_due_invoices(uow, DEFAULT_POLICY)
+    emitted = [(k, e) for k, e in await events(engine, account)]
+    notices = [
+        (e["step"], e["days_past_due"], e["final"]) for k, e in emitted if k == "DunningNoticeSent"
+    ]
+    assert notices == [(1, 1, False), (2, 7, False), (3, 14, False), (4, 30, True)]
+    kinds = [k for k, _ in emitted]
+    assert kinds.count("InvoiceOverdue") == 1
+    assert kinds.count("AccountDelinquent") == 1
+    assert kinds.index("AccountDelinquent") > kinds.index("DunningNoticeSent")
+    assert kinds[-3:] == ["PaymentReceived", "PaymentApplied", "InvoicePaid"]
+    assert "InvoiceWrittenOff" not in kinds
+    assert (await balance(uow, account))["balance"] == D("0.00")
+
+
+async def test_unpaid_invoice_is_written_off_90_days_past_due(
+    uow: Any, engine: AsyncEngine, clock: HandSetClock
+) -> None:
+    account = uuid4()
+    inv = invoice(account, "1000.00", date(2025, 9, 1), date(2025, 10, 1))
+    await issue(uow, inv)
+    await pay(uow, account, "250.00")
+    clock.at = datetime(2025, 10, 1, 12, tzinfo=UTC) + timedelta(days=90)
+    await dun_due_invoices(uow, DEFAULT_POLICY)
+    emitted = await events(engine, account)
+    written_off = [e for k, e in emitted if k == "InvoiceWrittenOff"]
+    assert [(e["amount"]["amount"], e["days_past_due"]) for e in written_off] == [("750.00", 90)]
+    state = await balance(uow, account)
+    # 1000.00 − 250.00 paid − 750.00 written off
+    assert (state["balance"], state["invoices"][0]["status"]) == (D("0.00"), "written_off")
