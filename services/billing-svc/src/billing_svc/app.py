@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from billing_svc.api import router
+from billing_svc.api_setup import router as setup_router
 from billing_svc.consumers import subscriptions
+from billing_svc.jobs import close_revenue_months, run_billing
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -18,10 +20,14 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 definition = ServiceDefinition(
     name="billing-svc",
     title="L2C billing-svc",
-    description="Subscriptions from orders; invoices per billing period; emits InvoiceIssued.",
+    description=(
+        "Subscriptions from orders; billing runs per anchored period; proration of amendments;"
+        " usage rating; invoices, credit notes, taxes; revenue schedules and recognition."
+    ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=[router, setup_router],
+    jobs=[run_billing, close_revenue_months],
     produces=[BILLING_EVENTS],
 )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from billing_svc import handlers
+from billing_svc import amendments, handlers, metering
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced
+from l2c_schemas.billing import UsageRecorded
+from l2c_schemas.contract import ContractAmended
 from l2c_schemas.envelope import CloudEvent
 
 subscriptions = EventHandlers()
@@ -14,6 +16,16 @@ subscriptions = EventHandlers()
 @subscriptions.on(OrderPlaced)
 async def on_order_placed(event: OrderPlaced, uow: UnitOfWork, _: CloudEvent) -> None:
     await handlers.activate_subscription(event, uow)
+
+
+@subscriptions.on(ContractAmended)
+async def on_contract_amended(event: ContractAmended, uow: UnitOfWork, _: CloudEvent) -> None:
+    await amendments.amend_subscription(event, uow)
+
+
+@subscriptions.on(UsageRecorded)
+async def on_usage_recorded(event: UsageRecorded, uow: UnitOfWork, _: CloudEvent) -> None:
+    await metering.record_usage(event, uow)
 
 
 @subscriptions.on(InvoicePaid)

@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from billing_svc.adapters.tables import (
     invoice_lines,
-    invoice_number_sequences,
     invoices,
     subscription_items,
     subscriptions,
 )
-from billing_svc.domain.invoicing import (
-    SubscriptionItem,
-    billing_period,
-    due_date,
-    invoice_number,
-    invoice_totals,
-)
-from billing_svc.domain.invoicing import (
-    invoice_lines as lines_for_period,
-)
-from l2c_runtime.errors import NotFound
-from l2c_runtime.telemetry import current_traceparent
+from billing_svc.billing_run import bill_subscriptions
+from billing_svc.domain.drafting import bill_date
+from l2c_runtime.errors import Conflict, NotFound
+from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
-from l2c_schemas import (
-    InvoiceIssued,
-    InvoiceLine,
-    InvoicePaid,
-    Money,
-    OrderPlaced,
-    SubscriptionActivated,
-)
-
-LEGAL_ENTITY = "INV"
-TAX_RATE = Decimal("0")  # tax jurisdictions arrive with the billing issue
+from l2c_schemas import InvoicePaid, Money, OrderPlaced, SubscriptionActivated
+from l2c_schemas.billing import InvoiceVoided
+from l2c_schemas.periods import months_in
 
 
 async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
@@ -52,6 +33,9 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
         return UUID(str(existing))
     now = uow.clock.now()
     subscription_id = uuid4()
+    months = months_in(order.billing_period)
+    # billing_timing is an optional field contract-svc may add to OrderPlaced; in advance else.
+    timing = getattr(order, "billing_timing", "in_advance")
     await uow.session.execute(
         sa.insert(subscriptions).values(
             id=subscription_id,
@@ -65,7 +49,9 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             start_date=order.start_date,
             end_date=order.end_date,
             payment_terms_days=order.payment_terms_days,
-            next_period_start=order.start_date,
+            next_period_index=0,
+            next_period_start=bill_date(order.start_date, months, 0, timing),
+            billing_timing=timing,
             status="active",
             traceparent=current_traceparent(),
             activated_at=now,
@@ -107,12 +93,14 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             activated_at=now,
         )
     )
-    await issue_next_invoice(subscription_id, uow)
+    if timing == "in_advance":
+        await issue_next_invoice(subscription_id, uow)  # the first period, billed at once
     return subscription_id
 
 
 async def issue_next_invoice(subscription_id: UUID, uow: UnitOfWork) -> UUID | None:
-    """Issue the invoice of the subscription's next unbilled period (None when none is left)."""
+    """Issue the invoice of the subscription's next unbilled period now, due or not (None when
+    nothing is left to invoice)."""
     sub = (
         await uow.session.execute(
             sa.select(subscriptions).where(subscriptions.c.id == subscription_id).with_for_update()
@@ -120,119 +108,14 @@ async def issue_next_invoice(subscription_id: UUID, uow: UnitOfWork) -> UUID | N
     ).first()
     if sub is None:
         raise NotFound(f"no subscription {subscription_id}")
-    if sub.next_period_start is None or sub.next_period_start > sub.end_date:
+    if sub.status != "active":
         return None
-    items = [
-        SubscriptionItem(
-            line_no=row.line_no,
-            product_code=row.product_code,
-            description=row.description,
-            charge=row.charge,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-            discount_amount=row.discount_amount,
-            net_amount=row.net_amount,
-        )
-        for row in await uow.session.execute(
-            sa.select(subscription_items)
-            .where(subscription_items.c.subscription_id == subscription_id)
-            .order_by(subscription_items.c.line_no)
-        )
-    ]
-    period = billing_period(sub.next_period_start, sub.billing_period, sub.end_date)
-    lines = lines_for_period(items, sub.currency, period, period[0] == sub.start_date)
-    totals = invoice_totals(lines, sub.currency, TAX_RATE)
-    now = uow.clock.now()
-    issue_date = now.date()
-    number = invoice_number(LEGAL_ENTITY, issue_date.year, await _next_number(uow, issue_date.year))
-    invoice_id = uuid4()
-    due = due_date(issue_date, sub.payment_terms_days)
-    await uow.session.execute(
-        sa.insert(invoices).values(
-            id=invoice_id,
-            invoice_number=number,
-            subscription_id=subscription_id,
-            lead_id=sub.lead_id,
-            account_id=sub.account_id,
-            customer_name=sub.customer_name,
-            currency=sub.currency,
-            period_start=period[0],
-            period_end=period[1],
-            issue_date=issue_date,
-            due_date=due,
-            subtotal=totals.subtotal,
-            tax_total=totals.tax_total,
-            total=totals.total,
-            status="issued",
-            traceparent=current_traceparent(),
-            issued_at=now,
-        )
-    )
-    await uow.session.execute(
-        sa.insert(invoice_lines),
-        [{"invoice_id": invoice_id, **vars(line)} for line in lines],
-    )
-    await uow.session.execute(
-        sa.update(subscriptions)
-        .where(subscriptions.c.id == subscription_id)
-        .values(next_period_start=period[1] + timedelta(days=1))
-    )
-
-    def money(amount: Decimal) -> Money:
-        return Money(amount=amount, currency=sub.currency)
-
-    await uow.emit(
-        InvoiceIssued(
-            lead_id=sub.lead_id,
-            account_id=sub.account_id,
-            invoice_id=invoice_id,
-            invoice_number=number,
-            subscription_id=subscription_id,
-            customer_name=sub.customer_name,
-            currency=sub.currency,
-            issue_date=issue_date,
-            due_date=due,
-            period_start=period[0],
-            period_end=period[1],
-            lines=[
-                InvoiceLine(
-                    line_no=line.line_no,
-                    product_code=line.product_code,
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=money(line.unit_price),
-                    amount=money(line.amount),
-                    discount_amount=money(line.discount_amount),
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                )
-                for line in lines
-            ],
-            subtotal=money(totals.subtotal),
-            tax_total=money(totals.tax_total),
-            total=money(totals.total),
-            issued_at=now,
-        )
-    )
-    return invoice_id
-
-
-async def _next_number(uow: UnitOfWork, year: int) -> int:
-    """Next invoice number of the year. The counter row stays locked until the issuing
-    transaction ends, so numbers are gapless: a rolled-back invoice gives its number back."""
-    statement = (
-        pg_insert(invoice_number_sequences)
-        .values(legal_entity=LEGAL_ENTITY, year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["legal_entity", "year"],
-            set_={"last_number": invoice_number_sequences.c.last_number + 1},
-        )
-        .returning(invoice_number_sequences.c.last_number)
-    )
-    return int((await uow.session.execute(statement)).scalar_one())
+    issued = await bill_subscriptions(uow, [sub])
+    return issued[0].invoice_id if issued else None
 
 
 async def mark_invoice_paid(event: InvoicePaid, uow: UnitOfWork) -> None:
+    """ar-svc collected the invoice in full: issued → paid (a void invoice stays void)."""
     await uow.session.execute(
         sa.update(invoices)
         .where(invoices.c.id == event.invoice_id, invoices.c.status == "issued")
@@ -255,3 +138,38 @@ async def list_invoices(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]
         )
         result.append({**row._mapping, "lines": [dict(line._mapping) for line in lines]})
     return result
+
+
+async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[str, Any]:
+    """Cancel an issued, unpaid invoice: issued → void, InvoiceVoided (ar-svc reverses the
+    receivable). Its usage and adjustments are not re-billed: voiding is a cancellation."""
+    row = (
+        await uow.session.execute(
+            sa.select(invoices).where(invoices.c.id == invoice_id).with_for_update()
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    if row.status != "issued":
+        raise Conflict(
+            f"invoice {row.invoice_number} is {row.status}; only an issued one can be voided"
+        )
+    now = uow.clock.now()
+    with journey_span("void invoice", row.traceparent, {"l2c.lead_id": str(row.lead_id)}):
+        await uow.session.execute(
+            sa.update(invoices)
+            .where(invoices.c.id == invoice_id)
+            .values(status="void", voided_at=now, void_reason=reason)
+        )
+        await uow.emit(
+            InvoiceVoided(
+                lead_id=row.lead_id,
+                account_id=row.account_id,
+                invoice_id=row.id,
+                invoice_number=row.invoice_number,
+                amount=Money(amount=row.total, currency=row.currency),
+                reason=reason,
+                voided_at=now,
+            )
+        )
+    return {**row._mapping, "status": "void", "voided_at": now, "void_reason": reason}

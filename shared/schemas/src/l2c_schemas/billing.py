@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from l2c_schemas.base import JourneyEvent
+from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.cpq import BillingPeriod
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
-from l2c_schemas.topics import BILLING_EVENTS
+from l2c_schemas.topics import BILLING_EVENTS, USAGE
 
 
 class SubscriptionActivated(JourneyEvent):
@@ -107,3 +107,50 @@ class CreditNoteIssued(JourneyEvent):
     total: Money
     reason: str
     issued_at: datetime
+
+
+class RevenueRecognized(JourneyEvent):
+    """A month closed: this much of the subscription's invoiced amounts became revenue in it
+    (ASC 606 / IFRS 15: ratable by day for subscriptions, at a point in time for one-off fees,
+    as delivered for usage). Negative when credits exceed charges."""
+
+    ce_type: ClassVar[str] = "l2c.billing.RevenueRecognized.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    account_id: UUID
+    month: date
+    """First day of the closed month."""
+    amount: Money
+    recognized_at: datetime
+
+
+class UsageRecorded(Message):
+    """Inbound on l2c.usage.v1: product telemetry reports usage of a metered metric.
+
+    `event_id` is the producer's id of the usage event; the same id twice counts once. The
+    usage belongs to `subscription_id`, or else to the active subscription of `account_id`.
+    `unique_key` is what a unique-count metric counts distinct values of (e.g. a user id)."""
+
+    ce_type: ClassVar[str] = "l2c.usage.UsageRecorded.v1"
+    topic: ClassVar[str] = USAGE
+    subject_field: ClassVar[str] = "event_id"
+
+    event_id: str = Field(min_length=1, max_length=200)
+    subscription_id: UUID | None = None
+    account_id: UUID | None = None
+    metric: str = Field(min_length=1, max_length=100)
+    quantity: DecimalStr
+    unique_key: str | None = Field(default=None, max_length=200)
+    occurred_at: datetime
+
+    @model_validator(mode="after")
+    def _names_its_customer(self) -> UsageRecorded:
+        if self.subscription_id is None and self.account_id is None:
+            raise ValueError("usage needs a subscription_id or an account_id")
+        return self
+
+    def message_key(self) -> str:
+        # Per-subscription (else per-account) order, so one customer's usage stays in order.
+        return str(self.subscription_id or self.account_id)

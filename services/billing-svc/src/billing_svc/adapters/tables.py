@@ -4,6 +4,7 @@ unique, and invoice numbers come from a per-year counter updated in the issuing 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 MONEY = sa.Numeric(18, 2)
@@ -23,6 +24,8 @@ subscriptions = sa.Table(
     sa.Column("end_date", sa.Date, nullable=False),
     sa.Column("payment_terms_days", sa.Integer, nullable=False),
     sa.Column("next_period_start", sa.Date),
+    sa.Column("next_period_index", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("billing_timing", sa.Text, nullable=False, server_default="in_advance"),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("traceparent", sa.Text),
     sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
@@ -63,6 +66,10 @@ invoices = sa.Table(
     sa.Column("traceparent", sa.Text),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("paid_at", sa.DateTime(timezone=True)),
+    sa.Column("tax_jurisdiction", sa.Text),
+    sa.Column("tax_rate", sa.Numeric(9, 6), nullable=False, server_default="0"),
+    sa.Column("voided_at", sa.DateTime(timezone=True)),
+    sa.Column("void_reason", sa.Text),
     sa.UniqueConstraint("subscription_id", "period_start", name="uq_invoice_per_period"),
     sa.CheckConstraint("total = subtotal + tax_total", name="ck_invoice_total"),
 )
@@ -80,6 +87,7 @@ invoice_lines = sa.Table(
     sa.Column("amount", MONEY, nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False, server_default="recurring"),
 )
 
 invoice_number_sequences = sa.Table(
@@ -88,4 +96,122 @@ invoice_number_sequences = sa.Table(
     sa.Column("legal_entity", sa.Text, primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("last_number", sa.Integer, nullable=False),
+)
+
+# --- added by migration 0002: amendments, prorations, usage, taxes, credit notes, revenue ---
+
+subscription_amendments = sa.Table(
+    "subscription_amendments",
+    metadata,
+    sa.Column("amendment_id", sa.Uuid, primary_key=True),
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("effective_date", sa.Date, nullable=False),
+    sa.Column("lines", JSONB, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True)),
+)
+
+billing_adjustments = sa.Table(
+    "billing_adjustments",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("product_code", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("quantity", sa.Numeric(18, 4), nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("billed_invoice_id", sa.Uuid),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+usage_plans = sa.Table(
+    "usage_plans",
+    metadata,
+    sa.Column("metric", sa.Text, primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("product_code", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("aggregation", sa.Text, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("tiers", JSONB, nullable=False),
+    sa.Column("package_size", sa.Numeric(18, 4), nullable=False),
+    sa.Column("package_price", sa.Numeric(18, 4), nullable=False),
+)
+
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("metric", sa.Text, nullable=False),
+    sa.Column("quantity", sa.Numeric(24, 6), nullable=False),
+    sa.Column("unique_key", sa.Text),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("billed_invoice_id", sa.Uuid),
+)
+sa.Index(
+    "ix_usage_unbilled",
+    usage_events.c.subscription_id,
+    postgresql_where=usage_events.c.billed_invoice_id.is_(None),
+)
+
+tax_rates = sa.Table(
+    "tax_rates",
+    metadata,
+    sa.Column("jurisdiction", sa.Text, primary_key=True),
+    sa.Column("rate", sa.Numeric(9, 6), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+)
+
+account_tax_jurisdictions = sa.Table(
+    "account_tax_jurisdictions",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("jurisdiction", sa.Text, nullable=False),
+)
+
+credit_notes = sa.Table(
+    "credit_notes",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("credit_note_number", sa.Text, nullable=False, unique=True),
+    sa.Column("invoice_id", sa.Uuid, sa.ForeignKey("invoices.id")),
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("account_id", sa.Uuid, nullable=False),
+    sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("subtotal", MONEY, nullable=False),
+    sa.Column("tax_total", MONEY, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("lines", JSONB, nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+revenue_schedule = sa.Table(
+    "revenue_schedule",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("document_id", sa.Uuid, nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("subscription_id", sa.Uuid, nullable=False),
+    sa.Column("account_id", sa.Uuid, nullable=False),
+    sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("billed_on", sa.Date, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+)
+sa.Index("ix_revenue_schedule_month", revenue_schedule.c.month)
+
+revenue_closes = sa.Table(
+    "revenue_closes",
+    metadata,
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -40,6 +40,8 @@ class DraftLine:
     amount: Decimal
     period_start: date
     period_end: date
+    kind: str = "recurring"
+    """recurring, one_time, usage or proration: decides the line's revenue schedule."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def invoice_lines(
                 amount=round_money(item.net_amount, currency),
                 period_start=start,
                 period_end=end if item.charge == "recurring" else start,
+                kind=item.charge,
             )
         )
     return lines

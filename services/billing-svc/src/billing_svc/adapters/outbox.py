@@ -1,0 +1,45 @@
+"""Many events into the outbox in one statement.
+
+`UnitOfWork.emit` writes one outbox row per call; a billing run emits thousands of events in
+one transaction, so this writes the same rows (same encoding, same columns, same NOTIFY at
+commit through `uow.emitted`) with one multi-row insert. Each event carries the trace context
+of the journey it belongs to, so a job's invoices continue their lead's trace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from uuid import uuid4
+
+import sqlalchemy as sa
+
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.base import Message
+from l2c_schemas.envelope import encode
+
+
+async def emit_all(uow: UnitOfWork, events: Sequence[tuple[Message, str | None]]) -> None:
+    """Record (event, traceparent) pairs in the outbox, in order."""
+    if not events:
+        return
+    now = uow.clock.now()
+    rows = []
+    for message, traceparent in events:
+        event_id = uuid4()
+        record = encode(message, source=uow.source, event_id=event_id, time=now)
+        rows.append(
+            {
+                "event_id": event_id,
+                "topic": record.topic,
+                "message_key": record.key.decode() if record.key is not None else None,
+                "ce_type": message.ce_type,
+                "headers": json.dumps([[k, v.decode()] for k, v in record.headers]),
+                "payload": record.value,
+                "traceparent": traceparent,
+                "created_at": now,
+            }
+        )
+        uow.emitted.append(message)
+    for start in range(0, len(rows), 2000):
+        await uow.session.execute(sa.insert(outbox), rows[start : start + 2000])

@@ -1,0 +1,170 @@
+"""billing-svc's configuration and finance API: tax rates, usage plans, credit notes,
+revenue schedules and the deferred-revenue waterfall."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from billing_svc.adapters.tables import (
+    account_tax_jurisdictions,
+    credit_notes,
+    revenue_schedule,
+    tax_rates,
+    usage_plans,
+)
+from billing_svc.revenue import deferred_revenue
+from l2c_runtime.errors import RuleViolation
+from l2c_runtime.service import Runtime, runtime_of
+from l2c_schemas.money import CurrencyCode, DecimalStr
+
+router = APIRouter(tags=["billing setup and finance"])
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+class TaxRate(BaseModel):
+    rate: DecimalStr = Field(ge=0, le=1)
+    """A fraction: 0.19 is 19 %."""
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TaxJurisdiction(BaseModel):
+    jurisdiction: str = Field(min_length=2, max_length=20)
+
+
+class TierIn(BaseModel):
+    up_to: DecimalStr | None = None
+    unit_price: DecimalStr = Field(ge=0)
+    flat_fee: DecimalStr = Field(default=Decimal(0), ge=0)
+
+
+class UsagePlanIn(BaseModel):
+    currency: CurrencyCode
+    product_code: str = Field(min_length=1, max_length=50)
+    description: str = Field(min_length=1, max_length=200)
+    aggregation: Literal["sum", "count", "max", "unique_count", "latest"]
+    model: Literal["tiered", "volume", "package"]
+    tiers: list[TierIn] = []
+    package_size: DecimalStr = Field(default=Decimal(1), gt=0)
+    package_price: DecimalStr = Field(default=Decimal(0), ge=0)
+
+    @model_validator(mode="after")
+    def _tiers_fit_the_model(self) -> UsagePlanIn:
+        if self.model != "package":
+            if not self.tiers or self.tiers[-1].up_to is not None:
+                raise ValueError("tiered and volume plans need tiers ending with an open one")
+            bounds = [t.up_to for t in self.tiers[:-1]]
+            if any(b is None for b in bounds) or bounds != sorted(bounds):  # type: ignore[type-var]
+                raise ValueError("tier bounds must rise, only the last tier is open-ended")
+        return self
+
+
+@router.put("/tax-rates/{jurisdiction}")
+async def set_tax_rate(jurisdiction: str, body: TaxRate, runtime: RuntimeDep) -> dict[str, Any]:
+    """Configure the rate of a jurisdiction (e.g. DE 0.19). Accounts without a jurisdiction,
+    or with one that has no rate, are invoiced without tax."""
+    async with runtime.unit_of_work() as uow:
+        await uow.session.execute(
+            pg_insert(tax_rates)
+            .values(jurisdiction=jurisdiction, rate=body.rate, name=body.name)
+            .on_conflict_do_update(
+                index_elements=["jurisdiction"], set_={"rate": body.rate, "name": body.name}
+            )
+        )
+    return {"jurisdiction": jurisdiction, "rate": str(body.rate), "name": body.name}
+
+
+@router.put("/accounts/{account_id}/tax-jurisdiction")
+async def set_account_jurisdiction(
+    account_id: UUID, body: TaxJurisdiction, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Which jurisdiction's rate taxes the account's next invoices."""
+    async with runtime.unit_of_work() as uow:
+        await uow.session.execute(
+            pg_insert(account_tax_jurisdictions)
+            .values(account_id=account_id, jurisdiction=body.jurisdiction)
+            .on_conflict_do_update(
+                index_elements=["account_id"], set_={"jurisdiction": body.jurisdiction}
+            )
+        )
+    return {"account_id": str(account_id), "jurisdiction": body.jurisdiction}
+
+
+@router.put("/usage-plans/{metric}")
+async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """How usage of `metric` is aggregated per period and rated, in one currency."""
+    values = body.model_dump(mode="json", exclude={"currency"})
+    async with runtime.unit_of_work() as uow:
+        await uow.session.execute(
+            pg_insert(usage_plans)
+            .values(metric=metric, currency=body.currency, **values)
+            .on_conflict_do_update(index_elements=["metric", "currency"], set_=values)
+        )
+    return {"metric": metric, **body.model_dump(mode="json")}
+
+
+@router.get("/credit-notes")
+async def list_credit_notes(
+    runtime: RuntimeDep, subscription_id: UUID | None = None, account_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    query = sa.select(credit_notes).order_by(credit_notes.c.issued_at)
+    if subscription_id is not None:
+        query = query.where(credit_notes.c.subscription_id == subscription_id)
+    if account_id is not None:
+        query = query.where(credit_notes.c.account_id == account_id)
+    async with runtime.unit_of_work() as uow:
+        rows = (await uow.session.execute(query)).all()
+    return [_jsonable(row._mapping) for row in rows]
+
+
+@router.get("/revenue-schedules")
+async def list_revenue_schedule(
+    runtime: RuntimeDep, document_id: UUID | None = None, subscription_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Scheduled revenue rows (per document line and month) of an invoice or credit note."""
+    r = revenue_schedule
+    query = sa.select(r.c.document_id, r.c.line_no, r.c.month, r.c.amount, r.c.currency)
+    if document_id is None and subscription_id is None:
+        raise RuleViolation("give a document_id or a subscription_id")
+    if document_id is not None:
+        query = query.where(r.c.document_id == document_id)
+    if subscription_id is not None:
+        query = query.where(r.c.subscription_id == subscription_id)
+    async with runtime.unit_of_work() as uow:
+        rows = (await uow.session.execute(query.order_by(r.c.line_no, r.c.month))).all()
+    return [_jsonable(row._mapping) for row in rows]
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError as exc:
+        raise RuleViolation(f"{text!r} is not a month like 2026-01") from exc
+
+
+@router.get("/reports/deferred-revenue")
+async def deferred_revenue_report(
+    runtime: RuntimeDep,
+    first: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
+    last: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}$")],
+    currency: CurrencyCode = "EUR",
+) -> list[dict[str, Any]]:
+    """Deferred-revenue waterfall by month: opening, billed, recognised, closing."""
+    start, end = _month(first), _month(last)
+    if end < start or (end.year - start.year) * 12 + end.month - start.month > 120:
+        raise RuleViolation("`to` must be within ten years after `from`")
+    async with runtime.unit_of_work() as uow:
+        rows = await deferred_revenue(uow, start, end, currency)
+    return [_jsonable(row) for row in rows]
+
+
+def _jsonable(row: Any) -> dict[str, Any]:
+    return {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in dict(row).items()}

@@ -1,0 +1,236 @@
+"""The billing run: invoices every subscription whose next invoice is due, in batches.
+
+A batch claims due subscriptions with FOR UPDATE SKIP LOCKED (replicas share the work), loads
+what their invoices need in a few queries, drafts each invoice with the pure domain, and writes
+invoices, lines, revenue schedules and InvoiceIssued events with multi-row inserts in one
+transaction. A subscription behind by several periods (after a clock advance) comes back in
+the next batch until it is caught up. The unique (subscription, period start) constraint makes
+a second invoice for a period impossible whatever happens."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from billing_svc import amendments, store
+from billing_svc.adapters.outbox import emit_all
+from billing_svc.adapters.tables import (
+    billing_adjustments,
+    invoice_lines,
+    invoices,
+    subscriptions,
+    usage_events,
+)
+from billing_svc.domain.calendar import service_period
+from billing_svc.domain.drafting import Adjustment, Draft, bill_date, draft_invoice
+from billing_svc.domain.invoicing import due_date, invoice_number, invoice_totals
+from billing_svc.revenue import first_open_month, schedule_rows
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import InvoiceIssued, InvoiceLine, Money
+from l2c_schemas.periods import months_in
+
+LEGAL_ENTITY = "INV"
+
+
+@dataclass(frozen=True)
+class Issued:
+    invoice_id: UUID
+    subscription_id: UUID
+    total: Decimal
+
+
+async def claim_due(uow: UnitOfWork, cutoff: date, limit: int) -> list[Row[Any]]:
+    """Active subscriptions whose next invoice is billed on or before `cutoff`, locked for this
+    transaction; rows another replica holds are skipped, not waited for."""
+    query = (
+        sa.select(subscriptions)
+        .where(subscriptions.c.status == "active", subscriptions.c.next_period_start <= cutoff)
+        .order_by(subscriptions.c.next_period_start, subscriptions.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await uow.session.execute(query)).all())
+
+
+async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issued]:
+    """Issue the next invoice of each (locked) subscription; returns what was issued."""
+    if not subs:
+        return []
+    ids = [s.id for s in subs]
+    items = await store.items_of(uow, ids)
+    usage = await store.usage_groups(uow, ids)
+    pending = await store.pending_adjustments(uow, ids)
+    taxes = await store.tax_rates_of(uow, {s.account_id for s in subs})
+    plans = await store.plans_by_currency(uow)
+    waiting = await store.pending_amendments(uow, ids)
+    first_open = await first_open_month(uow)
+    now = uow.clock.now()
+    today = now.date()
+    drafts: list[tuple[Row[Any], Draft, date, date, list[int]]] = []
+    ended: list[UUID] = []
+    for sub in subs:
+        months = months_in(sub.billing_period)
+        k = sub.next_period_index
+        period = service_period(sub.start_date, months, k)
+        closing = period.start > sub.end_date
+        current = items[sub.id]
+        extra: list[Adjustment] = []
+        if not closing:
+            current, extra = await amendments.apply_due(uow, sub, current, period, waiting[sub.id])
+        cutoff = bill_date(sub.start_date, months, k, sub.billing_timing)
+        groups = [g for g in usage[sub.id] if g.period_start < cutoff]
+        adjustment_rows = pending[sub.id]
+        draft = draft_invoice(
+            current,
+            sub.currency,
+            None if closing else period,
+            k == 0,
+            groups,
+            plans.get(sub.currency, {}),
+            [a for _, a in adjustment_rows] + extra,
+            sub.start_date,
+            months,
+        )
+        if closing:
+            ended.append(sub.id)
+            if not draft.lines:
+                continue
+        end = period.start if closing else period.end
+        drafts.append((sub, draft, period.start, end, [i for i, _ in adjustment_rows]))
+    numbers = await store.next_numbers(uow, LEGAL_ENTITY, today.year, len(drafts))
+    invoice_rows, line_rows, revenue, events, issued = [], [], [], [], []
+    billed_usage: dict[UUID, list[tuple[UUID, str, date]]] = defaultdict(list)
+    adjustments_billed: list[tuple[UUID, list[int]]] = []
+    for (sub, draft, start, end, adjustment_ids), seq in zip(drafts, numbers, strict=True):
+        invoice_id = uuid4()
+        jurisdiction, rate = taxes.get(sub.account_id, (None, Decimal(0)))
+        totals = invoice_totals(draft.lines, sub.currency, rate)
+        number = invoice_number(LEGAL_ENTITY, today.year, seq)
+        due = due_date(today, sub.payment_terms_days)
+        row = {
+            "id": invoice_id,
+            "invoice_number": number,
+            "subscription_id": sub.id,
+            "lead_id": sub.lead_id,
+            "account_id": sub.account_id,
+            "customer_name": sub.customer_name,
+            "currency": sub.currency,
+            "period_start": start,
+            "period_end": end,
+            "issue_date": today,
+            "due_date": due,
+            "subtotal": totals.subtotal,
+            "tax_total": totals.tax_total,
+            "total": totals.total,
+            "status": "issued",
+            "traceparent": sub.traceparent,
+            "issued_at": now,
+            "tax_jurisdiction": jurisdiction,
+            "tax_rate": rate,
+        }
+        invoice_rows.append(row)
+        line_rows += [{"invoice_id": invoice_id, **vars(line)} for line in draft.lines]
+        revenue += schedule_rows(invoice_id, sub, today, draft.lines, first_open)
+        for metric, start in draft.billed_usage:
+            billed_usage[invoice_id].append((sub.id, metric, start))
+        if adjustment_ids:
+            adjustments_billed.append((invoice_id, adjustment_ids))
+        events.append((_issued_event(row, draft), sub.traceparent))
+        issued.append(Issued(invoice_id, sub.id, totals.total))
+    if invoice_rows:
+        await uow.session.execute(sa.insert(invoices), invoice_rows)
+        await uow.session.execute(sa.insert(invoice_lines), line_rows)
+    await store.insert_revenue(uow, revenue)
+    for invoice_id, billed_groups in billed_usage.items():
+        for sub_id, metric, start in billed_groups:
+            await uow.session.execute(
+                sa.update(usage_events)
+                .where(
+                    usage_events.c.subscription_id == sub_id,
+                    usage_events.c.metric == metric,
+                    usage_events.c.period_start == start,
+                    usage_events.c.billed_invoice_id.is_(None),
+                )
+                .values(billed_invoice_id=invoice_id)
+            )
+    for invoice_id, adjustment_ids in adjustments_billed:
+        await uow.session.execute(
+            sa.update(billing_adjustments)
+            .where(billing_adjustments.c.id.in_(adjustment_ids))
+            .values(billed_invoice_id=invoice_id)
+        )
+    await _advance(uow, subs, set(ended))
+    await emit_all(uow, events)
+    return issued
+
+
+async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> None:
+    """Move each subscription to its next period (anchored), or end it after its term."""
+    values = []
+    for sub in subs:
+        months = months_in(sub.billing_period)
+        k = sub.next_period_index + 1
+        values.append(
+            {
+                "sid": sub.id,
+                "idx": k,
+                "next": bill_date(sub.start_date, months, k, sub.billing_timing),
+                "status": "ended" if sub.id in ended else "active",
+            }
+        )
+    await uow.session.execute(
+        sa.update(subscriptions)
+        .where(subscriptions.c.id == sa.bindparam("sid"))
+        .values(
+            next_period_index=sa.bindparam("idx"),
+            next_period_start=sa.bindparam("next"),
+            status=sa.bindparam("status"),
+        ),
+        values,
+    )
+
+
+def _issued_event(row: dict[str, Any], draft: Draft) -> InvoiceIssued:
+    currency = row["currency"]
+
+    def money(amount: Decimal) -> Money:
+        return Money(amount=amount, currency=currency)
+
+    return InvoiceIssued(
+        lead_id=row["lead_id"],
+        account_id=row["account_id"],
+        invoice_id=row["id"],
+        invoice_number=row["invoice_number"],
+        subscription_id=row["subscription_id"],
+        customer_name=row["customer_name"],
+        currency=currency,
+        issue_date=row["issue_date"],
+        due_date=row["due_date"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        lines=[
+            InvoiceLine(
+                line_no=line.line_no,
+                product_code=line.product_code,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=money(line.unit_price),
+                amount=money(line.amount),
+                discount_amount=money(line.discount_amount),
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
+            for line in draft.lines
+        ],
+        subtotal=money(row["subtotal"]),
+        tax_total=money(row["tax_total"]),
+        total=money(row["total"]),
+        issued_at=row["issued_at"],
+    )

@@ -1,0 +1,132 @@
+"""The draft of one invoice of a subscription: recurring lines, one-time fees, usage in
+arrears, prorations and adjustments, numbered lines and totals. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from billing_svc.domain.calendar import Period, period_index_of, service_period
+from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_lines
+from billing_svc.domain.usage import UsageEvent, UsagePlan, usage_charge
+from l2c_schemas.money import round_money
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A line decided earlier (a proration) that goes on the next invoice."""
+
+    product_code: str
+    description: str
+    quantity: Decimal
+    amount: Decimal
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True)
+class UsageGroup:
+    """One metric's events of one usage period: those already invoiced and those not yet."""
+
+    metric: str
+    period_start: date
+    billed: tuple[UsageEvent, ...]
+    unbilled: tuple[UsageEvent, ...]
+
+
+@dataclass
+class Draft:
+    lines: list[DraftLine] = field(default_factory=list)
+    billed_usage: list[tuple[str, date]] = field(default_factory=list)
+    """(metric, period start) of the usage groups this draft invoices."""
+
+    def add(
+        self,
+        kind: str,
+        code: str,
+        text: str,
+        qty: Decimal,
+        unit: Decimal,
+        amount: Decimal,
+        start: date,
+        end: date,
+    ) -> None:
+        self.lines.append(
+            DraftLine(
+                len(self.lines) + 1, code, text, qty, unit, Decimal(0), amount, start, end, kind
+            )
+        )
+
+
+def bill_date(anchor: date, months: int, index: int, timing: str) -> date:
+    """When period `index` is invoiced: on its first day in advance, the day after it ends in
+    arrears."""
+    return service_period(anchor, months, index + (1 if timing == "in_arrears" else 0)).start
+
+
+def draft_invoice(
+    items: list[SubscriptionItem],
+    currency: str,
+    period: Period | None,
+    first_invoice: bool,
+    usage: list[UsageGroup],
+    plans: dict[str, UsagePlan],
+    adjustments: list[Adjustment],
+    anchor: date,
+    months: int,
+) -> Draft:
+    """The invoice of `period` (None for a closing invoice after the term): the period's
+    recurring items, one-time fees on the first invoice, each usage group of a closed period
+    rated (late events as the difference to what was invoiced), then the adjustments."""
+    draft = Draft()
+    if period is not None:
+        for line in invoice_lines(items, currency, (period.start, period.end), first_invoice):
+            draft.lines.append(DraftLine(len(draft.lines) + 1, *_fields_after_line_no(line)))
+    for group in sorted(usage, key=lambda g: (g.period_start, g.metric)):
+        plan = plans.get(group.metric)
+        if plan is None:
+            continue  # not rateable yet: stays unbilled until a plan exists
+        quantity, amount = usage_charge(group.billed, group.unbilled, plan, currency)
+        used = service_period(anchor, months, period_index_of(anchor, months, group.period_start))
+        late = "Late usage adjustment: " if group.billed else ""
+        unit = round(amount / quantity, 4) if quantity else amount
+        draft.add(
+            "usage",
+            plan.product_code,
+            f"{late}{plan.description}",
+            quantity,
+            unit,
+            amount,
+            used.start,
+            used.end,
+        )
+        draft.billed_usage.append((group.metric, group.period_start))
+    for adj in adjustments:
+        draft.add(
+            "proration",
+            adj.product_code,
+            adj.description,
+            adj.quantity,
+            round_money(adj.amount, currency),
+            adj.amount,
+            adj.period_start,
+            adj.period_end,
+        )
+    return draft
+
+
+def _fields_after_line_no(
+    line: DraftLine,
+) -> tuple[str, str, Decimal, Decimal, Decimal, Decimal, date, date, str]:
+    return (
+        line.product_code,
+        line.description,
+        line.quantity,
+        line.unit_price,
+        line.discount_amount,
+        line.amount,
+        line.period_start,
+        line.period_end,
+        line.kind,
+    )

@@ -1,0 +1,363 @@
+"""The billing run, amendments, usage and revenue on a real database, amounts by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+
+from billing_svc import amendments, handlers, metering, store
+from billing_svc.adapters.tables import (
+    account_tax_jurisdictions,
+    credit_notes,
+    invoices,
+    revenue_schedule,
+    tax_rates,
+    usage_plans,
+)
+from billing_svc.app import MIGRATIONS
+from billing_svc.billing_run import bill_subscriptions, claim_due
+from billing_svc.revenue import close_month, deferred_revenue
+from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_schemas import Money, OrderPlaced, PricedLine
+from l2c_schemas.billing import UsageRecorded
+from l2c_schemas.contract import ContractAmended
+
+D = Decimal
+PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+DB = "l2c_billing_svc_tests"
+
+
+class FixedClock:
+    """A clock a test sets by hand."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, day: str) -> None:
+        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@dataclass
+class Billing:
+    clock: FixedClock
+    unit_of_work: Callable[[], Any]
+
+
+def _answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+async def billing() -> AsyncIterator[Billing]:
+    if not _answers():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    admin = await asyncpg.connect(f"{PG}/postgres")
+    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {DB}")
+    await admin.close()
+    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
+    engine = create_engine(url, 2)
+    clock = FixedClock()
+    try:
+        yield Billing(clock, unit_of_work_factory(session_factory(engine), clock, "/test"))
+    finally:
+        await engine.dispose()
+
+
+def seats(quantity: int, price: str = "10.00", line_no: int = 1) -> PricedLine:
+    net = Money.of(D(price) * quantity, "EUR")
+    return PricedLine(
+        line_no=line_no,
+        product_code="SEAT",
+        description="Seat",
+        charge="recurring",
+        billing_period="month",
+        quantity=D(quantity),
+        unit_price=Money.of(price, "EUR"),
+        list_amount=net,
+        discount_percent=D(0),
+        discount_amount=Money.zero("EUR"),
+        net_amount=net,
+    )
+
+
+def onboarding(fee: str) -> PricedLine:
+    return PricedLine(
+        line_no=2,
+        product_code="ONBOARD",
+        description="Onboarding",
+        charge="one_time",
+        quantity=D(1),
+        unit_price=Money.of(fee, "EUR"),
+        list_amount=Money.of(fee, "EUR"),
+        discount_percent=D(0),
+        discount_amount=Money.zero("EUR"),
+        net_amount=Money.of(fee, "EUR"),
+    )
+
+
+def order(start: date, end: date, *lines: PricedLine, account: UUID | None = None) -> OrderPlaced:
+    return OrderPlaced(
+        lead_id=uuid4(),
+        account_id=account or uuid4(),
+        order_id=uuid4(),
+        contract_id=uuid4(),
+        customer_name="ACME",
+        currency="EUR",
+        start_date=start,
+        end_date=end,
+        billing_period="month",
+        payment_terms_days=30,
+        lines=list(lines),
+        placed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+def amend(placed: OrderPlaced, effective: date, *lines: PricedLine) -> ContractAmended:
+    return ContractAmended(
+        lead_id=placed.lead_id,
+        account_id=placed.account_id,
+        contract_id=placed.contract_id,
+        amendment_id=uuid4(),
+        currency="EUR",
+        effective_date=effective,
+        lines=list(lines),
+        amended_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+async def activate(b: Billing, placed: OrderPlaced) -> UUID:
+    async with b.unit_of_work() as uow:
+        return await handlers.activate_subscription(placed, uow)
+
+
+async def run(b: Billing, grace_days: int = 1) -> int:
+    issued = 0
+    async with b.unit_of_work() as uow:
+        cutoff = date.fromordinal(uow.clock.now().date().toordinal() - grace_days)
+        while subs := await claim_due(uow, cutoff, 100):
+            issued += len(await bill_subscriptions(uow, subs))
+    return issued
+
+
+async def invoices_of(b: Billing, sid: UUID) -> list[dict[str, Any]]:
+    async with b.unit_of_work() as uow:
+        return await handlers.list_invoices(uow, subscription_id=sid)
+
+
+def summary(invoice: dict[str, Any]) -> tuple[Any, ...]:
+    lines = [(line["product_code"], line["amount"]) for line in invoice["lines"]]
+    return (invoice["period_start"], invoice["period_end"], lines, invoice["total"])
+
+
+async def test_periods_stay_anchored_and_a_clock_jump_catches_up_every_period(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-01-30")
+    sid = await activate(
+        billing, order(date(2026, 1, 31), date(2026, 12, 30), seats(10), onboarding("50.00"))
+    )
+    billing.clock.set("2026-04-15")
+    assert await run(billing) == 2
+    assert await run(billing) == 0  # nothing twice
+    found = await invoices_of(billing, sid)
+    assert [summary(i) for i in found] == [
+        (
+            date(2026, 1, 31),
+            date(2026, 2, 27),
+            [("SEAT", D("100.00")), ("ONBOARD", D("50.00"))],
+            D("150.00"),
+        ),
+        (date(2026, 2, 28), date(2026, 3, 30), [("SEAT", D("100.00"))], D("100.00")),
+        (date(2026, 3, 31), date(2026, 4, 29), [("SEAT", D("100.00"))], D("100.00")),
+    ]
+    numbers = [int(i["invoice_number"].rsplit("-", 1)[1]) for i in found]
+    assert numbers == list(range(numbers[0], numbers[0] + 3))  # gapless
+    async with billing.unit_of_work() as uow:
+        issued_events = await uow.session.scalar(
+            sa.select(sa.func.count()).where(outbox.c.ce_type == "l2c.billing.InvoiceIssued.v1")
+        )
+    assert issued_events == 3
+
+
+async def test_an_upgrade_is_prorated_on_the_next_invoice_and_a_downgrade_credited(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(10))
+    sid = await activate(billing, placed)
+    billing.clock.set("2026-03-11")
+    async with billing.unit_of_work() as uow:
+        await amendments.amend_subscription(amend(placed, date(2026, 3, 11), seats(20)), uow)
+    billing.clock.set("2026-04-02")
+    assert await run(billing) == 1
+    april = (await invoices_of(billing, sid))[1]
+    # March has 31 days, 21 left from the 11th: credit 100 × 21/31 = 67.74, charge
+    # 200 × 21/31 = 135.48; April's 20 seats 200.00.
+    assert summary(april)[2] == [
+        ("SEAT", D("200.00")),
+        ("SEAT", D("-67.74")),
+        ("SEAT", D("135.48")),
+    ]
+    assert april["total"] == D("267.74")
+    billing.clock.set("2026-04-16")
+    async with billing.unit_of_work() as uow:
+        await amendments.amend_subscription(amend(placed, date(2026, 4, 16), seats(5)), uow)
+        notes = (await uow.session.execute(sa.select(credit_notes))).all()
+    # April: 15 of 30 days left. Credit 200 × 15/30 = 100.00, charge 50 × 15/30 = 25.00.
+    assert [(n.subtotal, n.total) for n in notes] == [(D("75.00"), D("75.00"))]
+    assert [line["amount"]["amount"] for line in notes[0].lines] == ["100.00", "-25.00"]
+
+
+async def test_usage_is_billed_in_arrears_and_late_usage_as_a_difference(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    sid = await activate(billing, placed)
+    async with billing.unit_of_work() as uow:
+        await uow.session.execute(
+            sa.insert(usage_plans).values(
+                metric="api_calls",
+                currency="EUR",
+                product_code="API",
+                description="API calls",
+                aggregation="sum",
+                model="tiered",
+                tiers=[
+                    {"up_to": "100", "unit_price": "0.10"},
+                    {"up_to": None, "unit_price": "0.08"},
+                ],
+                package_size=1,
+                package_price=0,
+            )
+        )
+
+    async def use(event_id: str, quantity: str, day: str) -> bool:
+        async with billing.unit_of_work() as uow:
+            return await metering.record_usage(
+                UsageRecorded(
+                    event_id=event_id,
+                    account_id=placed.account_id,
+                    metric="api_calls",
+                    quantity=D(quantity),
+                    occurred_at=datetime.fromisoformat(day).replace(tzinfo=UTC),
+                ),
+                uow,
+            )
+
+    assert await use("e1", "120", "2026-03-10T10:00:00")
+    assert await use("e2", "30", "2026-03-31T23:00:00")
+    assert not await use("e2", "30", "2026-03-31T23:00:00")  # same event id: counted once
+    assert await use("e3", "999", "2026-04-03T10:00:00")  # April's, not on April's invoice
+    billing.clock.set("2026-04-02")
+    assert await run(billing) == 1
+    april = (await invoices_of(billing, sid))[1]
+    # 150 calls: 100 × 0.10 + 50 × 0.08 = 14.00
+    assert summary(april)[2] == [("SEAT", D("10.00")), ("API", D("14.00"))]
+    assert await use("e4", "10", "2026-03-20T10:00:00")  # after March was invoiced
+    billing.clock.set("2026-05-02")
+    assert await run(billing) == 1
+    may = (await invoices_of(billing, sid))[2]
+    # April: 999 calls = 10.00 + 899 × 0.08 = 81.92; March late: 160 → 14.80 − 14.00 = 0.80.
+    assert summary(may)[2] == [("SEAT", D("10.00")), ("API", D("0.80")), ("API", D("81.92"))]
+
+
+async def test_tax_comes_from_the_accounts_jurisdiction_rate(billing: Billing) -> None:
+    account = uuid4()
+    async with billing.unit_of_work() as uow:
+        await uow.session.execute(
+            sa.insert(tax_rates).values(jurisdiction="DE", rate=D("0.19"), name="USt")
+        )
+        await uow.session.execute(
+            sa.insert(account_tax_jurisdictions).values(account_id=account, jurisdiction="DE")
+        )
+    billing.clock.set("2026-02-28")
+    sid = await activate(
+        billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00"), account=account)
+    )
+    first = (await invoices_of(billing, sid))[0]
+    # 1225.00 × 0.19 = 232.75
+    assert (first["subtotal"], first["tax_total"], first["total"]) == (
+        D("1225.00"),
+        D("232.75"),
+        D("1457.75"),
+    )
+    untaxed = await activate(
+        billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00"))
+    )
+    assert (await invoices_of(billing, untaxed))[0]["tax_total"] == D("0.00")
+
+
+async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billing) -> None:
+    billing.clock.set("2026-01-14")
+    sid = await activate(
+        billing, order(date(2026, 1, 15), date(2027, 1, 14), seats(10), onboarding("50.00"))
+    )
+    async with billing.unit_of_work() as uow:
+        rows = (
+            await uow.session.execute(
+                sa.select(
+                    revenue_schedule.c.line_no, revenue_schedule.c.month, revenue_schedule.c.amount
+                )
+                .where(revenue_schedule.c.subscription_id == sid)
+                .order_by(revenue_schedule.c.line_no, revenue_schedule.c.month)
+            )
+        ).all()
+    # 15 Jan – 14 Feb is 31 days: 17 in January (54.838…), 14 in February (45.161…).
+    assert [tuple(r) for r in rows] == [
+        (1, date(2026, 1, 1), D("54.84")),
+        (1, date(2026, 2, 1), D("45.16")),
+        (2, date(2026, 1, 1), D("50.00")),
+    ]
+    billing.clock.set("2026-03-01")
+    async with billing.unit_of_work() as uow:
+        assert await close_month(uow, billing.clock.now().date()) == date(2026, 1, 1)
+        assert await close_month(uow, billing.clock.now().date()) == date(2026, 2, 1)
+        assert await close_month(uow, billing.clock.now().date()) is None
+        report = await deferred_revenue(uow, date(2026, 1, 1), date(2026, 2, 1), "EUR")
+        recognised = await uow.session.scalar(
+            sa.select(sa.func.count()).where(outbox.c.ce_type == "l2c.billing.RevenueRecognized.v1")
+        )
+    assert recognised == 2
+    assert [(r["billed"], r["recognized"], r["closing_deferred"]) for r in report] == [
+        (D("150.00"), D("104.84"), D("45.16")),
+        (D("0"), D("45.16"), D("0.00")),
+    ]
+
+
+async def test_a_paid_invoice_cannot_be_voided_and_an_issued_one_can(billing: Billing) -> None:
+    billing.clock.set("2026-02-28")
+    sid = await activate(billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
+    invoice = (await invoices_of(billing, sid))[0]
+    async with billing.unit_of_work() as uow:
+        voided = await handlers.void_invoice(invoice["id"], "duplicate order", uow)
+    assert voided["status"] == "void"
+    async with billing.unit_of_work() as uow:
+        status = await uow.session.scalar(
+            sa.select(invoices.c.status).where(invoices.c.id == invoice["id"])
+        )
+    assert status == "void"
+    _ = store
