@@ -1,4 +1,4 @@
-"""contract-svc: contracts from accepted quotes, signatures and orders."""
+"""contract-svc: contracts from accepted quotes to signature, order, renewal and end."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contract_svc.api import router
+from contract_svc.api import routers
 from contract_svc.consumers import subscriptions
+from contract_svc.jobs import activate_contracts, announce_renewals, end_terms
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -19,12 +20,15 @@ definition = ServiceDefinition(
     name="contract-svc",
     title="L2C contract-svc",
     description=(
-        "Drafts a contract from each accepted quote, records the signature and places the "
-        "order; emits ContractDrafted, ContractSigned and OrderPlaced."
+        "Drafts a contract from each accepted quote with terms from the policy and a clause "
+        "library; non-standard terms go through legal/finance approval; signatures (API and "
+        "e-signature webhook) and countersignature; orders and their provisioning; "
+        "activation, amendments, renewals with uplift, termination."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=routers,
+    jobs=[activate_contracts, announce_renewals, end_terms],
     produces=[CONTRACT_EVENTS],
 )
 

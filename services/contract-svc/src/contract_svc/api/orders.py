@@ -1,0 +1,101 @@
+"""Orders, the clause library, the policy and the e-signature webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from contract_svc import handlers
+from contract_svc.adapters.tables import clause_templates
+from contract_svc.api.views import OrderView, order_view
+from l2c_runtime.service import Runtime, runtime_of
+
+router = APIRouter(tags=["orders"])
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+class ClauseTemplateView(BaseModel):
+    code: str
+    title: str
+    body: str
+    included_by_default: bool
+
+
+class EnvelopeSigned(BaseModel):
+    """What the e-signature provider reports when one party signed one envelope."""
+
+    envelope_id: str = Field(min_length=1, max_length=200)
+    contract_id: UUID
+    party: Literal["customer", "company"] = "customer"
+    signer: str = Field(min_length=3, max_length=320, pattern=r"^[^<>]+ <[^<>\s@]+@[^<>\s@]+>$")
+    signed_at: datetime
+    ip_address: str = Field(min_length=2, max_length=64)
+    document_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class WebhookResult(BaseModel):
+    envelope_id: str
+    recorded: bool
+    """False when this envelope was reported before (nothing changed)."""
+    contract_status: str
+
+
+@router.get("/orders/{order_id}", response_model=OrderView)
+async def get_order(order_id: UUID, runtime: RuntimeDep) -> OrderView:
+    """An order and its provisioning state (a failure shows its detail)."""
+    async with runtime.unit_of_work() as uow:
+        return order_view(await handlers.find_order(order_id, uow))
+
+
+@router.post("/orders/{order_id}/retry-provisioning", response_model=OrderView)
+async def retry_provisioning(order_id: UUID, runtime: RuntimeDep) -> OrderView:
+    """Ask provisioning again after a failure (OrderProvisioningRequested); 409 otherwise."""
+    async with runtime.unit_of_work() as uow:
+        await handlers.retry_order_provisioning(order_id, uow)
+    async with runtime.unit_of_work() as uow:
+        return order_view(await handlers.find_order(order_id, uow))
+
+
+@router.get("/clause-templates", response_model=list[ClauseTemplateView], tags=["library"])
+async def list_clause_templates(runtime: RuntimeDep) -> list[ClauseTemplateView]:
+    """The clause library: standard clauses (those included by default go into every draft)."""
+    async with runtime.unit_of_work() as uow:
+        rows = await uow.session.execute(sa.select(clause_templates).order_by("code"))
+        return [ClauseTemplateView.model_validate(dict(r._mapping)) for r in rows]
+
+
+@router.get("/contract-policy", tags=["library"])
+async def get_policy(runtime: RuntimeDep) -> dict[str, Any]:
+    """The default contract policy: standard terms and the limits of standard terms."""
+    async with runtime.unit_of_work() as uow:
+        policy = await handlers.load_policy(uow)
+    return {k: str(v) if not isinstance(v, bool | int) else v for k, v in vars(policy).items()}
+
+
+@router.post("/webhooks/esignature", response_model=WebhookResult, tags=["webhooks"])
+async def esignature_webhook(envelope: EnvelopeSigned, runtime: RuntimeDep) -> WebhookResult:
+    """An e-signature provider reports a signature (signer, time, IP, document hash).
+    Idempotent per envelope id; 409 when the hash is not the contract's current version."""
+    evidence = handlers.SignatureEvidence(
+        envelope_id=envelope.envelope_id,
+        party=envelope.party,
+        signer=envelope.signer,
+        signed_at=envelope.signed_at,
+        ip_address=envelope.ip_address,
+        document_hash=envelope.document_hash,
+    )
+    async with runtime.unit_of_work() as uow:
+        recorded = await handlers.record_esignature(envelope.contract_id, evidence, uow)
+    async with runtime.unit_of_work() as uow:
+        record = await handlers.find_contract(envelope.contract_id, uow)
+    assert record is not None
+    return WebhookResult(
+        envelope_id=envelope.envelope_id,
+        recorded=recorded,
+        contract_status=str(record.row["status"]),
+    )
