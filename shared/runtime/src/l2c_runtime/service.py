@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,26 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def _header_safe(record: Any) -> Any:
+    headers = []
+    for name, value in record.headers or ():
+        try:
+            value.decode()
+        except UnicodeDecodeError:
+            value = value.hex().encode()  # FastStream decodes every header as UTF-8
+        headers.append((name, value))
+    return dataclasses.replace(record, headers=headers)
+
+
+async def _tolerant_parser(raw: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's parser, shielded from binary header values (it would fail, and the record
+    would be skipped); our processor still reads the original records."""
+    safe = tuple(_header_safe(r) for r in raw) if isinstance(raw, tuple) else _header_safe(raw)
+    message = await original(safe)
+    message.raw_message = raw
+    return message
+
+
 async def _raw_body(message: StreamMessage[Any]) -> Any:
     # Bodies are validated by the processor so that a malformed one can be dead-lettered.
     return message.body
@@ -110,7 +131,8 @@ def create_app(
         acks="all",
         allow_auto_create_topics=False,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
-        logger=None,
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,  # per-message lines; failures still log as errors
     )
     runtime = Runtime(settings, engine, sessions, clock, broker, uow)
 
@@ -155,6 +177,7 @@ def create_app(
             max_records=settings.consume_batch_size,
             batch_timeout_ms=50,
             decoder=_raw_body,
+            parser=_tolerant_parser,
         )(on_records)
 
     async def send(
