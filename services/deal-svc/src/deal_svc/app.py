@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from deal_svc.api import router
+from deal_svc.api import routers
 from deal_svc.consumers import subscriptions
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
@@ -19,13 +19,15 @@ definition = ServiceDefinition(
     name="deal-svc",
     title="L2C deal-svc",
     description=(
-        "Opens an opportunity for each qualified lead, moves it through the pipeline and "
-        "closes it won (contract signed) or lost; emits OpportunityOpened, "
-        "OpportunityStageChanged and DealClosed."
+        "Accounts and contacts; opens an opportunity for each qualified lead, for expansions "
+        "and for renewals due; moves deals through configurable pipelines with stage gates; "
+        "closes them won (contract signed or renewed) or lost with reason and competitor; "
+        "forecasts the weighted pipeline by period, owner and stage. Emits OpportunityOpened, "
+        "OpportunityStageChanged, OpportunityUpdated and DealClosed."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=routers,
     produces=[DEAL_EVENTS],
 )
 

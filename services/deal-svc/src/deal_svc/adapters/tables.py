@@ -13,6 +13,50 @@ accounts = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("lead_id", sa.Uuid, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("traceparent", sa.Text),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("lead_id", sa.Uuid),
+    sa.Column("full_name", sa.Text, nullable=False),
+    sa.Column("email", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("role", sa.Text),
+    sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("erased_at", sa.DateTime(timezone=True)),
+)
+sa.Index("ix_contacts_account_id", contacts.c.account_id)
+sa.Index("ix_contacts_lead_id", contacts.c.lead_id)
+
+pipelines = sa.Table(
+    "pipelines",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+pipeline_stages = sa.Table(
+    "pipeline_stages",
+    metadata,
+    sa.Column("pipeline", sa.Text, sa.ForeignKey("pipelines.name"), primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("probability", sa.Integer, nullable=False),
+    sa.Column("forecast_category", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text),
+    sa.Column("requires", sa.ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.UniqueConstraint("pipeline", "position", name="uq_pipeline_stages_position"),
+    sa.CheckConstraint("probability BETWEEN 0 AND 100", name="ck_pipeline_stages_probability"),
+    sa.CheckConstraint(
+        "forecast_category IN ('pipeline', 'best_case', 'commit', 'closed', 'omitted')",
+        name="ck_pipeline_stages_forecast_category",
+    ),
 )
 
 opportunities = sa.Table(
@@ -34,6 +78,14 @@ opportunities = sa.Table(
     sa.Column("traceparent", sa.Text),
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("pipeline", sa.Text, nullable=False, server_default="default"),
+    sa.Column("forecast_category", sa.Text, nullable=False, server_default="pipeline"),
+    sa.Column("expected_close_date", sa.Date),
+    sa.Column("owner", sa.Text),
+    sa.Column("competitor", sa.Text),
+    sa.Column("renews_contract_id", sa.Uuid),
+    sa.Column("renewal_end_date", sa.Date),
+    sa.Column("previous_opportunity_id", sa.Uuid),
     sa.CheckConstraint("status IN ('open', 'won', 'lost')", name="ck_opportunities_status"),
     sa.CheckConstraint("probability BETWEEN 0 AND 100", name="ck_opportunities_probability"),
 )
@@ -45,6 +97,16 @@ sa.Index(
     postgresql_where=opportunities.c.kind == "new_business",
 )
 sa.Index("ix_opportunities_account_id", opportunities.c.account_id)
+sa.Index("ix_opportunities_lead_id", opportunities.c.lead_id)
+sa.Index("ix_opportunities_expected_close_date", opportunities.c.expected_close_date)
+# One renewal deal per contract term: a repeated RenewalDue finds the one already open.
+sa.Index(
+    "uq_opportunities_renewal_term",
+    opportunities.c.renews_contract_id,
+    opportunities.c.renewal_end_date,
+    unique=True,
+    postgresql_where=opportunities.c.kind == "renewal",
+)
 
 opportunity_stage_history = sa.Table(
     "opportunity_stage_history",
@@ -54,5 +116,6 @@ opportunity_stage_history = sa.Table(
     sa.Column("from_stage", sa.Text),
     sa.Column("to_stage", sa.Text, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("probability", sa.Integer),
 )
 sa.Index("ix_opportunity_stage_history_opportunity", opportunity_stage_history.c.opportunity_id)

@@ -1,0 +1,93 @@
+"""The forecast: weighted pipeline and commit / best case / pipeline totals per period."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from deal_svc import queries
+from deal_svc.api.views import RuntimeDep
+from deal_svc.domain.forecast import ForecastTotals, GroupBy, forecast, parse_period
+from l2c_schemas import Money
+
+router = APIRouter(prefix="/forecast", tags=["forecast"])
+
+
+class TotalsView(BaseModel):
+    currency: str
+    deals: int
+    pipeline: Money
+    best_case: Money
+    commit: Money
+    closed: Money
+    """Won in the period."""
+    open_pipeline: Money
+    """pipeline + best case + commit, unweighted."""
+    weighted_pipeline: Money
+    """Σ amount × probability of the open deals, rounded per deal."""
+    commit_forecast: Money
+    """closed + commit."""
+    best_case_forecast: Money
+    """closed + commit + best case."""
+
+
+class GroupView(BaseModel):
+    key: str
+    totals: list[TotalsView]
+    """One entry per currency."""
+
+
+class ForecastView(BaseModel):
+    period: str
+    first_day: date
+    last_day: date
+    group_by: GroupBy
+    groups: list[GroupView]
+    overall: list[TotalsView]
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    return Money.of(amount, currency)
+
+
+def _totals(t: ForecastTotals) -> TotalsView:
+    c = t.currency
+    return TotalsView(
+        currency=c,
+        deals=t.deals,
+        pipeline=_money(t.pipeline, c),
+        best_case=_money(t.best_case, c),
+        commit=_money(t.commit, c),
+        closed=_money(t.closed, c),
+        open_pipeline=_money(t.open_pipeline, c),
+        weighted_pipeline=_money(t.weighted_pipeline, c),
+        commit_forecast=_money(t.commit_forecast, c),
+        best_case_forecast=_money(t.best_case_forecast, c),
+    )
+
+
+@router.get("", response_model=ForecastView)
+async def get_forecast(
+    runtime: RuntimeDep,
+    period: Annotated[str, Query(examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")],
+    group_by: GroupBy = "none",
+) -> ForecastView:
+    """Deals with an amount closing in the period — open ones by expected close date, won ones
+    by the day they were won — totalled per forecast category and currency, per owner or
+    stage. Deals without an amount or an expected close date are not forecast."""
+    wanted = parse_period(period)
+    async with runtime.unit_of_work() as uow:
+        deals = await queries.forecast_deals(uow, wanted)
+    result = forecast(deals, wanted, group_by)
+    return ForecastView(
+        period=wanted.label,
+        first_day=wanted.first_day,
+        last_day=wanted.last_day,
+        group_by=group_by,
+        groups=[GroupView(key=g.key, totals=[_totals(t) for t in g.totals]) for g in result.groups],
+        overall=[_totals(t) for t in result.overall],
+    )

@@ -1,0 +1,188 @@
+"""Opportunities: open on an account, list and filter, move, update, give up, history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field
+
+from deal_svc import queries
+from deal_svc.adapters.pipeline_store import load_pipeline
+from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
+from deal_svc.domain.stage_history import stage_visits, time_in_stages
+from deal_svc.handlers import opportunities as handlers
+from l2c_schemas import Money
+
+router = APIRouter(prefix="/opportunities", tags=["opportunities"])
+
+Status = Literal["open", "won", "lost"]
+Kind = Literal["new_business", "expansion", "renewal"]
+
+
+class OpenOpportunity(BaseModel):
+    account_id: UUID
+    name: str = Field(min_length=1, max_length=200, examples=["Analytical Engines — 50 more seats"])
+    kind: Literal["expansion", "renewal"] = "expansion"
+    amount: Money | None = None
+    expected_close_date: date | None = None
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class OpportunityChange(BaseModel):
+    """Fields left out stay as they are."""
+
+    amount: Money | None = None
+    expected_close_date: date | None = None
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class StageChange(BaseModel):
+    stage: str = Field(min_length=1, examples=["discovery"])
+
+
+class CloseLost(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, examples=["no budget this year"])
+    competitor: str | None = Field(default=None, max_length=200)
+
+
+class StageVisitView(BaseModel):
+    stage: str
+    entered_at: datetime
+    left_at: datetime | None
+    seconds_in_stage: int | None
+
+
+class StageHistoryView(BaseModel):
+    opportunity_id: UUID
+    visits: list[StageVisitView]
+    seconds_in_stage: dict[str, int]
+    """Total per stage, revisits added up; the closing stage is not counted."""
+
+
+async def _current(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView:
+    async with runtime.unit_of_work() as uow:
+        row = await queries.find_opportunity(opportunity_id, uow)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no opportunity {opportunity_id}")
+    return opportunity_view(row)
+
+
+@router.post("", response_model=OpportunityView, status_code=status.HTTP_201_CREATED)
+async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> OpportunityView:
+    """Open an expansion (or a renewal) on an existing account, in the journey of the lead
+    that brought the account. New business is opened by a qualified lead, not here."""
+    async with runtime.unit_of_work() as uow:
+        opportunity_id = await handlers.open_on_account(
+            request.account_id,
+            request.name,
+            request.kind,
+            uow,
+            amount=request.amount,
+            expected_close_date=request.expected_close_date,
+            owner=request.owner,
+        )
+    return await _current(opportunity_id, runtime)
+
+
+@router.get("", response_model=list[OpportunityView])
+async def list_opportunities(
+    runtime: RuntimeDep,
+    response: Response,
+    lead_id: UUID | None = None,
+    account_id: UUID | None = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    kind: Kind | None = None,
+    closing_from: date | None = None,
+    closing_to: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[OpportunityView]:
+    """Opportunities, newest first, filtered; one page of `limit` from `offset`. The header
+    X-Total-Count tells how many match in all. `closing_from`/`closing_to` filter on the
+    expected close date."""
+    where = queries.OpportunityFilter(
+        lead_id, account_id, status_, stage, owner, kind, closing_from, closing_to
+    )
+    async with runtime.unit_of_work() as uow:
+        rows, total = await queries.list_opportunities(uow, where, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [opportunity_view(row) for row in rows]
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityView)
+async def get_opportunity(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView:
+    return await _current(opportunity_id, runtime)
+
+
+@router.patch("/{opportunity_id}", response_model=OpportunityView)
+async def update_opportunity(
+    opportunity_id: UUID, change: OpportunityChange, runtime: RuntimeDep
+) -> OpportunityView:
+    """Set the amount, expected close date or owner of an open deal (409 once it is closed,
+    and for the amount once a quote is accepted: the amount then follows the quote)."""
+    async with runtime.unit_of_work() as uow:
+        await handlers.update_opportunity(
+            opportunity_id,
+            uow,
+            amount=change.amount,
+            expected_close_date=change.expected_close_date,
+            owner=change.owner,
+        )
+    return await _current(opportunity_id, runtime)
+
+
+@router.post("/{opportunity_id}/stage", response_model=OpportunityView)
+async def change_stage(
+    opportunity_id: UUID, change: StageChange, runtime: RuntimeDep
+) -> OpportunityView:
+    """Move an open deal to another open stage of its pipeline. Closed stages are refused
+    (409): a deal is won by a signed contract and lost through close-lost. A stage's gate
+    refuses a deal lacking what it requires (default: negotiation needs an amount and an
+    expected close date)."""
+    async with runtime.unit_of_work() as uow:
+        await handlers.change_stage(opportunity_id, change.stage, uow)
+    return await _current(opportunity_id, runtime)
+
+
+@router.post("/{opportunity_id}/close-lost", response_model=OpportunityView)
+async def close_lost(
+    opportunity_id: UUID, request: CloseLost, runtime: RuntimeDep
+) -> OpportunityView:
+    """Give up an open deal, with the reason and optionally the competitor who won it."""
+    async with runtime.unit_of_work() as uow:
+        await handlers.give_up(opportunity_id, request.reason, request.competitor, uow)
+    return await _current(opportunity_id, runtime)
+
+
+@router.get("/{opportunity_id}/history", response_model=StageHistoryView)
+async def stage_history(opportunity_id: UUID, runtime: RuntimeDep) -> StageHistoryView:
+    """Every stage the deal was in, when it entered and left, and how long it stayed."""
+    async with runtime.unit_of_work() as uow:
+        row = await handlers.load_opportunity(opportunity_id, uow)
+        pipeline = await load_pipeline(uow.session, row["pipeline"])
+        entries = await queries.stage_entries(opportunity_id, uow)
+        now = uow.clock.now()
+    closed = frozenset(s.name for s in pipeline.stages if s.is_closed)
+    visits = stage_visits(entries, now, closed)
+    return StageHistoryView(
+        opportunity_id=opportunity_id,
+        visits=[
+            StageVisitView(
+                stage=v.stage,
+                entered_at=v.entered_at,
+                left_at=v.left_at,
+                seconds_in_stage=None
+                if v.time_in_stage is None
+                else int(v.time_in_stage.total_seconds()),
+            )
+            for v in visits
+        ],
+        seconds_in_stage={
+            stage: int(spent.total_seconds()) for stage, spent in time_in_stages(visits).items()
+        },
+    )

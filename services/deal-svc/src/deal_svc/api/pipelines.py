@@ -1,0 +1,97 @@
+"""Pipelines: the stages deals move through, as editable data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from deal_svc.adapters.pipeline_store import load_pipeline, pipeline_names
+from deal_svc.api.views import RuntimeDep
+from deal_svc.domain.pipeline import (
+    ForecastCategory,
+    GateField,
+    Outcome,
+    Pipeline,
+    StageDefinition,
+)
+from deal_svc.handlers.pipelines import define_pipeline
+
+router = APIRouter(prefix="/pipelines", tags=["pipelines"])
+PipelineName = Annotated[str, Path(pattern="^[a-z0-9_-]{1,50}$")]
+
+
+class StageView(BaseModel):
+    name: str = Field(pattern="^[a-z0-9_]{1,50}$", examples=["proposal"])
+    probability: int = Field(ge=0, le=100, examples=[50])
+    forecast_category: ForecastCategory
+    outcome: Outcome | None = None
+    """`won` or `lost` for the two closing stages; absent for open stages."""
+    requires: list[GateField] = Field(default_factory=list)
+    """What a deal needs to enter this stage or any later open one."""
+
+
+class PipelineView(BaseModel):
+    name: str
+    stages: list[StageView]
+
+
+class PipelineDefinition(BaseModel):
+    stages: list[StageView] = Field(min_length=3)
+    """In pipeline order."""
+
+
+def _view(pipeline: Pipeline) -> PipelineView:
+    return PipelineView(
+        name=pipeline.name,
+        stages=[
+            StageView(
+                name=s.name,
+                probability=s.probability,
+                forecast_category=s.forecast_category,
+                outcome=s.outcome,
+                requires=sorted(s.requires),
+            )
+            for s in pipeline.stages
+        ],
+    )
+
+
+@router.get("", response_model=list[PipelineView])
+async def list_pipelines(runtime: RuntimeDep) -> list[PipelineView]:
+    async with runtime.unit_of_work() as uow:
+        names = await pipeline_names(uow.session)
+        return [_view(await load_pipeline(uow.session, name)) for name in names]
+
+
+@router.get("/{name}", response_model=PipelineView)
+async def get_pipeline(name: PipelineName, runtime: RuntimeDep) -> PipelineView:
+    async with runtime.unit_of_work() as uow:
+        return _view(await load_pipeline(uow.session, name))
+
+
+@router.put("/{name}", response_model=PipelineView)
+async def put_pipeline(
+    name: PipelineName, definition: PipelineDefinition, runtime: RuntimeDep
+) -> PipelineView:
+    """Create the pipeline or replace its stages (422 with the reason when it is not usable,
+    409 when a removed stage still holds deals). Deals take a stage's new probability and
+    forecast category when they next enter it."""
+    pipeline = Pipeline(
+        name,
+        tuple(
+            StageDefinition(
+                s.name,
+                position,
+                s.probability,
+                s.forecast_category,
+                s.outcome,
+                frozenset(s.requires),
+            )
+            for position, s in enumerate(definition.stages, start=1)
+        ),
+    )
+    async with runtime.unit_of_work() as uow:
+        await define_pipeline(pipeline, uow)
+    return _view(pipeline)

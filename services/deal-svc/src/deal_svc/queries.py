@@ -1,0 +1,129 @@
+"""Read side of deal-svc: lists with filters and pages, one deal's stage history, and the
+deals the forecast counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from deal_svc.adapters.tables import accounts, opportunities, opportunity_stage_history
+from deal_svc.domain.forecast import ForecastDeal, Period
+from deal_svc.domain.pipeline import ForecastCategory
+from deal_svc.domain.stage_history import StageEntry
+from l2c_runtime.unit_of_work import UnitOfWork
+
+_WITH_ACCOUNT = sa.select(opportunities, accounts.c.name.label("account_name")).join(
+    accounts, accounts.c.id == opportunities.c.account_id
+)
+
+
+@dataclass(frozen=True)
+class OpportunityFilter:
+    """Every field left None matches everything; close dates are the expected ones."""
+
+    lead_id: UUID | None = None
+    account_id: UUID | None = None
+    status: str | None = None
+    stage: str | None = None
+    owner: str | None = None
+    kind: str | None = None
+    closing_from: date | None = None
+    closing_to: date | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        c = opportunities.c
+        equal = {
+            c.lead_id: self.lead_id,
+            c.account_id: self.account_id,
+            c.status: self.status,
+            c.stage: self.stage,
+            c.owner: self.owner,
+            c.kind: self.kind,
+        }
+        found = [column == value for column, value in equal.items() if value is not None]
+        if self.closing_from is not None:
+            found.append(c.expected_close_date >= self.closing_from)
+        if self.closing_to is not None:
+            found.append(c.expected_close_date <= self.closing_to)
+        return found
+
+
+async def find_opportunity(opportunity_id: UUID, uow: UnitOfWork) -> dict[str, Any] | None:
+    row = (
+        await uow.session.execute(_WITH_ACCOUNT.where(opportunities.c.id == opportunity_id))
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+async def list_opportunities(
+    uow: UnitOfWork, where: OpportunityFilter, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the matching opportunities, newest first, and how many match in all."""
+    conditions = where.conditions()
+    page = (
+        _WITH_ACCOUNT.where(*conditions)
+        .order_by(opportunities.c.opened_at.desc(), opportunities.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [dict(row._mapping) for row in await uow.session.execute(page)]
+    total = await uow.session.scalar(
+        sa.select(sa.func.count()).select_from(opportunities).where(*conditions)
+    )
+    return rows, int(total or 0)
+
+
+async def stage_entries(opportunity_id: UUID, uow: UnitOfWork) -> list[StageEntry]:
+    """The deal's stage history in the order it happened."""
+    rows = await uow.session.execute(
+        sa.select(opportunity_stage_history.c.to_stage, opportunity_stage_history.c.changed_at)
+        .where(opportunity_stage_history.c.opportunity_id == opportunity_id)
+        .order_by(opportunity_stage_history.c.id)
+    )
+    return [StageEntry(stage, at) for stage, at in rows]
+
+
+async def forecast_deals(uow: UnitOfWork, period: Period) -> list[ForecastDeal]:
+    """Deals with an amount closing in `period`: open ones by their expected close date, won
+    ones by the day they were won (UTC). Lost deals never count."""
+    c = opportunities.c
+    starts = datetime.combine(period.first_day, time(0), UTC)
+    ends = datetime.combine(period.last_day + timedelta(days=1), time(0), UTC)
+    rows = await uow.session.execute(
+        sa.select(opportunities).where(
+            c.amount.is_not(None),
+            sa.or_(
+                sa.and_(
+                    c.status == "open",
+                    c.expected_close_date.between(period.first_day, period.last_day),
+                ),
+                sa.and_(c.status == "won", c.closed_at >= starts, c.closed_at < ends),
+            ),
+        )
+    )
+    return [
+        ForecastDeal(
+            amount=row.amount,
+            currency=row.currency,
+            probability=row.probability,
+            category=cast(ForecastCategory, row.forecast_category),
+            close_date=(
+                row.closed_at.astimezone(UTC).date()
+                if row.status == "won"
+                else row.expected_close_date
+            ),
+            is_open=row.status == "open",
+            owner=row.owner,
+            stage=row.stage,
+        )
+        for row in rows
+    ]
+
+
+async def account_opportunities(account_id: UUID, uow: UnitOfWork) -> list[dict[str, Any]]:
+    rows, _ = await list_opportunities(uow, OpportunityFilter(account_id=account_id), limit=1000)
+    return rows

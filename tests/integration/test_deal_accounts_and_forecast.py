@@ -1,0 +1,235 @@
+"""deal-svc on the real broker and database: accounts with contacts, expansions opened by
+API, stage gates, close-lost with competitor, erasure of a lead's contacts, filtered pages of
+deals and the forecast over deals this test creates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from l2c_platform.journey import eventually
+from l2c_platform.kafka_io import publish_message, wait_for_records
+from l2c_platform.launcher import Platform
+from l2c_schemas.deal import DealClosed
+from l2c_schemas.lead import LeadErased
+from l2c_schemas.topics import DEAL_EVENTS
+
+from .test_deal_renewals import qualified_deal
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def eur(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+async def ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, f"{response.status_code} {response.text}"
+    return response.json()
+
+
+async def test_an_account_shows_its_contacts_and_deals_and_takes_an_expansion(
+    platform: Platform,
+) -> None:
+    deal = await qualified_deal(platform, "Contact Engines Ltd")
+    account_id = deal["account_id"]
+    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+        account = await ok(await c.get(f"/accounts/{account_id}"))
+        assert [(p["full_name"], p["email"], p["is_primary"]) for p in account["contacts"]] == [
+            ("Ada Lovelace", "ada@engines.example", True)
+        ]
+        account = await ok(
+            await c.post(
+                f"/accounts/{account_id}/contacts",
+                json={"full_name": "Charles Babbage", "role": "economic buyer", "is_primary": True},
+            )
+        )
+        assert [(p["full_name"], p["is_primary"]) for p in account["contacts"]] == [
+            ("Charles Babbage", True),
+            ("Ada Lovelace", False),
+        ]
+
+        expansion = await ok(
+            await c.post(
+                "/opportunities",
+                json={
+                    "account_id": account_id,
+                    "name": "Contact Engines — 50 more seats",
+                    "kind": "expansion",
+                    "amount": eur("2450.00"),
+                    "expected_close_date": "2031-05-15",
+                    "owner": "grace",
+                },
+            )
+        )
+        assert (expansion["kind"], expansion["stage"], expansion["lead_id"]) == (
+            "expansion",
+            "qualification",
+            deal["lead_id"],
+        )
+        account = await ok(await c.get(f"/accounts/{account_id}"))
+        assert {o["kind"] for o in account["opportunities"]} == {"new_business", "expansion"}
+
+        refused = await c.post(
+            "/opportunities",
+            json={"account_id": account_id, "name": "more", "kind": "new_business"},
+        )
+        assert refused.status_code == 422
+        missing = await c.post("/opportunities", json={"account_id": str(uuid4()), "name": "x"})
+        assert missing.status_code == 404
+
+        # The person behind the lead asks to be forgotten: the contact from that lead is scrubbed.
+        await publish_message(
+            platform.config.kafka_bootstrap,
+            LeadErased(lead_id=deal["lead_id"], erased_at=datetime.now(UTC)),
+        )
+
+        async def scrubbed() -> Any:
+            found = await ok(await c.get(f"/accounts/{account_id}"))
+            erased = [p for p in found["contacts"] if p["erased_at"]]
+            return erased or None
+
+        (erased,) = await eventually(scrubbed, "the lead's contact to be scrubbed")
+        assert (erased["full_name"], erased["email"]) == ("[erased]", None)
+        account = await ok(await c.get(f"/accounts/{account_id}"))
+        assert "Charles Babbage" in [p["full_name"] for p in account["contacts"]]
+
+
+async def test_gates_history_and_close_lost_with_competitor(platform: Platform) -> None:
+    deal = await qualified_deal(platform, "Gatekeepers GmbH")
+    opp = deal["opportunity_id"]
+    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+        await ok(await c.post(f"/opportunities/{opp}/stage", json={"stage": "proposal"}))
+        refused = await c.post(f"/opportunities/{opp}/stage", json={"stage": "negotiation"})
+        assert refused.status_code == 409
+        assert "requires an amount" in refused.json()["detail"]
+        assert "an expected close date" in refused.json()["detail"]
+
+        await ok(
+            await c.patch(
+                f"/opportunities/{opp}",
+                json={"amount": eur("9000.00"), "expected_close_date": "2031-04-30"},
+            )
+        )
+        moved = await ok(await c.post(f"/opportunities/{opp}/stage", json={"stage": "negotiation"}))
+        assert (moved["probability"], moved["forecast_category"]) == (75, "commit")
+
+        history = await ok(await c.get(f"/opportunities/{opp}/history"))
+        assert [v["stage"] for v in history["visits"]] == [
+            "qualification",
+            "proposal",
+            "negotiation",
+        ]
+        assert history["visits"][0]["left_at"] == history["visits"][1]["entered_at"]
+
+        lost = await ok(
+            await c.post(
+                f"/opportunities/{opp}/close-lost",
+                json={"reason": "price", "competitor": "Difference Engines Inc"},
+            )
+        )
+        assert (lost["status"], lost["close_reason"], lost["competitor"]) == (
+            "lost",
+            "price",
+            "Difference Engines Inc",
+        )
+        again = await c.patch(f"/opportunities/{opp}", json={"owner": "alan"})
+        assert again.status_code == 409
+
+    (closed,) = await wait_for_records(
+        platform.config.kafka_bootstrap,
+        DEAL_EVENTS,
+        lambda r: (
+            r.headers.get("ce_type") == DealClosed.ce_type and r.headers.get("ce_subject") == opp
+        ),
+    )
+    body = closed.json()
+    assert (body["outcome"], body["reason"], body["competitor"]) == (
+        "lost",
+        "price",
+        "Difference Engines Inc",
+    )
+    assert body["amount"] == eur("9000.00")
+
+
+async def test_the_forecast_and_filtered_pages_over_deals_of_one_owner(platform: Platform) -> None:
+    owner = f"owner-{uuid4().hex[:8]}"
+    # Three deals closing in 2031-Q3 for one owner, one in Q4 (outside), one lost.
+    plans = [
+        ("qualification", "1000.00", "2031-07-15"),  # pipeline, 10 % → 100.00
+        ("proposal", "2602.50", "2031-08-31"),  # best case, 50 % → 1301.25
+        ("negotiation", "333.33", "2031-09-30"),  # commit, 75 % → 250.00 (249.9975)
+        ("proposal", "700.00", "2031-10-01"),  # Q4: not in Q3
+    ]
+    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+        ids = []
+        for n, (stage, amount, close) in enumerate(plans):
+            opp = (await qualified_deal(platform, f"Forecast Co {n}"))["opportunity_id"]
+            await ok(
+                await c.patch(
+                    f"/opportunities/{opp}",
+                    json={"amount": eur(amount), "expected_close_date": close, "owner": owner},
+                )
+            )
+            if stage != "qualification":
+                await ok(await c.post(f"/opportunities/{opp}/stage", json={"stage": stage}))
+            ids.append(opp)
+        lost = (await qualified_deal(platform, "Forecast Lost Co"))["opportunity_id"]
+        await ok(
+            await c.patch(
+                f"/opportunities/{lost}",
+                json={
+                    "amount": eur("5000.00"),
+                    "expected_close_date": "2031-08-01",
+                    "owner": owner,
+                },
+            )
+        )
+        await ok(await c.post(f"/opportunities/{lost}/close-lost", json={"reason": "no budget"}))
+
+        result = await ok(
+            await c.get("/forecast", params={"period": "2031-Q3", "group_by": "owner"})
+        )
+        assert (result["first_day"], result["last_day"]) == ("2031-07-01", "2031-09-30")
+        (mine,) = [g for g in result["groups"] if g["key"] == owner]
+        (totals,) = mine["totals"]
+        assert totals == {
+            "currency": "EUR",
+            "deals": 3,
+            "pipeline": eur("1000.00"),
+            "best_case": eur("2602.50"),
+            "commit": eur("333.33"),
+            "closed": eur("0.00"),
+            "open_pipeline": eur("3935.83"),
+            "weighted_pipeline": eur("1651.25"),
+            "commit_forecast": eur("333.33"),
+            "best_case_forecast": eur("2935.83"),
+        }
+        bad = await c.get("/forecast", params={"period": "Q3"})
+        assert bad.status_code == 422
+
+        page = await c.get(
+            "/opportunities", params={"owner": owner, "status": "open", "limit": 2, "offset": 0}
+        )
+        assert page.headers["x-total-count"] == "4"
+        rest = await ok(
+            await c.get(
+                "/opportunities", params={"owner": owner, "status": "open", "limit": 2, "offset": 2}
+            )
+        )
+        assert {o["opportunity_id"] for o in [*page.json(), *rest]} == set(ids)
+        in_q3 = await ok(
+            await c.get(
+                "/opportunities",
+                params={"owner": owner, "closing_from": "2031-07-01", "closing_to": "2031-09-30"},
+            )
+        )
+        assert len(in_q3) == 4  # three open and the lost one
+        proposals = await ok(
+            await c.get("/opportunities", params={"owner": owner, "stage": "proposal"})
+        )
+        assert {o["expected_close_date"] for o in proposals} == {"2031-08-31", "2031-10-01"}

@@ -1,0 +1,166 @@
+"""deal-svc on the real broker and database: a RenewalDue from contract-svc opens one renewal
+deal per contract term, in the journey's trace; duplicates change nothing; a renewal closes
+won when the contract is renewed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from l2c_platform.journey import eventually
+from l2c_platform.kafka_io import publish, publish_message, wait_for_records
+from l2c_platform.launcher import Platform
+from l2c_schemas import LeadQualified, Money
+from l2c_schemas.contract import ContractRenewed, RenewalDue
+from l2c_schemas.deal import DealClosed, OpportunityOpened
+from l2c_schemas.envelope import encode
+from l2c_schemas.topics import DEAL_EVENTS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+TRACE_ID = uuid4().hex
+TRACEPARENT = f"00-{TRACE_ID}-{uuid4().hex[:16]}-01"
+
+
+async def qualified_deal(platform: Platform, company: str) -> dict[str, Any]:
+    """Publish a LeadQualified as lead-svc would, and wait for deal-svc's opportunity."""
+    lead_id = uuid4()
+    await publish_message(
+        platform.config.kafka_bootstrap,
+        LeadQualified(
+            lead_id=lead_id,
+            company=company,
+            contact_name="Ada Lovelace",
+            contact_email="ada@engines.example",
+            source="test",
+            score=80,
+            qualified_at=datetime.now(UTC),
+        ),
+    )
+    base = platform.config.base_url("deal-svc")
+    async with httpx.AsyncClient(base_url=base) as client:
+
+        async def opened() -> dict[str, Any] | None:
+            found = (await client.get("/opportunities", params={"lead_id": str(lead_id)})).json()
+            return found[0] if found else None
+
+        deal: dict[str, Any] = await eventually(opened, "deal-svc to open the opportunity")
+    return deal
+
+
+def renewal_due(deal: dict[str, Any], contract_id: UUID, end: date, value: str) -> RenewalDue:
+    return RenewalDue(
+        lead_id=deal["lead_id"],
+        account_id=deal["account_id"],
+        contract_id=contract_id,
+        opportunity_id=deal["opportunity_id"],
+        customer_name=deal["account_name"],
+        end_date=end,
+        auto_renew=True,
+        uplift_percent=Decimal("3"),
+        renewal_value=Money.of(value, "EUR"),
+        due_at=datetime.now(UTC),
+    )
+
+
+async def renewals_of(client: httpx.AsyncClient, account_id: str, count: int) -> list[Any]:
+    async def listed() -> list[Any] | None:
+        found: list[Any] = (
+            await client.get("/opportunities", params={"account_id": account_id, "kind": "renewal"})
+        ).json()
+        return found if len(found) >= count else None
+
+    return await eventually(listed, f"{count} renewal deal(s)")
+
+
+async def test_renewal_due_opens_one_renewal_deal_per_term_in_the_journeys_trace(
+    platform: Platform,
+) -> None:
+    bootstrap = platform.config.kafka_bootstrap
+    deal = await qualified_deal(platform, "Renewal Engines Ltd")
+    contract_id = uuid4()
+    due = renewal_due(deal, contract_id, date(2031, 3, 31), "15171.90")
+    record = encode(due, source="/test", event_id=uuid4())
+    headers = [*record.headers, ("traceparent", TRACEPARENT.encode())]
+    await publish(bootstrap, record.topic, record.value, headers, record.key)
+
+    base = platform.config.base_url("deal-svc")
+    async with httpx.AsyncClient(base_url=base) as client:
+        (renewal,) = await renewals_of(client, deal["account_id"], 1)
+        assert renewal["lead_id"] == deal["lead_id"]
+        assert renewal["pipeline"] == "renewal"
+        assert (renewal["stage"], renewal["probability"]) == ("renewal_due", 60)
+        assert renewal["forecast_category"] == "best_case"
+        assert renewal["amount"] == {"amount": "15171.90", "currency": "EUR"}
+        assert renewal["expected_close_date"] == "2031-03-31"
+        assert renewal["renews_contract_id"] == str(contract_id)
+        assert renewal["previous_opportunity_id"] == deal["opportunity_id"]
+
+        # The same event again (same id), and the same term announced by a new event: nothing.
+        await publish(bootstrap, record.topic, record.value, headers, record.key)
+        await publish_message(bootstrap, due)
+        # Then the next term, on the same key: once it is there, the duplicates were handled.
+        await publish_message(bootstrap, renewal_due(deal, contract_id, date(2032, 3, 31), "1"))
+        renewals = await renewals_of(client, deal["account_id"], 2)
+        assert sorted(r["expected_close_date"] for r in renewals) == ["2031-03-31", "2032-03-31"]
+
+    opened = await wait_for_records(
+        bootstrap,
+        DEAL_EVENTS,
+        lambda r: (
+            r.headers.get("ce_type") == OpportunityOpened.ce_type
+            and r.headers.get("ce_subject") == renewal["opportunity_id"]
+        ),
+    )
+    assert len(opened) == 1, "one OpportunityOpened for the renewal, however often it was due"
+    body = opened[0].json()
+    assert (body["kind"], body["renews_contract_id"]) == ("renewal", str(contract_id))
+    assert body["amount"] == {"amount": "15171.90", "currency": "EUR"}
+    assert opened[0].headers["traceparent"].split("-")[1] == TRACE_ID
+
+
+async def test_a_renewed_contract_wins_its_renewal_deal(platform: Platform) -> None:
+    bootstrap = platform.config.kafka_bootstrap
+    deal = await qualified_deal(platform, "Renewed Looms plc")
+    contract_id = uuid4()
+    await publish_message(bootstrap, renewal_due(deal, contract_id, date(2031, 6, 30), "1200.00"))
+    base = platform.config.base_url("deal-svc")
+    async with httpx.AsyncClient(base_url=base) as client:
+        (renewal,) = await renewals_of(client, deal["account_id"], 1)
+        await publish_message(
+            bootstrap,
+            ContractRenewed(
+                lead_id=deal["lead_id"],
+                account_id=deal["account_id"],
+                contract_id=contract_id,
+                currency="EUR",
+                start_date=date(2031, 7, 1),
+                end_date=date(2032, 6, 30),
+                billing_period="month",
+                uplift_percent=Decimal("3"),
+                lines=[],
+                renewed_at=datetime.now(UTC),
+            ),
+        )
+
+        async def won() -> dict[str, Any] | None:
+            found = (await client.get(f"/opportunities/{renewal['opportunity_id']}")).json()
+            return found if found["status"] == "won" else None
+
+        closed = await eventually(won, "the renewal to close won")
+    assert (closed["stage"], closed["close_reason"]) == ("closed_won", "contract renewed")
+    assert closed["contract_id"] == str(contract_id)
+    (event,) = await wait_for_records(
+        bootstrap,
+        DEAL_EVENTS,
+        lambda r: (
+            r.headers.get("ce_type") == DealClosed.ce_type
+            and r.headers.get("ce_subject") == renewal["opportunity_id"]
+        ),
+    )
+    assert event.json()["amount"] == {"amount": "1200.00", "currency": "EUR"}
