@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ar_svc import handlers
+from ar_svc import handlers, reports
 from ar_svc.app import MIGRATIONS
 from ar_svc.domain.dunning import DEFAULT_POLICY
 from ar_svc.dunning import dun_due_invoices
@@ -97,7 +97,7 @@ async def pay(uow: Any, account: UUID, amount: str, ref: str | None = None, **kw
                 amount=Money.of(amount, "EUR"),
                 method=kw.get("method", "bank_transfer"),
                 invoice_number=ref,
-                received_at=T0,
+                received_at=kw.get("received_at", T0),
                 status=kw.get("status", "succeeded"),
             ),
             u,
@@ -301,3 +301,44 @@ async def test_unpaid_invoice_is_written_off_90_days_past_due(
     state = await balance(uow, account)
     # 1000.00 − 250.00 paid − 750.00 written off
     assert (state["balance"], state["invoices"][0]["status"]) == (D("0.00"), "written_off")
+
+
+async def test_aging_dso_and_cash_collected_from_the_postings(
+    uow: Any, clock: HandSetClock
+) -> None:
+    account = uuid4()
+    a = invoice(account, "1000.00", date(2026, 1, 1), date(2026, 1, 31))
+    b = invoice(account, "500.00", date(2026, 2, 10), date(2026, 3, 12))
+    clock.at = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    await issue(uow, a)
+    clock.at = datetime(2026, 2, 10, 9, tzinfo=UTC)
+    await issue(uow, b)
+    clock.at = datetime(2026, 2, 15, 9, tzinfo=UTC)
+    await pay(uow, account, "300.00", a.invoice_number, received_at=clock.at)
+    async with uow() as u:
+        # 31 March: a owes 700.00, 59 days late; b owes 500.00, 19 days late.
+        assert await reports.aging_report(u, date(2026, 3, 31), "EUR", account) == {
+            "current": D("0"),
+            "1-30": D("500.00"),
+            "31-60": D("700.00"),
+            "61-90": D("0"),
+            "90+": D("0"),
+        }
+        # 15 January: only a was issued, nothing paid yet, not due yet.
+        early = await reports.aging_report(u, date(2026, 1, 15), "EUR", account)
+        assert early["current"] == D("1000.00") and sum(early.values()) == D("1000.00")
+        # Q1: 1200.00 owed at the end ÷ 1500.00 sold × 90 days = 72.0 days
+        assert await reports.dso_report(u, date(2026, 1, 1), date(2026, 3, 31), "EUR", account) == {
+            "ending_receivables": D("1200.00"),
+            "credit_sales": D("1500.00"),
+            "days": 90,
+            "dso": D("72.0"),
+        }
+        collected = await reports.cash_collected_report(
+            u, date(2026, 1, 1), date(2026, 3, 31), "month", "EUR", account
+        )
+    assert [(c.period_start.month, c.amount) for c in collected] == [
+        (1, D("0")),
+        (2, D("300.00")),
+        (3, D("0")),
+    ]
