@@ -8,14 +8,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpq_svc.domain.pricing import LineAmounts, Totals, price_line, total_lines, unit_price_shown
+from cpq_svc.domain.pricing import Totals, total_lines, unit_price_shown
+from cpq_svc.domain.pricing import price_line as price_per_unit
 from l2c_runtime.errors import RuleViolation
 
 D = Decimal
 
 
-def amounts(list_amount: str, discount: str, net: str) -> LineAmounts:
-    return LineAmounts(D(list_amount), D(discount), D(net))
+def amounts(list_amount: str, discount: str, net: str) -> tuple[Decimal, Decimal, Decimal]:
+    return D(list_amount), D(discount), D(net)
+
+
+def price_line(
+    quantity: Decimal, unit_price: Decimal, percent: Decimal, currency: str
+) -> tuple[Decimal, Decimal, Decimal]:
+    line = price_per_unit(quantity, unit_price, percent, currency)
+    return line.list_amount, line.discount_amount, line.net_amount
 
 
 def test_25_seats_at_49_euros_with_10_percent_off() -> None:
@@ -67,15 +75,15 @@ def test_a_line_needs_a_positive_quantity(quantity: str) -> None:
 
 def test_totals_are_sums_of_the_rounded_lines() -> None:
     # Each 0.125 line rounds to 0.13, so the total is 0.26, not round(0.25) = 0.25.
-    line = price_line(D(1), D("0.125"), D(0), "EUR")
+    line = price_per_unit(D(1), D("0.125"), D(0), "EUR")
     assert total_lines([line, line], "EUR") == Totals(D("0.26"), D("0.00"), D("0.26"))
 
 
 def test_totals_of_a_typical_quote() -> None:
     lines = [
-        price_line(D(25), D("49.00"), D(10), "EUR"),  # 1225.00 / 122.50 / 1102.50
-        price_line(D(1), D("1500.00"), D(0), "EUR"),  # 1500.00 /   0.00 / 1500.00
-        price_line(D(3), D("33.3333"), D("12.5"), "EUR"),  # 100.00 / 12.50 / 87.50
+        price_per_unit(D(25), D("49.00"), D(10), "EUR"),  # 1225.00 / 122.50 / 1102.50
+        price_per_unit(D(1), D("1500.00"), D(0), "EUR"),  # 1500.00 /   0.00 / 1500.00
+        price_per_unit(D(3), D("33.3333"), D("12.5"), "EUR"),  # 100.00 / 12.50 / 87.50
     ]
     assert total_lines(lines, "EUR") == Totals(D("2825.00"), D("135.00"), D("2690.00"))
 
@@ -94,7 +102,7 @@ lines = st.lists(st.tuples(quantities, unit_prices, percents), max_size=20)
 def test_net_total_is_the_sum_of_line_nets_and_discounts_never_exceed_list(
     requested: list[tuple[Decimal, Decimal, Decimal]], currency: str
 ) -> None:
-    priced = [price_line(q, p, pct, currency) for q, p, pct in requested]
+    priced = [price_per_unit(q, p, pct, currency) for q, p, pct in requested]
     totals = total_lines(priced, currency)
     assert totals.net_total == sum((line.net_amount for line in priced), D(0))
     assert totals.net_total == totals.list_total - totals.discount_total

@@ -1,4 +1,4 @@
-"""cpq-svc's HTTP API: the catalog and quotes."""
+"""cpq-svc's HTTP API for quotes: create, revise, approve, send, accept, reject, documents."""
 
 from __future__ import annotations
 
@@ -7,50 +7,66 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
-from cpq_svc import handlers
-from cpq_svc.adapters.catalog import STANDARD_PRICE_BOOK, priced_products
-from cpq_svc.domain.pricing import unit_price_shown
+from cpq_svc import handlers, lifecycle
+from cpq_svc.adapters.quote_store import Quote, find_quote
+from cpq_svc.adapters.tables import approval_audit, quotes
+from cpq_svc.document_view import quote_document
+from cpq_svc.domain.document import render_html, render_pdf
+from cpq_svc.domain.quote_pricing import RequestedLine
 from l2c_runtime.service import Runtime, runtime_of
-from l2c_schemas import DecimalStr, Money, PricedLine
-from l2c_schemas.cpq import BillingPeriod, QuoteTotals
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import DecimalStr, PricedLine
+from l2c_schemas.cpq import BillingPeriod, LineWaterfall, QuoteTotals, UsageRate
 from l2c_schemas.money import CurrencyCode
 
 router = APIRouter()
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class ProductView(BaseModel):
-    code: str
-    name: str
-    charge: Literal["recurring", "one_time"]
-    billing_period: BillingPeriod | None
-    unit_price: Money | None
-    """None when the price book has no price for it in this currency."""
-
-
-class CatalogView(BaseModel):
-    price_book: str
-    currency: str
-    effective_on: date
-    products: list[ProductView]
-
-
 class LineRequest(BaseModel):
     product_code: str = Field(min_length=1, examples=["PLAT-SEAT"])
     quantity: DecimalStr = Field(examples=["25"])
     discount_percent: DecimalStr = Field(default=Decimal(0), examples=["10"])
+    options: list[str] = Field(default_factory=list, description="a bundle's chosen options")
 
 
-class CreateQuote(BaseModel):
-    opportunity_id: UUID
+class QuoteTermsRequest(BaseModel):
     currency: CurrencyCode = Field(examples=["EUR"])
     term_months: int = Field(default=12, ge=1, le=120)
     billing_period: BillingPeriod = "month"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
+    quote_discount_percent: DecimalStr = Field(default=Decimal(0), examples=["5"])
+    price_book: str | None = Field(default=None, examples=["standard"])
+    segment: str | None = Field(default=None, examples=["enterprise"])
     lines: list[LineRequest] = Field(min_length=1)
+
+
+class CreateQuote(QuoteTermsRequest):
+    opportunity_id: UUID
+
+
+class Decision(BaseModel):
+    actor: str = Field(min_length=1, examples=["maria.manager@vendor.example"])
+    comment: str | None = None
+
+
+class CustomerRejection(BaseModel):
+    actor: str = Field(default="customer", min_length=1)
+    reason: str | None = None
+
+
+class ApprovalView(BaseModel):
+    step_no: int
+    role: str
+    threshold_percent: DecimalStr
+    status: str
+    actor: str | None
+    comment: str | None
+    decided_at: datetime | None
 
 
 class QuoteView(BaseModel):
@@ -62,39 +78,52 @@ class QuoteView(BaseModel):
     version: int
     status: str
     currency: str
+    price_book: str
+    priced_on: date | None
     term_months: int
     billing_period: BillingPeriod
     payment_terms_days: int
+    quote_discount_percent: DecimalStr
+    discretionary_percent: DecimalStr
+    """The highest discount a salesperson gave on a line: what the approval policy judged."""
     lines: list[PricedLine]
+    waterfalls: list[LineWaterfall]
+    usage_rates: list[UsageRate]
     totals: QuoteTotals
+    approvals: list[ApprovalView]
     valid_until: date
+    revision_of: UUID | None
     created_at: datetime
+    sent_at: datetime | None
     accepted_at: datetime | None
+    rejected_at: datetime | None
+    expired_at: datetime | None
 
 
-@router.get("/catalog", response_model=CatalogView, tags=["catalog"])
-async def get_catalog(
-    runtime: RuntimeDep, currency: Annotated[str, Query(pattern="^[A-Z]{3}$")] = "EUR"
-) -> CatalogView:
-    """The products with their standard price in `currency`, effective today."""
-    today = runtime.clock.now().date()
-    async with runtime.unit_of_work() as uow:
-        items = await priced_products(uow.session, currency, today)
-    return CatalogView(
-        price_book=STANDARD_PRICE_BOOK,
-        currency=currency,
-        effective_on=today,
-        products=[
-            ProductView(
-                code=item.code,
-                name=item.name,
-                charge=item.charge,
-                billing_period=item.billing_period,
-                unit_price=None
-                if item.unit_price is None
-                else Money(amount=unit_price_shown(item.unit_price, currency), currency=currency),
+class AuditEntry(BaseModel):
+    step_no: int
+    role: str
+    decision: Literal["requested", "approved", "rejected", "auto_approved"]
+    actor: str
+    comment: str | None
+    decided_at: datetime
+
+
+def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.QuoteRequest:
+    return handlers.QuoteRequest(
+        opportunity_id=opportunity_id,
+        currency=request.currency,
+        term_months=request.term_months,
+        billing_period=request.billing_period,
+        payment_terms_days=request.payment_terms_days,
+        quote_discount_percent=request.quote_discount_percent,
+        price_book=request.price_book,
+        segment=request.segment,
+        lines=[
+            RequestedLine(
+                line.product_code, line.quantity, line.discount_percent, tuple(line.options)
             )
-            for item in items.values()
+            for line in request.lines
         ],
     )
 
@@ -103,25 +132,27 @@ async def get_catalog(
     "/quotes", status_code=status.HTTP_201_CREATED, response_model=QuoteView, tags=["quotes"]
 )
 async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> QuoteView:
-    """Quote an opportunity: each line is priced from today's price book and frozen on the
-    quote. 404 if the opportunity has not reached cpq-svc yet; 422 names a product that is
-    unknown or has no price in the currency."""
+    """Quote an opportunity: bundles are expanded, configuration rules checked, and each line is
+    priced from today's price book with its discount waterfall, frozen on the quote. A discount
+    beyond policy makes the quote `pending_approval`. 404 if the opportunity has not reached
+    cpq-svc yet; 422 names an unknown product, a missing price or the configuration rule broken."""
     async with runtime.unit_of_work() as uow:
-        quote_id = await handlers.create_quote(
-            handlers.QuoteRequest(
-                opportunity_id=request.opportunity_id,
-                currency=request.currency,
-                term_months=request.term_months,
-                billing_period=request.billing_period,
-                payment_terms_days=request.payment_terms_days,
-                lines=[
-                    handlers.RequestedLine(line.product_code, line.quantity, line.discount_percent)
-                    for line in request.lines
-                ],
-            ),
-            uow,
-        )
-    return await _current(quote_id, runtime)
+        quote_id = await handlers.create_quote(_requested(request, request.opportunity_id), uow)
+        return await _in(uow, quote_id)
+
+
+@router.get("/quotes", response_model=list[QuoteView], tags=["quotes"])
+async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteView]:
+    """Every version quoted for an opportunity, oldest first."""
+    async with runtime.unit_of_work() as uow:
+        ids = (
+            await uow.session.scalars(
+                sa.select(quotes.c.id)
+                .where(quotes.c.opportunity_id == opportunity_id)
+                .order_by(quotes.c.version)
+            )
+        ).all()
+    return [await _current(quote_id, runtime) for quote_id in ids]
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteView, tags=["quotes"])
@@ -129,35 +160,159 @@ async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
     return await _current(quote_id, runtime)
 
 
+@router.post(
+    "/quotes/{quote_id}/revise",
+    status_code=status.HTTP_201_CREATED,
+    response_model=QuoteView,
+    tags=["quotes"],
+)
+async def revise_quote(
+    quote_id: UUID, runtime: RuntimeDep, changes: QuoteTermsRequest | None = None
+) -> QuoteView:
+    """A new version of the quote (lines and terms as given, else copied); the old version is
+    superseded. 409 for an accepted or superseded version."""
+    async with runtime.unit_of_work() as uow:
+        requested = None if changes is None else _requested(changes, quote_id)
+        new_id = await handlers.revise_quote(quote_id, requested, uow)
+        return await _in(uow, new_id)
+
+
+@router.post(
+    "/quotes/{quote_id}/approvals/{step_no}/{decision}",
+    response_model=QuoteView,
+    tags=["approvals"],
+)
+async def decide_approval(
+    quote_id: UUID,
+    step_no: int,
+    decision: Literal["approve", "reject"],
+    body: Decision,
+    runtime: RuntimeDep,
+) -> QuoteView:
+    """An approver approves or rejects step `step_no` of the quote's approval chain (audited).
+    Steps are decided in order; 409 says which step is waiting or why it cannot be decided."""
+    async with runtime.unit_of_work() as uow:
+        await lifecycle.decide_approval(
+            quote_id, step_no, decision == "approve", body.actor, body.comment, uow
+        )
+        return await _in(uow, quote_id)
+
+
+@router.get(
+    "/quotes/{quote_id}/approvals/audit", response_model=list[AuditEntry], tags=["approvals"]
+)
+async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEntry]:
+    """Who requested, approved or rejected what, when, with which comment."""
+    await _current(quote_id, runtime)
+    async with runtime.unit_of_work() as uow:
+        rows = await uow.session.execute(
+            sa.select(approval_audit)
+            .where(approval_audit.c.quote_id == quote_id)
+            .order_by(approval_audit.c.id)
+        )
+    return [AuditEntry.model_validate(dict(r._mapping)) for r in rows]
+
+
+@router.post("/quotes/{quote_id}/send", response_model=QuoteView, tags=["quotes"])
+async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
+    """Send the quote to the customer; 409 while an approval is pending or after it expired."""
+    async with runtime.unit_of_work() as uow:
+        await lifecycle.send_quote(quote_id, uow)
+        return await _in(uow, quote_id)
+
+
 @router.post("/quotes/{quote_id}/accept", response_model=QuoteView, tags=["quotes"])
 async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
-    """The customer accepts the quote; accepting it again, or after it expired, is 409."""
+    """The customer accepts the quote (draft within policy, approved or sent); 409 with the
+    reason while an approval is pending, after it expired, or when it is already decided."""
     async with runtime.unit_of_work() as uow:
-        await handlers.accept_quote(quote_id, uow)
-    return await _current(quote_id, runtime)
+        await lifecycle.accept_quote(quote_id, uow)
+        return await _in(uow, quote_id)
+
+
+@router.post("/quotes/{quote_id}/reject", response_model=QuoteView, tags=["quotes"])
+async def reject_quote(
+    quote_id: UUID, runtime: RuntimeDep, body: CustomerRejection | None = None
+) -> QuoteView:
+    """The customer declines the quote."""
+    body = body or CustomerRejection()
+    async with runtime.unit_of_work() as uow:
+        await lifecycle.reject_quote(quote_id, body.actor, body.reason, uow)
+        return await _in(uow, quote_id)
+
+
+@router.get("/quotes/{quote_id}/document.html", tags=["documents"])
+async def quote_html(quote_id: UUID, runtime: RuntimeDep) -> Response:
+    """The quote document: lines, discounts, totals, terms and validity."""
+    document = quote_document(await _load(quote_id, runtime))
+    return Response(render_html(document), media_type="text/html; charset=utf-8")
+
+
+@router.get("/quotes/{quote_id}/document.pdf", tags=["documents"])
+async def quote_pdf(quote_id: UUID, runtime: RuntimeDep) -> Response:
+    """The quote document as a PDF."""
+    quote = await _load(quote_id, runtime)
+    filename = f"quote-{quote_id}-v{quote.row['version']}.pdf"
+    return Response(
+        render_pdf(quote_document(quote)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+async def _load(quote_id: UUID, runtime: Runtime) -> Quote:
+    async with runtime.unit_of_work() as uow:
+        quote = await find_quote(quote_id, uow)
+    if quote is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote {quote_id}")
+    return quote
 
 
 async def _current(quote_id: UUID, runtime: Runtime) -> QuoteView:
-    async with runtime.unit_of_work() as uow:
-        quote = await handlers.find_quote(quote_id, uow)
+    return _view(await _load(quote_id, runtime))
+
+
+async def _in(uow: UnitOfWork, quote_id: UUID) -> QuoteView:
+    """The quote as this unit of work left it (saves a second transaction per command)."""
+    quote = await find_quote(quote_id, uow)
     if quote is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote {quote_id}")
+    return _view(quote)
+
+
+def _view(quote: Quote) -> QuoteView:
     row = quote.row
     return QuoteView(
         quote_id=row["id"],
-        opportunity_id=row["opportunity_id"],
-        lead_id=row["lead_id"],
-        account_id=row["account_id"],
         customer_name=row["account_name"],
-        version=row["version"],
-        status=row["status"],
-        currency=row["currency"],
-        term_months=row["term_months"],
-        billing_period=row["billing_period"],
-        payment_terms_days=row["payment_terms_days"],
         lines=quote.lines,
+        waterfalls=quote.waterfalls,
+        usage_rates=quote.usage_rates,
         totals=quote.totals,
-        valid_until=row["valid_until"],
-        created_at=row["created_at"],
-        accepted_at=row["accepted_at"],
+        approvals=[ApprovalView.model_validate(a) for a in quote.approvals],
+        **{k: row[k] for k in _ROW_FIELDS},
     )
+
+
+_ROW_FIELDS = (
+    "opportunity_id",
+    "lead_id",
+    "account_id",
+    "version",
+    "status",
+    "currency",
+    "price_book",
+    "priced_on",
+    "term_months",
+    "billing_period",
+    "payment_terms_days",
+    "quote_discount_percent",
+    "discretionary_percent",
+    "valid_until",
+    "revision_of",
+    "created_at",
+    "sent_at",
+    "accepted_at",
+    "rejected_at",
+    "expired_at",
+)

@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cpq_svc.api import router
+from cpq_svc.catalog_api import router as catalog_router
 from cpq_svc.consumers import subscriptions
+from cpq_svc.jobs import expire_quotes
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -19,12 +21,15 @@ definition = ServiceDefinition(
     name="cpq-svc",
     title="L2C cpq-svc",
     description=(
-        "Configure, price, quote: the product catalog and price books, quotes priced per "
-        "line; emits QuoteCreated and QuoteAccepted."
+        "Configure, price, quote: the product catalog and price books per currency and "
+        "segment, pricing models and discount waterfalls, discount approvals, quote versions "
+        "and documents; emits QuoteCreated, QuoteApprovalRequested, QuoteApproved, "
+        "QuoteRejected, QuoteSent, QuoteRevised, QuoteAccepted and QuoteExpired."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=[catalog_router, router],
+    jobs=[expire_quotes],
     produces=[CPQ_EVENTS],
 )
 

@@ -1,8 +1,11 @@
-"""cpq-svc's use cases: load, decide, save, emit — in the caller's unit of work."""
+"""cpq-svc's quoting use cases: price a new quote or a revision, record what the approval
+policy says about its discount — load, decide, save, emit — in the caller's unit of work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,22 +13,26 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from cpq_svc.adapters.catalog import STANDARD_PRICE_BOOK, CatalogItem, priced_products
-from cpq_svc.adapters.tables import opportunities, quote_lines, quotes
-from cpq_svc.domain.pricing import LineAmounts, price_line, total_lines, unit_price_shown
-from cpq_svc.domain.quotes import ensure_acceptable, valid_until
-from l2c_runtime.errors import NotFound, RuleViolation
+from cpq_svc.adapters.catalog import catalog_cache, price_book_named
+from cpq_svc.adapters.quote_store import Quote, find_quote, line_rows, totals_of, usage_rows
+from cpq_svc.adapters.tables import (
+    approval_audit,
+    opportunities,
+    quote_approvals,
+    quote_lines,
+    quote_usage_rates,
+    quotes,
+)
+from cpq_svc.domain.approvals import approval_chain, policy_limit
+from cpq_svc.domain.quote_pricing import QuoteTerms, RequestedLine, price_quote
+from cpq_svc.domain.quotes import ensure_revisable, valid_until
+from l2c_runtime.errors import NotFound
 from l2c_runtime.telemetry import ACCOUNT_ID, LEAD_ID, current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
-from l2c_schemas import Money, OpportunityOpened, PricedLine, QuoteAccepted, QuoteCreated
-from l2c_schemas.cpq import BillingPeriod, QuoteTotals
+from l2c_schemas import OpportunityOpened, QuoteCreated
+from l2c_schemas.cpq import BillingPeriod, QuoteApprovalRequested, QuoteRevised
 
-
-@dataclass(frozen=True)
-class RequestedLine:
-    product_code: str
-    quantity: Decimal
-    discount_percent: Decimal = Decimal(0)
+__all__ = ["Quote", "QuoteRequest", "RequestedLine", "create_quote", "find_quote", "journey"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +43,9 @@ class QuoteRequest:
     term_months: int = 12
     billing_period: BillingPeriod = "month"
     payment_terms_days: int = 30
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A quote as stored: its row, its frozen priced lines and its totals."""
-
-    row: dict[str, Any]
-    lines: list[PricedLine]
-    totals: QuoteTotals
+    quote_discount_percent: Decimal = Decimal(0)
+    price_book: str | None = None
+    segment: str | None = None
 
 
 async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> None:
@@ -63,116 +64,220 @@ async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> Non
 
 
 async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> UUID:
-    """Price the requested lines from today's price book and store a new draft version."""
+    """Configure and price the requested lines from today's price book and store a new version:
+    a draft when its discount is within policy, else pending the approvals the policy names."""
     opportunity = await _load_opportunity(request.opportunity_id, uow)
-    with journey_span("create quote", opportunity["traceparent"], _journey(opportunity)):
-        now = uow.clock.now()
-        catalog = await _priced_catalog(request, uow)
-        quote_id = uuid4()
-        latest_version = await uow.session.scalar(
-            sa.select(sa.func.max(quotes.c.version)).where(
-                quotes.c.opportunity_id == request.opportunity_id
-            )
-        )
-        version = (latest_version or 0) + 1
-        line_rows = [
-            _price(quote_id, line_no, line, catalog[line.product_code], request.currency)
-            for line_no, line in enumerate(request.lines, start=1)
-        ]
-        totals = total_lines((amounts for _, amounts in line_rows), request.currency)
-        until = valid_until(now.date())
-        await uow.session.execute(
-            sa.insert(quotes).values(
-                id=quote_id,
-                opportunity_id=request.opportunity_id,
-                lead_id=opportunity["lead_id"],
-                account_id=opportunity["account_id"],
-                version=version,
-                status="draft",
-                currency=request.currency,
-                term_months=request.term_months,
-                billing_period=request.billing_period,
-                payment_terms_days=request.payment_terms_days,
-                list_total=totals.list_total,
-                discount_total=totals.discount_total,
-                net_total=totals.net_total,
-                valid_until=until,
-                traceparent=current_traceparent(),
-                created_at=now,
-            )
-        )
-        await uow.session.execute(sa.insert(quote_lines), [row for row, _ in line_rows])
+    with journey_span("create quote", opportunity["traceparent"], journey(opportunity)):
+        row = await _store_new_version(request, opportunity, uow.clock.now().date(), uow)
         await uow.emit(
             QuoteCreated(
                 lead_id=opportunity["lead_id"],
                 account_id=opportunity["account_id"],
-                quote_id=quote_id,
+                quote_id=row["id"],
                 opportunity_id=request.opportunity_id,
-                version=version,
-                totals=_totals(
-                    totals.list_total, totals.discount_total, totals.net_total, request.currency
-                ),
-                valid_until=until,
-                created_at=now,
+                version=row["version"],
+                totals=_totals(row),
+                valid_until=row["valid_until"],
+                created_at=row["created_at"],
             )
         )
-    return quote_id
+        await _request_first_approval(row, uow)
+    return UUID(str(row["id"]))
 
 
-async def accept_quote(quote_id: UUID, uow: UnitOfWork) -> None:
-    """The customer accepts a draft quote: its lines, terms and totals become final."""
-    quote = await find_quote(quote_id, uow, for_update=True)
-    if quote is None:
+async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOfWork) -> UUID:
+    """A new version of the quote, the old one superseded. Without `changes` the lines and terms
+    are copied. While the old version is valid its price date is kept (the customer keeps the
+    prices it was quoted); after it expired, today's prices apply."""
+    old = await find_quote(quote_id, uow, for_update=True)
+    if old is None:
         raise NotFound(f"no quote {quote_id}")
-    row = quote.row
-    with journey_span("accept quote", row["traceparent"], _journey(row)):
+    row = old.row
+    with journey_span("revise quote", row["traceparent"], journey(row)):
+        ensure_revisable(row["status"])
         now = uow.clock.now()
-        ensure_acceptable(row["status"], row["valid_until"], now.date())
+        request = changes or _request_of(old)
+        request = replace(request, opportunity_id=row["opportunity_id"])
+        priced_on = row["priced_on"] or row["created_at"].date()
+        if row["status"] == "expired" or now.date() > row["valid_until"]:
+            priced_on = now.date()
+        opportunity = await _load_opportunity(row["opportunity_id"], uow)
+        new_row = await _store_new_version(
+            request, opportunity, priced_on, uow, revision_of=quote_id
+        )
+        new_id = new_row["id"]
         await uow.session.execute(
             sa.update(quotes)
             .where(quotes.c.id == quote_id)
-            .values(status="accepted", accepted_at=now)
+            .values(status="superseded", superseded_at=now)
         )
         await uow.emit(
-            QuoteAccepted(
+            QuoteRevised(
                 lead_id=row["lead_id"],
                 account_id=row["account_id"],
-                quote_id=quote_id,
+                quote_id=new_id,
                 opportunity_id=row["opportunity_id"],
-                customer_name=row["account_name"],
-                version=row["version"],
-                currency=row["currency"],
-                term_months=row["term_months"],
-                billing_period=row["billing_period"],
-                payment_terms_days=row["payment_terms_days"],
-                lines=quote.lines,
-                totals=quote.totals,
-                accepted_at=now,
+                version=new_row["version"],
+                supersedes_quote_id=quote_id,
+                previous_version=row["version"],
+                totals=_totals(new_row),
+                valid_until=new_row["valid_until"],
+                revised_at=now,
             )
         )
+        await _request_first_approval(new_row, uow)
+    return UUID(str(new_id))
 
 
-async def find_quote(quote_id: UUID, uow: UnitOfWork, for_update: bool = False) -> Quote | None:
-    query = (
-        sa.select(quotes, opportunities.c.account_name)
-        .join(opportunities, opportunities.c.id == quotes.c.opportunity_id)
-        .where(quotes.c.id == quote_id)
+async def _store_new_version(
+    request: QuoteRequest,
+    opportunity: dict[str, Any],
+    priced_on: date,
+    uow: UnitOfWork,
+    revision_of: UUID | None = None,
+) -> dict[str, Any]:
+    """Configure, price and store a new version; its row as stored."""
+    started = time.perf_counter()
+    now = uow.clock.now()
+    book = await price_book_named(uow.session, request.price_book, request.segment)
+    catalog, thresholds = await catalog_cache.get(uow.session, request.currency, priced_on, book)
+    terms = QuoteTerms(
+        request.currency,
+        request.billing_period,
+        request.term_months,
+        request.quote_discount_percent,
     )
-    if for_update:
-        query = query.with_for_update(of=quotes)
-    found = (await uow.session.execute(query)).first()
-    if found is None:
-        return None
-    row = dict(found._mapping)
-    currency = row["currency"]
-    lines = await uow.session.execute(
-        sa.select(quote_lines).where(quote_lines.c.quote_id == quote_id).order_by("line_no")
+    priced = price_quote(request.lines, catalog, terms, on=priced_on.isoformat())
+    chain = approval_chain(priced.discretionary_percent, thresholds)
+    quote_id = uuid4()
+    latest = await uow.session.scalar(
+        sa.select(sa.func.max(quotes.c.version)).where(
+            quotes.c.opportunity_id == request.opportunity_id
+        )
     )
-    return Quote(
-        row=row,
-        lines=[_priced_line(dict(line._mapping), currency) for line in lines],
-        totals=_totals(row["list_total"], row["discount_total"], row["net_total"], currency),
+    row: dict[str, Any] = {
+        "id": quote_id,
+        "opportunity_id": request.opportunity_id,
+        "lead_id": opportunity["lead_id"],
+        "account_id": opportunity["account_id"],
+        "version": (latest or 0) + 1,
+        "status": "pending_approval" if chain else "draft",
+        "currency": request.currency,
+        "term_months": request.term_months,
+        "billing_period": request.billing_period,
+        "payment_terms_days": request.payment_terms_days,
+        "list_total": priced.totals.list_total,
+        "discount_total": priced.totals.discount_total,
+        "net_total": priced.totals.net_total,
+        "valid_until": valid_until(now.date()),
+        "traceparent": current_traceparent(),
+        "created_at": now,
+        "price_book": book,
+        "priced_on": priced_on,
+        "quote_discount_percent": request.quote_discount_percent,
+        "discretionary_percent": priced.discretionary_percent,
+        "policy_limit_percent": policy_limit(thresholds),
+        "revision_of": revision_of,
+        # Configuring and pricing; storing it is the database's share, not the quote's.
+        "generation_ms": Decimal(str(round((time.perf_counter() - started) * 1000, 3))),
+    }
+    await uow.session.execute(sa.insert(quotes).values(**row))
+    if priced.lines:
+        await uow.session.execute(
+            sa.insert(quote_lines), line_rows(quote_id, priced, request.currency)
+        )
+    if priced.usage:
+        await uow.session.execute(sa.insert(quote_usage_rates), usage_rows(quote_id, priced))
+    if chain:
+        await uow.session.execute(
+            sa.insert(quote_approvals),
+            [
+                {
+                    "quote_id": quote_id,
+                    "step_no": step.step_no,
+                    "role": step.role,
+                    "threshold_percent": step.above_percent,
+                    "status": "pending",
+                }
+                for step in chain
+            ],
+        )
+        row["first_step"] = chain[0]
+    else:
+        await uow.session.execute(
+            sa.insert(approval_audit).values(
+                quote_id=quote_id,
+                step_no=0,
+                role="policy",
+                decision="auto_approved",
+                actor="approval policy",
+                comment=f"discount {priced.discretionary_percent:.2f} % within policy",
+                decided_at=now,
+            )
+        )
+    return row
+
+
+async def _request_first_approval(row: dict[str, Any], uow: UnitOfWork) -> None:
+    first = row.get("first_step")
+    if first is not None:
+        await request_approval(row, first.step_no, first.role, first.above_percent, uow)
+
+
+async def request_approval(
+    row: dict[str, Any], step_no: int, role: str, threshold: Decimal, uow: UnitOfWork
+) -> None:
+    """Ask `role` to approve step `step_no` of the quote's chain (audited)."""
+    now = uow.clock.now()
+    await uow.session.execute(
+        sa.insert(approval_audit).values(
+            quote_id=row["id"],
+            step_no=step_no,
+            role=role,
+            decision="requested",
+            actor="approval policy",
+            comment=f"discount {row['discretionary_percent']:.2f} % is above {threshold} %",
+            decided_at=now,
+        )
     )
+    await uow.emit(
+        QuoteApprovalRequested(
+            lead_id=row["lead_id"],
+            account_id=row["account_id"],
+            quote_id=row["id"],
+            opportunity_id=row["opportunity_id"],
+            version=row["version"],
+            step_no=step_no,
+            role=role,
+            discount_percent=row["discretionary_percent"],
+            threshold_percent=threshold,
+            requested_at=now,
+        )
+    )
+
+
+def _request_of(quote: Quote) -> QuoteRequest:
+    row = quote.row
+    # A bundle's components were expanded into lines when it was quoted: copy them as lines.
+    return QuoteRequest(
+        opportunity_id=row["opportunity_id"],
+        currency=row["currency"],
+        term_months=row["term_months"],
+        billing_period=row["billing_period"],
+        payment_terms_days=row["payment_terms_days"],
+        quote_discount_percent=row["quote_discount_percent"],
+        price_book=row["price_book"],
+        lines=[
+            RequestedLine(line.product_code, line.quantity, _line_discount(quote, line.line_no))
+            for line in quote.lines
+        ]
+        + [RequestedLine(u.product_code, Decimal(1)) for u in quote.usage_rates],
+    )
+
+
+def _line_discount(quote: Quote, line_no: int) -> Decimal:
+    waterfall = next(w for w in quote.waterfalls if w.line_no == line_no)
+    return next((s.percent for s in waterfall.steps if s.step == "line discount"), Decimal(0))
 
 
 async def _load_opportunity(opportunity_id: UUID, uow: UnitOfWork) -> dict[str, Any]:
@@ -190,71 +295,9 @@ async def _load_opportunity(opportunity_id: UUID, uow: UnitOfWork) -> dict[str, 
     return dict(row._mapping)
 
 
-async def _priced_catalog(request: QuoteRequest, uow: UnitOfWork) -> dict[str, CatalogItem]:
-    if not request.lines:
-        raise RuleViolation("a quote needs at least one line")
-    today = uow.clock.now().date()
-    codes = {line.product_code for line in request.lines}
-    catalog = await priced_products(uow.session, request.currency, today, codes)
-    for code in sorted(codes):
-        if code not in catalog:
-            raise RuleViolation(f"unknown product {code}")
-        if catalog[code].unit_price is None:
-            raise RuleViolation(
-                f"product {code} has no {request.currency} price in the "
-                f"{STANDARD_PRICE_BOOK} price book on {today.isoformat()}"
-            )
-    return catalog
+def _totals(row: dict[str, Any]) -> Any:
+    return totals_of(row["list_total"], row["discount_total"], row["net_total"], row["currency"])
 
 
-def _price(
-    quote_id: UUID, line_no: int, line: RequestedLine, item: CatalogItem, currency: str
-) -> tuple[dict[str, Any], LineAmounts]:
-    assert item.unit_price is not None
-    try:
-        amounts = price_line(line.quantity, item.unit_price, line.discount_percent, currency)
-    except RuleViolation as exc:
-        raise RuleViolation(f"line {line_no} ({line.product_code}): {exc}") from exc
-    row = {
-        "quote_id": quote_id,
-        "line_no": line_no,
-        "product_code": item.code,
-        "description": item.name,
-        "charge": item.charge,
-        "billing_period": item.billing_period,
-        "quantity": line.quantity,
-        "unit_price": item.unit_price,
-        "list_amount": amounts.list_amount,
-        "discount_percent": line.discount_percent,
-        "discount_amount": amounts.discount_amount,
-        "net_amount": amounts.net_amount,
-    }
-    return row, amounts
-
-
-def _priced_line(row: dict[str, Any], currency: str) -> PricedLine:
-    return PricedLine(
-        line_no=row["line_no"],
-        product_code=row["product_code"],
-        description=row["description"],
-        charge=row["charge"],
-        billing_period=row["billing_period"],
-        quantity=row["quantity"],
-        unit_price=Money(amount=unit_price_shown(row["unit_price"], currency), currency=currency),
-        list_amount=Money.of(row["list_amount"], currency),
-        discount_percent=row["discount_percent"],
-        discount_amount=Money.of(row["discount_amount"], currency),
-        net_amount=Money.of(row["net_amount"], currency),
-    )
-
-
-def _totals(list_total: Decimal, discount: Decimal, net: Decimal, currency: str) -> QuoteTotals:
-    return QuoteTotals(
-        list_total=Money.of(list_total, currency),
-        discount_total=Money.of(discount, currency),
-        net_total=Money.of(net, currency),
-    )
-
-
-def _journey(row: dict[str, Any]) -> dict[str, str]:
+def journey(row: dict[str, Any]) -> dict[str, str]:
     return {LEAD_ID: str(row["lead_id"]), ACCOUNT_ID: str(row["account_id"])}

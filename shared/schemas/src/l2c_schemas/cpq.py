@@ -15,6 +15,19 @@ from l2c_schemas.topics import CPQ_EVENTS
 BillingPeriod = Literal["month", "quarter", "year"]
 
 
+class PriceStep(BaseModel):
+    """One step of a line's price waterfall: `percent` off the price left by the steps before."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    step: str
+    """E.g. "volume discount", "annual prepay", "line discount", "quote discount"."""
+    percent: DecimalStr
+    amount: Money
+    """The discount this step takes (rounded half-up on its own)."""
+    price_after: Money
+
+
 class PricedLine(BaseModel):
     """One priced quote line: list price, discount and net, all rounded per line."""
 
@@ -32,6 +45,45 @@ class PricedLine(BaseModel):
     discount_percent: DecimalStr
     discount_amount: Money
     net_amount: Money
+
+
+class LineWaterfall(BaseModel):
+    """How line `line_no` was priced: its model, and list → each discount → net."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    pricing_model: str
+    """flat, per_unit, graduated, volume or package; for all but per_unit the line's
+    `unit_price` is the average price of a unit."""
+    steps: list[PriceStep]
+    """The discounts in order; their amounts add up to the line's `discount_amount`."""
+    bundle_code: str | None = None
+    """The bundle this line is a component of, if any."""
+
+
+class RateTier(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    up_to: DecimalStr | None = None
+    """Inclusive upper bound of the tier in units; None for the last, open-ended tier."""
+    unit_price: Money
+
+
+class UsageRate(BaseModel):
+    """A usage-based product on the quote: nothing is charged up front; metered usage of
+    `metric` is rated per `unit` with these tiers and billed in arrears."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    product_code: str
+    description: str
+    metric: str
+    unit: str
+    pricing_model: str
+    """per_unit, graduated or volume."""
+    tiers: list[RateTier]
+    billing_period: BillingPeriod = "month"
 
 
 class QuoteTotals(BaseModel):
@@ -75,3 +127,112 @@ class QuoteAccepted(JourneyEvent):
     lines: list[PricedLine]
     totals: QuoteTotals
     accepted_at: datetime
+    usage_rates: list[UsageRate] = []
+    """Usage-based products, rated from metered usage and billed in arrears (not in totals)."""
+    waterfalls: list[LineWaterfall] = []
+    """The price waterfall of each line, by line number."""
+    valid_until: date | None = None
+
+
+class QuoteApprovalRequested(JourneyEvent):
+    """A discount beyond policy waits for `role` (step `step_no` of the approval chain)."""
+
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteApprovalRequested.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    step_no: int
+    role: str
+    discount_percent: DecimalStr
+    """The quote's highest discretionary discount on a line."""
+    threshold_percent: DecimalStr
+    requested_at: datetime
+
+
+class ApprovalDecision(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    step_no: int
+    role: str
+    actor: str
+    comment: str | None = None
+    decided_at: datetime
+
+
+class QuoteApproved(JourneyEvent):
+    """Every step of the quote's approval chain approved its discount."""
+
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteApproved.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    discount_percent: DecimalStr
+    approvals: list[ApprovalDecision]
+    approved_at: datetime
+
+
+class QuoteRejected(JourneyEvent):
+    """An approver refused the discount, or the customer declined the quote."""
+
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteRejected.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    rejected_by: str
+    role: str
+    """"customer", or the approver's role (e.g. "sales_manager")."""
+    reason: str | None = None
+    rejected_at: datetime
+
+
+class QuoteSent(JourneyEvent):
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteSent.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    totals: QuoteTotals
+    valid_until: date
+    sent_at: datetime
+
+
+class QuoteRevised(JourneyEvent):
+    """A new version replaces `supersedes_quote_id`, which can no longer be sent or accepted."""
+
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteRevised.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    supersedes_quote_id: UUID
+    previous_version: int
+    totals: QuoteTotals
+    valid_until: date
+    revised_at: datetime
+
+
+class QuoteExpired(JourneyEvent):
+    """The quote passed its validity date without being accepted."""
+
+    ce_type: ClassVar[str] = "l2c.cpq.QuoteExpired.v1"
+    topic: ClassVar[str] = CPQ_EVENTS
+    subject_field: ClassVar[str] = "quote_id"
+
+    quote_id: UUID
+    opportunity_id: UUID
+    version: int
+    valid_until: date
+    expired_at: datetime

@@ -1,10 +1,12 @@
-"""cpq-svc's tables."""
+"""cpq-svc's tables (mirrors the migrations)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
+Json = JSONB(none_as_null=True)
 
 products = sa.Table(
     "products",
@@ -13,12 +15,18 @@ products = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("charge", sa.Text, nullable=False),
     sa.Column("billing_period", sa.Text),
-    sa.CheckConstraint("charge IN ('recurring', 'one_time')", name="ck_products_charge"),
-    sa.CheckConstraint(
-        "(charge = 'one_time' AND billing_period IS NULL) OR "
-        "(charge = 'recurring' AND billing_period IN ('month', 'quarter', 'year'))",
-        name="ck_products_billing_period",
-    ),
+    sa.Column("kind", sa.Text, nullable=False, server_default="plan"),
+    sa.Column("family", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("usage_metric", sa.Text),
+)
+
+price_books = sa.Table(
+    "price_books",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("segment", sa.Text, nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False),
 )
 
 price_book_entries = sa.Table(
@@ -29,11 +37,59 @@ price_book_entries = sa.Table(
     sa.Column("currency", sa.Text, nullable=False),
     sa.Column("product_code", sa.Text, sa.ForeignKey("products.code"), nullable=False),
     sa.Column("unit_price", sa.Numeric(18, 4), nullable=False),
+    # The per-unit, flat or per-package amount (unused by tiered models).
     sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("pricing_model", sa.Text, nullable=False, server_default="per_unit"),
+    sa.Column("tiers", Json),
+    sa.Column("package_size", sa.Numeric),
     sa.UniqueConstraint(
         "price_book", "currency", "product_code", "effective_from", name="uq_price_book_entries"
     ),
-    sa.CheckConstraint("unit_price >= 0", name="ck_price_book_entries_unit_price"),
+)
+
+bundle_components = sa.Table(
+    "bundle_components",
+    metadata,
+    sa.Column("bundle_code", sa.Text, sa.ForeignKey("products.code"), primary_key=True),
+    sa.Column("product_code", sa.Text, sa.ForeignKey("products.code"), primary_key=True),
+    sa.Column("quantity", sa.Numeric, nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+)
+
+configuration_rules = sa.Table(
+    "configuration_rules",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("product_code", sa.Text, sa.ForeignKey("products.code"), nullable=False),
+    sa.Column("other_code", sa.Text, sa.ForeignKey("products.code")),
+    sa.Column("min_quantity", sa.Numeric),
+    sa.Column("max_quantity", sa.Numeric),
+)
+
+volume_discounts = sa.Table(
+    "volume_discounts",
+    metadata,
+    sa.Column("product_code", sa.Text, sa.ForeignKey("products.code"), primary_key=True),
+    sa.Column("min_quantity", sa.Numeric, primary_key=True),
+    sa.Column("percent", sa.Numeric, nullable=False),
+)
+
+term_discounts = sa.Table(
+    "term_discounts",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("billing_period", sa.Text),
+    sa.Column("min_term_months", sa.Integer),
+    sa.Column("percent", sa.Numeric, nullable=False),
+)
+
+approval_thresholds = sa.Table(
+    "approval_thresholds",
+    metadata,
+    sa.Column("step_no", sa.Integer, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("above_percent", sa.Numeric, nullable=False),
 )
 
 opportunities = sa.Table(
@@ -66,12 +122,22 @@ quotes = sa.Table(
     sa.Column("traceparent", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("accepted_at", sa.DateTime(timezone=True)),
+    sa.Column("price_book", sa.Text, nullable=False, server_default="standard"),
+    sa.Column("priced_on", sa.Date),
+    sa.Column("quote_discount_percent", sa.Numeric, nullable=False, server_default="0"),
+    sa.Column("discretionary_percent", sa.Numeric, nullable=False, server_default="0"),
+    # The highest discretionary discount on a line: what the approval policy judged.
+    sa.Column("policy_limit_percent", sa.Numeric),
+    # The discount the policy allowed without approval when the quote was priced.
+    sa.Column("generation_ms", sa.Numeric),
+    # How long configuring and pricing the quote took (a RevOps metric).
+    sa.Column("revision_of", sa.Uuid, sa.ForeignKey("quotes.id")),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("rejected_at", sa.DateTime(timezone=True)),
+    sa.Column("expired_at", sa.DateTime(timezone=True)),
+    sa.Column("superseded_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("opportunity_id", "version", name="uq_quotes_opportunity_version"),
-    sa.CheckConstraint("status IN ('draft', 'accepted')", name="ck_quotes_status"),
-    sa.CheckConstraint(
-        "billing_period IN ('month', 'quarter', 'year')", name="ck_quotes_billing_period"
-    ),
-    sa.CheckConstraint("net_total = list_total - discount_total", name="ck_quotes_net_total"),
 )
 
 quote_lines = sa.Table(
@@ -89,10 +155,47 @@ quote_lines = sa.Table(
     sa.Column("discount_percent", sa.Numeric, nullable=False),
     sa.Column("discount_amount", sa.Numeric(18, 2), nullable=False),
     sa.Column("net_amount", sa.Numeric(18, 2), nullable=False),
-    sa.CheckConstraint(
-        "discount_amount BETWEEN 0 AND list_amount", name="ck_quote_lines_discount_amount"
-    ),
-    sa.CheckConstraint(
-        "net_amount = list_amount - discount_amount", name="ck_quote_lines_net_amount"
-    ),
+    sa.Column("pricing_model", sa.Text, nullable=False, server_default="per_unit"),
+    sa.Column("waterfall", Json, nullable=False),
+    sa.Column("bundle_code", sa.Text),
+    sa.Column("price", Json),
+    # The price book entry the line was priced with, frozen.
+)
+
+quote_usage_rates = sa.Table(
+    "quote_usage_rates",
+    metadata,
+    sa.Column("quote_id", sa.Uuid, sa.ForeignKey("quotes.id"), primary_key=True),
+    sa.Column("product_code", sa.Text, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("metric", sa.Text, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("billing_period", sa.Text, nullable=False),
+    sa.Column("price", Json, nullable=False),
+)
+
+quote_approvals = sa.Table(
+    "quote_approvals",
+    metadata,
+    sa.Column("quote_id", sa.Uuid, sa.ForeignKey("quotes.id"), primary_key=True),
+    sa.Column("step_no", sa.Integer, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("threshold_percent", sa.Numeric, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+)
+
+approval_audit = sa.Table(
+    "approval_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("quote_id", sa.Uuid, sa.ForeignKey("quotes.id"), nullable=False),
+    sa.Column("step_no", sa.Integer, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )

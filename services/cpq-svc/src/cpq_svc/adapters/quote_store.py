@@ -1,0 +1,204 @@
+"""Storing and loading quote versions: the quote row, its frozen lines with their waterfalls,
+its usage rates and its approval chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from cpq_svc.adapters.catalog import spec_from_json, spec_json
+from cpq_svc.adapters.tables import (
+    opportunities,
+    quote_approvals,
+    quote_lines,
+    quote_usage_rates,
+    quotes,
+)
+from cpq_svc.domain.approvals import ApprovalStep
+from cpq_svc.domain.pricing import effective_percent, unit_price_shown
+from cpq_svc.domain.quote_pricing import PricedQuote, QuotedLine
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import Money, PricedLine
+from l2c_schemas.cpq import LineWaterfall, PriceStep, QuoteTotals, RateTier, UsageRate
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quote version as stored: its row, frozen priced lines, usage rates and approvals."""
+
+    row: dict[str, Any]
+    lines: list[PricedLine]
+    waterfalls: list[LineWaterfall]
+    usage_rates: list[UsageRate]
+    totals: QuoteTotals
+    approvals: list[dict[str, Any]]
+
+    @property
+    def chain(self) -> list[ApprovalStep]:
+        return [ApprovalStep(a["step_no"], a["role"], a["status"]) for a in self.approvals]
+
+
+def line_rows(quote_id: UUID, priced: PricedQuote, currency: str) -> list[dict[str, Any]]:
+    return [_line_row(quote_id, line, currency) for line in priced.lines]
+
+
+def _line_row(quote_id: UUID, line: QuotedLine, currency: str) -> dict[str, Any]:
+    amounts = line.amounts
+    unit_price = (
+        line.price.amount
+        if line.price.model == "per_unit"
+        else (amounts.list_amount / line.quantity).quantize(Decimal("0.0001"))
+    )
+    return {
+        "quote_id": quote_id,
+        "line_no": line.line_no,
+        "product_code": line.product.code,
+        "description": line.product.name,
+        "charge": line.product.charge,
+        "billing_period": line.product.billing_period,
+        "quantity": line.quantity,
+        "unit_price": unit_price,
+        "list_amount": amounts.list_amount,
+        "discount_percent": _percent_shown(amounts),
+        "discount_amount": amounts.discount_amount,
+        "net_amount": amounts.net_amount,
+        "pricing_model": line.price.model,
+        "bundle_code": line.bundle_code,
+        "price": spec_json(line.price),
+        "waterfall": [
+            {
+                "step": s.step,
+                "percent": str(s.percent),
+                "amount": str(s.amount),
+                "price_after": str(s.price_after),
+            }
+            for s in amounts.steps
+        ],
+    }
+
+
+def _percent_shown(amounts: Any) -> Decimal:
+    # One step: its percent as asked ("10"); several: the effective percent of the whole line.
+    if len(amounts.steps) == 1:
+        return Decimal(amounts.steps[0].percent)
+    if not amounts.steps:
+        return Decimal(0)
+    return effective_percent(amounts)
+
+
+def usage_rows(quote_id: UUID, priced: PricedQuote) -> list[dict[str, Any]]:
+    return [
+        {
+            "quote_id": quote_id,
+            "product_code": u.product.code,
+            "description": u.product.name,
+            "metric": u.product.usage_metric or u.product.code,
+            "unit": u.product.unit or "unit",
+            "billing_period": u.product.billing_period or "month",
+            "price": spec_json(u.price),
+        }
+        for u in priced.usage
+    ]
+
+
+async def find_quote(quote_id: UUID, uow: UnitOfWork, for_update: bool = False) -> Quote | None:
+    query = (
+        sa.select(quotes, opportunities.c.account_name)
+        .join(opportunities, opportunities.c.id == quotes.c.opportunity_id)
+        .where(quotes.c.id == quote_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=quotes)
+    found = (await uow.session.execute(query)).first()
+    if found is None:
+        return None
+    row = dict(found._mapping)
+    currency = row["currency"]
+    lines = [
+        dict(r._mapping)
+        for r in await uow.session.execute(
+            sa.select(quote_lines).where(quote_lines.c.quote_id == quote_id).order_by("line_no")
+        )
+    ]
+    usage = await uow.session.execute(
+        sa.select(quote_usage_rates)
+        .where(quote_usage_rates.c.quote_id == quote_id)
+        .order_by("product_code")
+    )
+    approvals = await uow.session.execute(
+        sa.select(quote_approvals).where(quote_approvals.c.quote_id == quote_id).order_by("step_no")
+    )
+    return Quote(
+        row=row,
+        lines=[_priced_line(line, currency) for line in lines],
+        waterfalls=[_waterfall(line, currency) for line in lines],
+        usage_rates=[_usage_rate(dict(u._mapping), currency) for u in usage],
+        totals=totals_of(row["list_total"], row["discount_total"], row["net_total"], currency),
+        approvals=[dict(a._mapping) for a in approvals],
+    )
+
+
+def totals_of(list_total: Decimal, discount: Decimal, net: Decimal, currency: str) -> QuoteTotals:
+    return QuoteTotals(
+        list_total=Money.of(list_total, currency),
+        discount_total=Money.of(discount, currency),
+        net_total=Money.of(net, currency),
+    )
+
+
+def _priced_line(row: dict[str, Any], currency: str) -> PricedLine:
+    return PricedLine(
+        line_no=row["line_no"],
+        product_code=row["product_code"],
+        description=row["description"],
+        charge=row["charge"],
+        billing_period=row["billing_period"],
+        quantity=row["quantity"],
+        unit_price=Money(amount=unit_price_shown(row["unit_price"], currency), currency=currency),
+        list_amount=Money.of(row["list_amount"], currency),
+        discount_percent=row["discount_percent"],
+        discount_amount=Money.of(row["discount_amount"], currency),
+        net_amount=Money.of(row["net_amount"], currency),
+    )
+
+
+def _waterfall(row: dict[str, Any], currency: str) -> LineWaterfall:
+    return LineWaterfall(
+        line_no=row["line_no"],
+        pricing_model=row["pricing_model"],
+        bundle_code=row["bundle_code"],
+        steps=[
+            PriceStep(
+                step=s["step"],
+                percent=Decimal(s["percent"]),
+                amount=Money.of(s["amount"], currency),
+                price_after=Money.of(s["price_after"], currency),
+            )
+            for s in row["waterfall"]
+        ],
+    )
+
+
+def _usage_rate(row: dict[str, Any], currency: str) -> UsageRate:
+    spec = spec_from_json(row["price"])
+    tiers = (
+        [
+            RateTier(up_to=t.up_to, unit_price=Money(amount=t.unit_price, currency=currency))
+            for t in spec.tiers
+        ]
+        if spec.tiers
+        else [RateTier(up_to=None, unit_price=Money(amount=spec.amount, currency=currency))]
+    )
+    return UsageRate(
+        product_code=row["product_code"],
+        description=row["description"],
+        metric=row["metric"],
+        unit=row["unit"],
+        pricing_model=spec.model,
+        tiers=tiers,
+        billing_period=row["billing_period"],
+    )
