@@ -20,6 +20,7 @@ from billing_svc.adapters.tables import (
     tax_rates,
     usage_plans,
 )
+from billing_svc.handlers import subscription_view
 from billing_svc.revenue import deferred_revenue
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
@@ -108,6 +109,16 @@ async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) ->
             .on_conflict_do_update(index_elements=["metric", "currency"], set_=values)
         )
     return {"metric": metric, **body.model_dump(mode="json")}
+
+
+@router.get("/subscriptions")
+async def list_subscriptions(
+    runtime: RuntimeDep, lead_id: UUID | None = None, account_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Subscriptions with their current items, next period and recorded usage count."""
+    async with runtime.unit_of_work() as uow:
+        rows = await subscription_view(uow, lead_id=lead_id, account_id=account_id)
+    return [{**_jsonable(row), "items": [_jsonable(i) for i in row["items"]]} for row in rows]
 
 
 @router.get("/credit-notes")

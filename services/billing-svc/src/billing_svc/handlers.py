@@ -13,6 +13,7 @@ from billing_svc.adapters.tables import (
     invoices,
     subscription_items,
     subscriptions,
+    usage_events,
 )
 from billing_svc.billing_run import bill_subscriptions
 from billing_svc.domain.drafting import bill_date
@@ -124,7 +125,7 @@ async def mark_invoice_paid(event: InvoicePaid, uow: UnitOfWork) -> None:
 
 
 async def list_invoices(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
-    query = sa.select(invoices).order_by(invoices.c.issued_at)
+    query = sa.select(invoices).order_by(invoices.c.issued_at, invoices.c.invoice_number)
     for name, value in filters.items():
         if value is not None:
             query = query.where(invoices.c[name] == value)
@@ -173,3 +174,29 @@ async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[s
             )
         )
     return {**row._mapping, "status": "void", "voided_at": now, "void_reason": reason}
+
+
+async def subscription_view(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
+    """Subscriptions with their current items and how much usage they recorded."""
+    query = sa.select(subscriptions).order_by(subscriptions.c.activated_at)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(subscriptions.c[name] == value)
+    result = []
+    for row in (await uow.session.execute(query)).all():
+        items = await uow.session.execute(
+            sa.select(subscription_items)
+            .where(subscription_items.c.subscription_id == row.id)
+            .order_by(subscription_items.c.line_no)
+        )
+        usage = await uow.session.scalar(
+            sa.select(sa.func.count()).where(usage_events.c.subscription_id == row.id)
+        )
+        result.append(
+            {
+                **{k: v for k, v in row._mapping.items() if k != "traceparent"},
+                "items": [dict(item._mapping) for item in items],
+                "usage_events": usage,
+            }
+        )
+    return result
