@@ -233,3 +233,50 @@ async def test_the_forecast_and_filtered_pages_over_deals_of_one_owner(platform:
             await c.get("/opportunities", params={"owner": owner, "stage": "proposal"})
         )
         assert {o["expected_close_date"] for o in proposals} == {"2031-08-31", "2031-10-01"}
+
+
+async def test_a_pipeline_defined_through_the_api_runs_an_expansion(platform: Platform) -> None:
+    name = f"enterprise-{uuid4().hex[:8]}"
+    stages = [
+        {"name": "triage", "probability": 5, "forecast_category": "pipeline"},
+        {
+            "name": "security_review",
+            "probability": 40,
+            "forecast_category": "best_case",
+            "requires": ["owner"],
+        },
+        {"name": "won", "probability": 100, "forecast_category": "closed", "outcome": "won"},
+        {"name": "lost", "probability": 0, "forecast_category": "omitted", "outcome": "lost"},
+    ]
+    deal = await qualified_deal(platform, "Pipeline Engines Ltd")
+    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+        unusable = await c.put(f"/pipelines/{name}", json={"stages": stages[:2] + stages[:1]})
+        assert unusable.status_code == 422
+        defined = await ok(await c.put(f"/pipelines/{name}", json={"stages": stages}))
+        assert [s["name"] for s in defined["stages"]] == [s["name"] for s in stages]
+        assert name in [p["name"] for p in await ok(await c.get("/pipelines"))]
+
+        opp = await ok(
+            await c.post(
+                "/opportunities",
+                json={"account_id": deal["account_id"], "name": "SSO add-on", "pipeline": name},
+            )
+        )
+        assert (opp["pipeline"], opp["stage"], opp["probability"]) == (name, "triage", 5)
+        gated = await c.post(
+            f"/opportunities/{opp['opportunity_id']}/stage", json={"stage": "security_review"}
+        )
+        assert gated.status_code == 409
+        assert gated.json()["detail"] == "entering security_review requires an owner"
+        await ok(await c.patch(f"/opportunities/{opp['opportunity_id']}", json={"owner": "ada"}))
+        moved = await ok(
+            await c.post(
+                f"/opportunities/{opp['opportunity_id']}/stage", json={"stage": "security_review"}
+            )
+        )
+        assert (moved["probability"], moved["forecast_category"]) == (40, "best_case")
+
+        without_review = [s for s in stages if s["name"] != "security_review"]
+        stranded = await c.put(f"/pipelines/{name}", json={"stages": without_review})
+        assert stranded.status_code == 409
+        assert "security_review (1 deals)" in stranded.json()["detail"]

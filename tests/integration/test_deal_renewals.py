@@ -16,7 +16,7 @@ from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Platform
 from l2c_schemas import LeadQualified, Money
-from l2c_schemas.contract import ContractRenewed, RenewalDue
+from l2c_schemas.contract import ContractRenewed, ContractTerminated, RenewalDue
 from l2c_schemas.deal import DealClosed, OpportunityOpened
 from l2c_schemas.envelope import encode
 from l2c_schemas.topics import DEAL_EVENTS
@@ -164,3 +164,32 @@ async def test_a_renewed_contract_wins_its_renewal_deal(platform: Platform) -> N
         ),
     )
     assert event.json()["amount"] == {"amount": "1200.00", "currency": "EUR"}
+
+
+async def test_a_terminated_contract_loses_its_open_renewal_deal(platform: Platform) -> None:
+    bootstrap = platform.config.kafka_bootstrap
+    deal = await qualified_deal(platform, "Terminated Tabulators")
+    contract_id = uuid4()
+    await publish_message(bootstrap, renewal_due(deal, contract_id, date(2031, 9, 30), "800.00"))
+    base = platform.config.base_url("deal-svc")
+    async with httpx.AsyncClient(base_url=base) as client:
+        (renewal,) = await renewals_of(client, deal["account_id"], 1)
+        await publish_message(
+            bootstrap,
+            ContractTerminated(
+                lead_id=deal["lead_id"],
+                account_id=deal["account_id"],
+                contract_id=contract_id,
+                effective_date=date(2031, 9, 30),
+                reason="customer moved to a competitor",
+                terminated_at=datetime.now(UTC),
+            ),
+        )
+
+        async def lost() -> dict[str, Any] | None:
+            found = (await client.get(f"/opportunities/{renewal['opportunity_id']}")).json()
+            return found if found["status"] == "lost" else None
+
+        closed = await eventually(lost, "the renewal to close lost")
+    assert closed["close_reason"] == "contract terminated: customer moved to a competitor"
+    assert (closed["stage"], closed["forecast_category"]) == ("closed_lost", "omitted")

@@ -13,6 +13,7 @@ from deal_svc import queries
 from deal_svc.adapters.pipeline_store import load_pipeline
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.domain.stage_history import stage_visits, time_in_stages
+from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as handlers
 from l2c_schemas import Money
 
@@ -29,6 +30,8 @@ class OpenOpportunity(BaseModel):
     amount: Money | None = None
     expected_close_date: date | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=200)
+    pipeline: str | None = Field(default=None, examples=["default"])
+    """Default: the pipeline of the kind (renewals have their own)."""
 
 
 class OpportunityChange(BaseModel):
@@ -75,7 +78,7 @@ async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> Opp
     """Open an expansion (or a renewal) on an existing account, in the journey of the lead
     that brought the account. New business is opened by a qualified lead, not here."""
     async with runtime.unit_of_work() as uow:
-        opportunity_id = await handlers.open_on_account(
+        opportunity_id = await opening.open_on_account(
             request.account_id,
             request.name,
             request.kind,
@@ -83,6 +86,7 @@ async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> Opp
             amount=request.amount,
             expected_close_date=request.expected_close_date,
             owner=request.owner,
+            pipeline=request.pipeline,
         )
     return await _current(opportunity_id, runtime)
 
@@ -155,7 +159,7 @@ async def close_lost(
 ) -> OpportunityView:
     """Give up an open deal, with the reason and optionally the competitor who won it."""
     async with runtime.unit_of_work() as uow:
-        await handlers.give_up(opportunity_id, request.reason, request.competitor, uow)
+        await closing.give_up(opportunity_id, request.reason, request.competitor, uow)
     return await _current(opportunity_id, runtime)
 
 

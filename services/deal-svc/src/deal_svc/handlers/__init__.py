@@ -1,2 +1,2 @@
-"""deal-svc's use cases, one module per aggregate: opportunities, accounts (with their
-contacts) and pipelines."""
+"""deal-svc's use cases: opening deals, working open ones (opportunities), closing them,
+accounts with their contacts, and pipeline configuration."""
