@@ -131,14 +131,14 @@ def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.Quo
 @router.post(
     "/quotes", status_code=status.HTTP_201_CREATED, response_model=QuoteView, tags=["quotes"]
 )
-async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> QuoteView:
+async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> Response:
     """Quote an opportunity: bundles are expanded, configuration rules checked, and each line is
     priced from today's price book with its discount waterfall, frozen on the quote. A discount
     beyond policy makes the quote `pending_approval`. 404 if the opportunity has not reached
     cpq-svc yet; 422 names an unknown product, a missing price or the configuration rule broken."""
     async with runtime.unit_of_work() as uow:
-        quote_id = await handlers.create_quote(_requested(request, request.opportunity_id), uow)
-        return await _in(uow, quote_id)
+        quote = await handlers.create_quote(_requested(request, request.opportunity_id), uow)
+    return _json(_view(quote), status.HTTP_201_CREATED)
 
 
 @router.get("/quotes", response_model=list[QuoteView], tags=["quotes"])
@@ -152,11 +152,11 @@ async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteVi
                 .order_by(quotes.c.version)
             )
         ).all()
-    return [await _current(quote_id, runtime) for quote_id in ids]
+    return [_view(await _load(quote_id, runtime)) for quote_id in ids]
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteView, tags=["quotes"])
-async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
+async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     return await _current(quote_id, runtime)
 
 
@@ -168,13 +168,13 @@ async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
 )
 async def revise_quote(
     quote_id: UUID, runtime: RuntimeDep, changes: QuoteTermsRequest | None = None
-) -> QuoteView:
+) -> Response:
     """A new version of the quote (lines and terms as given, else copied); the old version is
     superseded. 409 for an accepted or superseded version."""
     async with runtime.unit_of_work() as uow:
         requested = None if changes is None else _requested(changes, quote_id)
-        new_id = await handlers.revise_quote(quote_id, requested, uow)
-        return await _in(uow, new_id)
+        revision = await handlers.revise_quote(quote_id, requested, uow)
+    return _json(_view(revision), status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -188,7 +188,7 @@ async def decide_approval(
     decision: Literal["approve", "reject"],
     body: Decision,
     runtime: RuntimeDep,
-) -> QuoteView:
+) -> Response:
     """An approver approves or rejects step `step_no` of the quote's approval chain (audited).
     Steps are decided in order; 409 says which step is waiting or why it cannot be decided."""
     async with runtime.unit_of_work() as uow:
@@ -214,7 +214,7 @@ async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEnt
 
 
 @router.post("/quotes/{quote_id}/send", response_model=QuoteView, tags=["quotes"])
-async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
+async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """Send the quote to the customer; 409 while an approval is pending or after it expired."""
     async with runtime.unit_of_work() as uow:
         await lifecycle.send_quote(quote_id, uow)
@@ -222,7 +222,7 @@ async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
 
 
 @router.post("/quotes/{quote_id}/accept", response_model=QuoteView, tags=["quotes"])
-async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
+async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The customer accepts the quote (draft within policy, approved or sent); 409 with the
     reason while an approval is pending, after it expired, or when it is already decided."""
     async with runtime.unit_of_work() as uow:
@@ -233,7 +233,7 @@ async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> QuoteView:
 @router.post("/quotes/{quote_id}/reject", response_model=QuoteView, tags=["quotes"])
 async def reject_quote(
     quote_id: UUID, runtime: RuntimeDep, body: CustomerRejection | None = None
-) -> QuoteView:
+) -> Response:
     """The customer declines the quote."""
     body = body or CustomerRejection()
     async with runtime.unit_of_work() as uow:
@@ -268,16 +268,21 @@ async def _load(quote_id: UUID, runtime: Runtime) -> Quote:
     return quote
 
 
-async def _current(quote_id: UUID, runtime: Runtime) -> QuoteView:
-    return _view(await _load(quote_id, runtime))
+async def _current(quote_id: UUID, runtime: Runtime) -> Response:
+    return _json(_view(await _load(quote_id, runtime)))
 
 
-async def _in(uow: UnitOfWork, quote_id: UUID) -> QuoteView:
+async def _in(uow: UnitOfWork, quote_id: UUID, code: int = status.HTTP_200_OK) -> Response:
     """The quote as this unit of work left it (saves a second transaction per command)."""
     quote = await find_quote(quote_id, uow)
     if quote is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote {quote_id}")
-    return _view(quote)
+    return _json(_view(quote), code)
+
+
+def _json(view: QuoteView, code: int = status.HTTP_200_OK) -> Response:
+    # Serialised once here; returning the model would make FastAPI validate it all again.
+    return Response(view.model_dump_json(), status_code=code, media_type="application/json")
 
 
 def _view(quote: Quote) -> QuoteView:

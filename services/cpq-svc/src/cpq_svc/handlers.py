@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cpq_svc.adapters.catalog import catalog_cache, price_book_named
-from cpq_svc.adapters.quote_store import Quote, find_quote, line_rows, totals_of, usage_rows
+from cpq_svc.adapters.quote_store import (
+    Quote,
+    find_quote,
+    line_rows,
+    quote_of,
+    usage_rows,
+)
 from cpq_svc.adapters.tables import (
     approval_audit,
     opportunities,
@@ -63,12 +69,13 @@ async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> Non
     )
 
 
-async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> UUID:
+async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> Quote:
     """Configure and price the requested lines from today's price book and store a new version:
     a draft when its discount is within policy, else pending the approvals the policy names."""
     opportunity = await _load_opportunity(request.opportunity_id, uow)
     with journey_span("create quote", opportunity["traceparent"], journey(opportunity)):
-        row = await _store_new_version(request, opportunity, uow.clock.now().date(), uow)
+        quote = await _store_new_version(request, opportunity, uow.clock.now().date(), uow)
+        row = quote.row
         await uow.emit(
             QuoteCreated(
                 lead_id=opportunity["lead_id"],
@@ -76,16 +83,16 @@ async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> UUID:
                 quote_id=row["id"],
                 opportunity_id=request.opportunity_id,
                 version=row["version"],
-                totals=_totals(row),
+                totals=quote.totals,
                 valid_until=row["valid_until"],
                 created_at=row["created_at"],
             )
         )
-        await _request_first_approval(row, uow)
-    return UUID(str(row["id"]))
+        await _request_first_approval(quote, uow)
+    return quote
 
 
-async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOfWork) -> UUID:
+async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOfWork) -> Quote:
     """A new version of the quote, the old one superseded. Without `changes` the lines and terms
     are copied. While the old version is valid its price date is kept (the customer keeps the
     prices it was quoted); after it expired, today's prices apply."""
@@ -102,10 +109,10 @@ async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOf
         if row["status"] == "expired" or now.date() > row["valid_until"]:
             priced_on = now.date()
         opportunity = await _load_opportunity(row["opportunity_id"], uow)
-        new_row = await _store_new_version(
+        revision = await _store_new_version(
             request, opportunity, priced_on, uow, revision_of=quote_id
         )
-        new_id = new_row["id"]
+        new_row = revision.row
         await uow.session.execute(
             sa.update(quotes)
             .where(quotes.c.id == quote_id)
@@ -115,18 +122,18 @@ async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOf
             QuoteRevised(
                 lead_id=row["lead_id"],
                 account_id=row["account_id"],
-                quote_id=new_id,
+                quote_id=new_row["id"],
                 opportunity_id=row["opportunity_id"],
                 version=new_row["version"],
                 supersedes_quote_id=quote_id,
                 previous_version=row["version"],
-                totals=_totals(new_row),
+                totals=revision.totals,
                 valid_until=new_row["valid_until"],
                 revised_at=now,
             )
         )
-        await _request_first_approval(new_row, uow)
-    return UUID(str(new_id))
+        await _request_first_approval(revision, uow)
+    return revision
 
 
 async def _store_new_version(
@@ -135,8 +142,8 @@ async def _store_new_version(
     priced_on: date,
     uow: UnitOfWork,
     revision_of: UUID | None = None,
-) -> dict[str, Any]:
-    """Configure, price and store a new version; its row as stored."""
+) -> Quote:
+    """Configure, price and store a new version; the quote as stored."""
     started = time.perf_counter()
     now = uow.clock.now()
     book = await price_book_named(uow.session, request.price_book, request.segment)
@@ -178,31 +185,34 @@ async def _store_new_version(
         "discretionary_percent": priced.discretionary_percent,
         "policy_limit_percent": policy_limit(thresholds),
         "revision_of": revision_of,
+        **dict.fromkeys(
+            ("approved_at", "sent_at", "accepted_at", "rejected_at", "expired_at", "superseded_at")
+        ),
         # Configuring and pricing; storing it is the database's share, not the quote's.
         "generation_ms": Decimal(str(round((time.perf_counter() - started) * 1000, 3))),
     }
     await uow.session.execute(sa.insert(quotes).values(**row))
-    if priced.lines:
-        await uow.session.execute(
-            sa.insert(quote_lines), line_rows(quote_id, priced, request.currency)
-        )
-    if priced.usage:
-        await uow.session.execute(sa.insert(quote_usage_rates), usage_rows(quote_id, priced))
+    lines = line_rows(quote_id, priced, request.currency)
+    usage = usage_rows(quote_id, priced)
+    approvals = [
+        {
+            "quote_id": quote_id,
+            "step_no": step.step_no,
+            "role": step.role,
+            "threshold_percent": step.above_percent,
+            "status": "pending",
+            "actor": None,
+            "comment": None,
+            "decided_at": None,
+        }
+        for step in chain
+    ]
+    if lines:
+        await uow.session.execute(sa.insert(quote_lines), lines)
+    if usage:
+        await uow.session.execute(sa.insert(quote_usage_rates), usage)
     if chain:
-        await uow.session.execute(
-            sa.insert(quote_approvals),
-            [
-                {
-                    "quote_id": quote_id,
-                    "step_no": step.step_no,
-                    "role": step.role,
-                    "threshold_percent": step.above_percent,
-                    "status": "pending",
-                }
-                for step in chain
-            ],
-        )
-        row["first_step"] = chain[0]
+        await uow.session.execute(sa.insert(quote_approvals), approvals)
     else:
         await uow.session.execute(
             sa.insert(approval_audit).values(
@@ -215,13 +225,15 @@ async def _store_new_version(
                 decided_at=now,
             )
         )
-    return row
+    return quote_of({**row, "account_name": opportunity["account_name"]}, lines, usage, approvals)
 
 
-async def _request_first_approval(row: dict[str, Any], uow: UnitOfWork) -> None:
-    first = row.get("first_step")
-    if first is not None:
-        await request_approval(row, first.step_no, first.role, first.above_percent, uow)
+async def _request_first_approval(quote: Quote, uow: UnitOfWork) -> None:
+    if quote.approvals:
+        first = quote.approvals[0]
+        await request_approval(
+            quote.row, first["step_no"], first["role"], first["threshold_percent"], uow
+        )
 
 
 async def request_approval(
@@ -293,10 +305,6 @@ async def _load_opportunity(opportunity_id: UUID, uow: UnitOfWork) -> dict[str, 
             "its OpportunityOpened event may not have arrived yet: retry in a moment"
         )
     return dict(row._mapping)
-
-
-def _totals(row: dict[str, Any]) -> Any:
-    return totals_of(row["list_total"], row["discount_total"], row["net_total"], row["currency"])
 
 
 def journey(row: dict[str, Any]) -> dict[str, str]:

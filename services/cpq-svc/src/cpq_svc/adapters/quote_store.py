@@ -117,7 +117,6 @@ async def find_quote(quote_id: UUID, uow: UnitOfWork, for_update: bool = False) 
     if found is None:
         return None
     row = dict(found._mapping)
-    currency = row["currency"]
     lines = [
         dict(r._mapping)
         for r in await uow.session.execute(
@@ -132,14 +131,34 @@ async def find_quote(quote_id: UUID, uow: UnitOfWork, for_update: bool = False) 
     approvals = await uow.session.execute(
         sa.select(quote_approvals).where(quote_approvals.c.quote_id == quote_id).order_by("step_no")
     )
+    return quote_of(
+        row, lines, [dict(u._mapping) for u in usage], [dict(a._mapping) for a in approvals]
+    )
+
+
+def quote_of(
+    row: dict[str, Any],
+    lines: list[dict[str, Any]],
+    usage: list[dict[str, Any]],
+    approvals: list[dict[str, Any]],
+) -> Quote:
+    """A quote from its rows, as read from the tables or as just written to them."""
+    currency = row["currency"]
     return Quote(
         row=row,
         lines=[_priced_line(line, currency) for line in lines],
         waterfalls=[_waterfall(line, currency) for line in lines],
-        usage_rates=[_usage_rate(dict(u._mapping), currency) for u in usage],
+        usage_rates=[_usage_rate(u, currency) for u in usage],
         totals=totals_of(row["list_total"], row["discount_total"], row["net_total"], currency),
-        approvals=[dict(a._mapping) for a in approvals],
+        approvals=approvals,
     )
+
+
+def _stored(amount: Any, currency: str) -> Money:
+    # Read back from our own columns and waterfalls, which hold amounts already rounded at the
+    # currency's precision: no need to validate and round them again (a 50-line quote has
+    # hundreds of them).
+    return Money.model_construct(amount=Decimal(amount), currency=currency)
 
 
 def totals_of(list_total: Decimal, discount: Decimal, net: Decimal, currency: str) -> QuoteTotals:
@@ -151,18 +170,18 @@ def totals_of(list_total: Decimal, discount: Decimal, net: Decimal, currency: st
 
 
 def _priced_line(row: dict[str, Any], currency: str) -> PricedLine:
-    return PricedLine(
+    return PricedLine.model_construct(
         line_no=row["line_no"],
         product_code=row["product_code"],
         description=row["description"],
         charge=row["charge"],
         billing_period=row["billing_period"],
         quantity=row["quantity"],
-        unit_price=Money(amount=unit_price_shown(row["unit_price"], currency), currency=currency),
-        list_amount=Money.of(row["list_amount"], currency),
+        unit_price=_stored(unit_price_shown(row["unit_price"], currency), currency),
+        list_amount=_stored(row["list_amount"], currency),
         discount_percent=row["discount_percent"],
-        discount_amount=Money.of(row["discount_amount"], currency),
-        net_amount=Money.of(row["net_amount"], currency),
+        discount_amount=_stored(row["discount_amount"], currency),
+        net_amount=_stored(row["net_amount"], currency),
     )
 
 
@@ -172,11 +191,11 @@ def _waterfall(row: dict[str, Any], currency: str) -> LineWaterfall:
         pricing_model=row["pricing_model"],
         bundle_code=row["bundle_code"],
         steps=[
-            PriceStep(
+            PriceStep.model_construct(
                 step=s["step"],
                 percent=Decimal(s["percent"]),
-                amount=Money.of(s["amount"], currency),
-                price_after=Money.of(s["price_after"], currency),
+                amount=_stored(s["amount"], currency),
+                price_after=_stored(s["price_after"], currency),
             )
             for s in row["waterfall"]
         ],
