@@ -94,7 +94,17 @@ async def forecast_deals(uow: UnitOfWork, period: Period) -> list[ForecastDeal]:
     starts = datetime.combine(period.first_day, time(0), UTC)
     ends = datetime.combine(period.last_day + timedelta(days=1), time(0), UTC)
     rows = await uow.session.execute(
-        sa.select(opportunities).where(
+        sa.select(
+            c.amount,
+            c.currency,
+            c.probability,
+            c.forecast_category,
+            c.status,
+            c.closed_at,
+            c.expected_close_date,
+            c.owner,
+            c.stage,
+        ).where(
             c.amount.is_not(None),
             sa.or_(
                 sa.and_(

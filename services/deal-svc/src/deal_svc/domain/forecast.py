@@ -138,21 +138,25 @@ def _group_key(deal: ForecastDeal, group_by: GroupBy) -> str:
     return "all"
 
 
-def _totals(deals: Iterable[ForecastDeal]) -> tuple[ForecastTotals, ...]:
-    by_currency: dict[str, ForecastTotals] = {}
-    for deal in deals:
-        by_currency.setdefault(deal.currency, ForecastTotals(deal.currency)).add(deal)
-    return tuple(by_currency[c] for c in sorted(by_currency) if by_currency[c].deals)
+def _sorted(by_currency: dict[str, ForecastTotals]) -> tuple[ForecastTotals, ...]:
+    return tuple(by_currency[c] for c in sorted(by_currency))
 
 
 def forecast(deals: Iterable[ForecastDeal], period: Period, group_by: GroupBy) -> Forecast:
     """The forecast of the deals closing in `period`, grouped by owner, by stage or not at all
     (`none`), plus the overall totals. Deals outside the period and omitted deals (lost) do
     not count; groups and currencies come out sorted."""
-    counted = [d for d in deals if d.close_date in period and d.category != "omitted"]
-    keys = sorted({_group_key(d, group_by) for d in counted})
-    groups = tuple(
-        ForecastGroup(key, _totals(d for d in counted if _group_key(d, group_by) == key))
-        for key in keys
+    groups: dict[str, dict[str, ForecastTotals]] = {}
+    overall: dict[str, ForecastTotals] = {}
+    for deal in deals:
+        if deal.category == "omitted" or deal.close_date not in period:
+            continue
+        group = groups.setdefault(_group_key(deal, group_by), {})
+        group.setdefault(deal.currency, ForecastTotals(deal.currency)).add(deal)
+        overall.setdefault(deal.currency, ForecastTotals(deal.currency)).add(deal)
+    return Forecast(
+        period,
+        group_by,
+        tuple(ForecastGroup(key, _sorted(groups[key])) for key in sorted(groups)),
+        _sorted(overall),
     )
-    return Forecast(period, group_by, groups, _totals(counted))
