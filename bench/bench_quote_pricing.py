@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -28,7 +29,8 @@ KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 DATABASE = "l2c_bench_quote_pricing"
 PORT = 18413
 OPPORTUNITIES = 10
-PRODUCTS = [
+Rule = Callable[[int], int]
+PRODUCTS: list[tuple[str, Rule, Rule]] = [
     # product, quantity of line n, line discount of line n (all within the 15 % policy)
     ("PLAT-SEAT", lambda n: n + 5, lambda n: n % 10),  # per unit + volume schedule
     ("STORAGE-TB", lambda n: 3 * n + 1, lambda n: 5),  # volume tiers

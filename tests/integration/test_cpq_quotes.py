@@ -74,7 +74,7 @@ async def cpq(platform: Platform) -> Any:
 
 def _events(quote_id: str) -> Any:
     def about(record: Record) -> bool:
-        return record.json().get("quote_id") == quote_id
+        return bool(record.json().get("quote_id") == quote_id)
 
     return about
 

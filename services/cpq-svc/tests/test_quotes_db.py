@@ -1,0 +1,198 @@
+"""Quotes on a real database: price versions by effective date, prices frozen on a quote and
+its revisions, the segment's price book, approvals and the expiry job's claim."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+
+from cpq_svc import handlers, lifecycle
+from cpq_svc.adapters.catalog import catalog_cache
+from cpq_svc.adapters.quote_store import Quote
+from cpq_svc.adapters.tables import price_book_entries
+from cpq_svc.app import MIGRATIONS
+from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.errors import Conflict
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_schemas import OpportunityOpened
+
+D = Decimal
+PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+DB = "l2c_cpq_svc_tests"
+
+
+class FixedClock:
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 2, 15, 12, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, day: str) -> None:
+        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@dataclass
+class Cpq:
+    clock: FixedClock
+    unit_of_work: Callable[[], Any]
+    opportunity_id: UUID
+
+    async def quote(self, *lines: RequestedLine, **terms: Any) -> Quote:
+        async with self.unit_of_work() as uow:
+            request = handlers.QuoteRequest(self.opportunity_id, "EUR", list(lines), **terms)
+            return await handlers.create_quote(request, uow)
+
+
+def _answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+async def cpq() -> AsyncIterator[Cpq]:
+    if not _answers():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    admin = await asyncpg.connect(f"{PG}/postgres")
+    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {DB}")
+    await admin.close()
+    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
+    engine = create_engine(url, 2)
+    clock = FixedClock()
+    uow = unit_of_work_factory(session_factory(engine), clock, "/test")
+    catalog_cache.ttl_seconds = 0  # each test changes prices under the cache's nose
+    opportunity = OpportunityOpened(
+        lead_id=uuid4(),
+        account_id=uuid4(),
+        opportunity_id=uuid4(),
+        account_name="Analytical Engines Ltd",
+        name="Platform",
+        stage="qualification",
+        opened_at=clock.now(),
+    )
+    async with uow() as u:
+        await handlers.remember_opportunity(opportunity, u)
+        # A new seat price from 1 March 2026.
+        await u.session.execute(
+            sa.insert(price_book_entries).values(
+                price_book="standard",
+                currency="EUR",
+                product_code="PLAT-SEAT",
+                unit_price=D("52.00"),
+                effective_from=date(2026, 3, 1),
+            )
+        )
+    try:
+        yield Cpq(clock, uow, opportunity.opportunity_id)
+    finally:
+        catalog_cache.ttl_seconds = 10.0
+        await engine.dispose()
+
+
+SEATS = RequestedLine("PLAT-SEAT", D(10))
+
+
+def seat_price(quote: Quote) -> Decimal:
+    return quote.lines[0].unit_price.amount
+
+
+async def test_a_quote_uses_the_price_version_effective_on_its_day(cpq: Cpq) -> None:
+    cpq.clock.set("2026-02-28")
+    assert seat_price(await cpq.quote(SEATS)) == D("49.00")
+    cpq.clock.set("2026-03-01")
+    assert seat_price(await cpq.quote(SEATS)) == D("52.00")
+
+
+async def test_a_revision_of_a_valid_quote_keeps_the_prices_it_was_quoted(cpq: Cpq) -> None:
+    cpq.clock.set("2026-02-20")
+    quote = await cpq.quote(SEATS)
+    cpq.clock.set("2026-03-05")  # new price in force, quote valid until 2026-03-22
+    async with cpq.unit_of_work() as uow:
+        revision = await handlers.revise_quote(quote.row["id"], None, uow)
+    assert seat_price(revision) == D("49.00")
+    assert revision.row["version"] == 2
+    assert revision.row["priced_on"] == date(2026, 2, 20)
+
+
+async def test_a_revision_after_expiry_is_priced_from_today(cpq: Cpq) -> None:
+    cpq.clock.set("2026-02-20")
+    quote = await cpq.quote(SEATS)
+    cpq.clock.set("2026-03-23")
+    async with cpq.unit_of_work() as uow:
+        assert await lifecycle.expire_due_quotes(uow) >= 1
+    async with cpq.unit_of_work() as uow:
+        revision = await handlers.revise_quote(quote.row["id"], None, uow)
+    assert seat_price(revision) == D("52.00")
+
+
+async def test_the_enterprise_segment_quotes_from_its_price_book(cpq: Cpq) -> None:
+    quote = await cpq.quote(SEATS, segment="enterprise")
+    assert (quote.row["price_book"], seat_price(quote)) == ("enterprise", D("45.00"))
+
+
+async def test_the_expiry_job_expires_open_quotes_after_their_last_valid_day_only(
+    cpq: Cpq,
+) -> None:
+    quote = await cpq.quote(SEATS)  # 2026-02-15, valid until 2026-03-17
+    cpq.clock.set("2026-03-17")
+    async with cpq.unit_of_work() as uow:
+        assert await lifecycle.expire_due_quotes(uow) == 0
+    cpq.clock.set("2026-03-18")
+    async with cpq.unit_of_work() as uow:
+        assert await lifecycle.expire_due_quotes(uow) == 1
+    async with cpq.unit_of_work() as uow:
+        assert await lifecycle.expire_due_quotes(uow) == 0  # nothing twice
+        with pytest.raises(Conflict, match="already expired"):
+            await lifecycle.accept_quote(quote.row["id"], uow)
+    async with cpq.unit_of_work() as uow:
+        types = (await uow.session.scalars(sa.select(outbox.c.ce_type))).all()
+    assert types.count("l2c.cpq.QuoteExpired.v1") == 1
+
+
+async def test_a_claimed_quote_is_skipped_by_another_replica(cpq: Cpq) -> None:
+    await cpq.quote(SEATS)
+    cpq.clock.set("2026-04-01")
+    async with cpq.unit_of_work() as first:
+        assert await lifecycle.expire_due_quotes(first, batch=1) == 1
+        async with cpq.unit_of_work() as second:  # the first still holds its row
+            assert await lifecycle.expire_due_quotes(second, batch=1) == 0
+
+
+async def test_an_approved_chain_lets_the_quote_be_accepted_with_its_waterfall(cpq: Cpq) -> None:
+    quote = await cpq.quote(RequestedLine("PLAT-SEAT", D(25), D(35)))
+    quote_id = quote.row["id"]
+    assert quote.row["status"] == "pending_approval"
+    async with cpq.unit_of_work() as uow:
+        await lifecycle.decide_approval(quote_id, 1, True, "maria", "strategic", uow)
+    async with cpq.unit_of_work() as uow:
+        await lifecycle.decide_approval(quote_id, 2, True, "frank", None, uow)
+    async with cpq.unit_of_work() as uow:
+        await lifecycle.accept_quote(quote_id, uow)
+    async with cpq.unit_of_work() as uow:
+        payloads = (
+            await uow.session.scalars(
+                sa.select(outbox.c.payload).where(outbox.c.ce_type == "l2c.cpq.QuoteAccepted.v1")
+            )
+        ).all()
+    assert len(payloads) == 1
+    assert b'"step":"line discount","percent":"35"' in payloads[0]
+    assert b'"net_total":{"amount":"796.25","currency":"EUR"}' in payloads[0]
