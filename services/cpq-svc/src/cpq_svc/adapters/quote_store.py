@@ -156,9 +156,8 @@ def quote_of(
 
 def _stored(amount: Any, currency: str) -> Money:
     # Read back from our own columns and waterfalls, which hold amounts already rounded at the
-    # currency's precision: no need to validate and round them again (a 50-line quote has
-    # hundreds of them).
-    return Money.model_construct(amount=Decimal(amount), currency=currency)
+    # currency's precision: no need to round them again (a 50-line quote has hundreds).
+    return Money(amount=Decimal(amount), currency=currency)
 
 
 def totals_of(list_total: Decimal, discount: Decimal, net: Decimal, currency: str) -> QuoteTotals:
@@ -170,7 +169,7 @@ def totals_of(list_total: Decimal, discount: Decimal, net: Decimal, currency: st
 
 
 def _priced_line(row: dict[str, Any], currency: str) -> PricedLine:
-    return PricedLine.model_construct(
+    return PricedLine(
         line_no=row["line_no"],
         product_code=row["product_code"],
         description=row["description"],
@@ -191,7 +190,7 @@ def _waterfall(row: dict[str, Any], currency: str) -> LineWaterfall:
         pricing_model=row["pricing_model"],
         bundle_code=row["bundle_code"],
         steps=[
-            PriceStep.model_construct(
+            PriceStep(
                 step=s["step"],
                 percent=Decimal(s["percent"]),
                 amount=_stored(s["amount"], currency),
