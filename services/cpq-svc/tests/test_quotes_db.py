@@ -196,3 +196,12 @@ async def test_an_approved_chain_lets_the_quote_be_accepted_with_its_waterfall(c
     assert len(payloads) == 1
     assert b'"step":"line discount","percent":"35"' in payloads[0]
     assert b'"net_total":{"amount":"796.25","currency":"EUR"}' in payloads[0]
+
+
+async def test_a_quote_may_be_valid_for_fewer_days_and_its_revision_keeps_that(cpq: Cpq) -> None:
+    quote = await cpq.quote(SEATS, validity_days=7)  # 2026-02-15
+    assert quote.row["valid_until"] == date(2026, 2, 22)
+    cpq.clock.set("2026-02-20")
+    async with cpq.unit_of_work() as uow:
+        revision = await handlers.revise_quote(quote.row["id"], None, uow)
+    assert revision.row["valid_until"] == date(2026, 2, 27)

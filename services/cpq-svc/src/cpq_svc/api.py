@@ -42,6 +42,7 @@ class QuoteTermsRequest(BaseModel):
     quote_discount_percent: DecimalStr = Field(default=Decimal(0), examples=["5"])
     price_book: str | None = Field(default=None, examples=["standard"])
     segment: str | None = Field(default=None, examples=["enterprise"])
+    validity_days: int = Field(default=30, ge=1, le=365, description="the quote's prices hold")
     lines: list[LineRequest] = Field(min_length=1)
 
 
@@ -119,6 +120,7 @@ def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.Quo
         quote_discount_percent=request.quote_discount_percent,
         price_book=request.price_book,
         segment=request.segment,
+        validity_days=request.validity_days,
         lines=[
             RequestedLine(
                 line.product_code, line.quantity, line.discount_percent, tuple(line.options)

@@ -31,7 +31,7 @@ from cpq_svc.adapters.tables import (
 )
 from cpq_svc.domain.approvals import approval_chain, policy_limit
 from cpq_svc.domain.quote_pricing import QuoteTerms, RequestedLine, price_quote
-from cpq_svc.domain.quotes import ensure_revisable, valid_until
+from cpq_svc.domain.quotes import VALIDITY_DAYS, ensure_revisable, valid_until
 from l2c_runtime.errors import NotFound
 from l2c_runtime.telemetry import ACCOUNT_ID, LEAD_ID, current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -52,6 +52,7 @@ class QuoteRequest:
     quote_discount_percent: Decimal = Decimal(0)
     price_book: str | None = None
     segment: str | None = None
+    validity_days: int = VALIDITY_DAYS
 
 
 async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> None:
@@ -176,7 +177,7 @@ async def _store_new_version(
         "list_total": priced.totals.list_total,
         "discount_total": priced.totals.discount_total,
         "net_total": priced.totals.net_total,
-        "valid_until": valid_until(now.date()),
+        "valid_until": valid_until(now.date(), request.validity_days),
         "traceparent": current_traceparent(),
         "created_at": now,
         "price_book": book,
@@ -279,6 +280,7 @@ def _request_of(quote: Quote) -> QuoteRequest:
         payment_terms_days=row["payment_terms_days"],
         quote_discount_percent=row["quote_discount_percent"],
         price_book=row["price_book"],
+        validity_days=(row["valid_until"] - row["created_at"].date()).days,
         lines=[
             RequestedLine(line.product_code, line.quantity, _line_discount(quote, line.line_no))
             for line in quote.lines
