@@ -216,6 +216,13 @@ async def test_manual_apply_then_unapply_reverses_with_postings(uow: Any) -> Non
     state = await balance(uow, account)
     assert [i["balance"] for i in state["invoices"]] == [D("0.00"), D("230.00")]
     assert state["balance"] == D("230.00")  # 100.00 + 250.00 − 120.00
+    async with uow() as u:
+        detail = await handlers.payment_detail(outcome.payment_id, u)
+    assert [(x["invoice_number"], x["amount"]) for x in detail["applications"]] == [
+        (a.invoice_number, D("100.00")),
+        (b.invoice_number, D("20.00")),
+    ]
+    assert detail["unapplied"] == D("0.00")
 
 
 async def test_void_of_a_partly_paid_invoice_returns_the_cash(uow: Any) -> None:

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
-from ar_svc import handlers, reports
-from ar_svc.domain.reports import Granularity
+from ar_svc import handlers
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import Money
 from l2c_schemas.money import DecimalStr
 
 router = APIRouter(tags=["receivables"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
-CurrencyQuery = Annotated[str, Query(pattern="^[A-Z]{3}$")]
 
 
 class PaymentIn(BaseModel):
@@ -36,6 +33,8 @@ class AllocationView(BaseModel):
     invoice_number: str
     amount: DecimalStr
     remaining_balance: DecimalStr
+    application_id: UUID | None = None
+    """To reverse it: POST /applications/{application_id}/unapply."""
 
 
 class PaymentView(BaseModel):
@@ -47,8 +46,10 @@ class PaymentView(BaseModel):
 
 @router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentView)
 async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Response) -> PaymentView:
-    """Record a payment and apply it: the referenced invoice first, then oldest first.
-    A repeated external reference answers 200 with the payment recorded the first time."""
+    """Record a payment and apply it: the referenced invoice first, else the one invoice whose
+    balance equals the payment, then oldest first; what is left stays unapplied and pays the
+    next invoice. A repeated external reference answers 200 with the payment recorded the
+    first time. 404 when the account has no receivables in that currency."""
     async with runtime.unit_of_work() as uow:
         outcome = await handlers.record_payment(
             handlers.PaymentCommand(
@@ -68,12 +69,49 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
         payment_id=outcome.payment_id,
         duplicate=outcome.duplicate,
         applied=[
-            AllocationView.model_validate(a, from_attributes=True) for a in application.allocations
+            AllocationView(
+                invoice_id=a.invoice_id,
+                invoice_number=a.invoice_number,
+                amount=a.amount,
+                remaining_balance=a.remaining_balance,
+                application_id=application_id,
+            )
+            for a, application_id in zip(
+                application.allocations, outcome.application_ids, strict=True
+            )
         ]
         if application
         else [],
         unapplied=application.unapplied if application else None,
     )
+
+
+class PaymentApplicationView(BaseModel):
+    application_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    amount: DecimalStr
+
+
+class PaymentDetailView(BaseModel):
+    payment_id: UUID
+    external_reference: str
+    account_id: UUID
+    amount: Money
+    method: str
+    status: str
+    """received, or failed (no cash moved)."""
+    received_at: datetime
+    applications: list[PaymentApplicationView]
+    """Applications in force (reversed ones are not listed)."""
+    unapplied: DecimalStr
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentDetailView)
+async def payment_detail(payment_id: UUID, runtime: RuntimeDep) -> PaymentDetailView:
+    """A payment, where its cash went and what of it is still unapplied."""
+    async with runtime.unit_of_work() as uow:
+        return PaymentDetailView.model_validate(await handlers.payment_detail(payment_id, uow))
 
 
 class ManualApplicationIn(BaseModel):
@@ -151,95 +189,3 @@ class BalanceView(BaseModel):
 async def account_balance(account_id: UUID, runtime: RuntimeDep) -> BalanceView:
     async with runtime.unit_of_work() as uow:
         return BalanceView.model_validate(await handlers.account_balance(uow, account_id))
-
-
-class AgingView(BaseModel):
-    as_of: date
-    currency: str
-    buckets: dict[str, DecimalStr]
-    """Open invoice balances by days past due: current, 1-30, 31-60, 61-90, 90+."""
-    total: DecimalStr
-
-
-@router.get("/reports/aging", response_model=AgingView, tags=["reports"])
-async def aging(
-    as_of: date,
-    runtime: RuntimeDep,
-    currency: CurrencyQuery = "EUR",
-    account_id: UUID | None = None,
-) -> AgingView:
-    """Receivables aging as they stood at the end of `as_of` (UTC)."""
-    async with runtime.unit_of_work() as uow:
-        buckets = await reports.aging_report(uow, as_of, currency, account_id)
-    return AgingView(
-        as_of=as_of, currency=currency, buckets=buckets, total=sum(buckets.values(), Decimal(0))
-    )
-
-
-class DsoView(BaseModel):
-    start: date
-    end: date
-    currency: str
-    ending_receivables: DecimalStr
-    credit_sales: DecimalStr
-    days: int
-    dso: DecimalStr | None
-    """ending_receivables ÷ credit_sales × days, to 0.1 day; null without credit sales."""
-
-
-@router.get("/reports/dso", response_model=DsoView, tags=["reports"])
-async def dso(
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
-    runtime: RuntimeDep,
-    currency: CurrencyQuery = "EUR",
-    account_id: UUID | None = None,
-) -> DsoView:
-    """Days sales outstanding over [from, to]: what invoices still owe at the end of `to`,
-    divided by the invoices issued in the period, times the period's days."""
-    _check_range(start, end)
-    async with runtime.unit_of_work() as uow:
-        figures = await reports.dso_report(uow, start, end, currency, account_id)
-    return DsoView(start=start, end=end, currency=currency, **figures)
-
-
-class CollectedView(BaseModel):
-    period_start: date
-    amount: DecimalStr
-
-
-class CashCollectedView(BaseModel):
-    currency: str
-    granularity: Granularity
-    periods: list[CollectedView]
-    total: DecimalStr
-
-
-@router.get("/reports/cash-collected", response_model=CashCollectedView, tags=["reports"])
-async def cash_collected(
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
-    runtime: RuntimeDep,
-    granularity: Granularity = "month",
-    currency: CurrencyQuery = "EUR",
-    account_id: UUID | None = None,
-) -> CashCollectedView:
-    """Cash received per period (by the day it was received), empty periods included."""
-    _check_range(start, end)
-    async with runtime.unit_of_work() as uow:
-        periods = await reports.cash_collected_report(
-            uow, start, end, granularity, currency, account_id
-        )
-    return CashCollectedView(
-        currency=currency,
-        granularity=granularity,
-        periods=[CollectedView(period_start=p.period_start, amount=p.amount) for p in periods],
-        total=sum((p.amount for p in periods), Decimal(0)),
-    )
-
-
-def _check_range(start: date, end: date) -> None:
-    if end < start:
-        raise HTTPException(422, "the report's `to` is before its `from`")
-    if (end - start).days > 366 * 10:
-        raise HTTPException(422, "a report covers at most ten years")

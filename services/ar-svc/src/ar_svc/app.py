@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from ar_svc.api import router
 from ar_svc.consumers import subscriptions
 from ar_svc.dunning import run_dunning
+from ar_svc.reports_api import router as reports_router
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -25,7 +26,7 @@ definition = ServiceDefinition(
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=[router, reports_router],
     produces=[AR_EVENTS],
     jobs=[run_dunning],
 )

@@ -16,18 +16,17 @@ from ar_svc.adapters.ledger_store import (
     load_ledger,
     lock_account,
     open_receivables,
-    receivable,
     save_postings,
 )
-from ar_svc.adapters.tables import delinquencies, payments, postings, receivables
+from ar_svc.adapters.tables import delinquencies, payments, receivables
 from ar_svc.domain.cash_application import CashApplication, OpenInvoice, apply_payment
 from ar_svc.domain.ledger import Ledger, LedgerError
 from ar_svc.domain.retries import next_retry
-from l2c_runtime.errors import Conflict, NotFound, RuleViolation
+from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, Money, PaymentApplied, PaymentReceived
-from l2c_schemas.ar import CreditApplied, PaymentFailed, PaymentRetryRequested, PaymentUnapplied
+from l2c_schemas.ar import CreditApplied, PaymentFailed, PaymentRetryRequested
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,8 @@ class PaymentOutcome:
     payment_id: UUID
     duplicate: bool
     application: CashApplication | None
+    application_ids: tuple[UUID, ...] = ()
+    """One per allocation of `application`, in the same order (to unapply one)."""
 
 
 async def apply_funds(
@@ -88,11 +89,12 @@ async def apply_funds(
     else:
         await uow.emit(CreditApplied(credit_note_id=credit_note_id, **common))
     if remaining == 0:
-        await _mark_paid(uow, invoice, now)
+        await mark_paid(uow, invoice, now)
     return application_id
 
 
-async def _mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
+async def mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
+    """The invoice owes nothing more: paid, InvoicePaid, and dunning of it stops."""
     await uow.session.execute(
         sa.update(receivables)
         .where(receivables.c.invoice_id == invoice.invoice_id)
@@ -168,13 +170,13 @@ async def record_payment(cmd: PaymentCommand, uow: UnitOfWork) -> PaymentOutcome
         if failed:
             await _announce_failure(cmd, payment_id, lead_id, uow)
             return PaymentOutcome(payment_id, duplicate=False, application=None)
-        application = await _receive_and_apply(cmd, payment_id, lead_id, open_rows, uow)
-    return PaymentOutcome(payment_id, duplicate=False, application=application)
+        application, ids = await _receive_and_apply(cmd, payment_id, lead_id, open_rows, uow)
+    return PaymentOutcome(payment_id, duplicate=False, application=application, application_ids=ids)
 
 
 async def _receive_and_apply(
     cmd: PaymentCommand, payment_id: UUID, lead_id: UUID, open_rows: list[Any], uow: UnitOfWork
-) -> CashApplication:
+) -> tuple[CashApplication, tuple[UUID, ...]]:
     currency = cmd.amount.currency
     ledger = await load_ledger(uow, cmd.account_id, currency)
     received = ledger.receive_payment(payment_id, cmd.amount.amount)
@@ -201,11 +203,13 @@ async def _receive_and_apply(
         ],
         cmd.invoice_number,
     )
-    for allocation in application.allocations:
+    ids = [
         await apply_funds(
             uow, ledger, by_id[allocation.invoice_id], allocation.amount, payment_id=payment_id
         )
-    return application
+        for allocation in application.allocations
+    ]
+    return application, tuple(ids)
 
 
 async def _announce_failure(
@@ -274,83 +278,6 @@ async def _journey_of(
         )
     ).first()
     return None if latest is None else (latest.lead_id, latest.traceparent)
-
-
-async def apply_manually(
-    payment_id: UUID, invoice_id: UUID, amount: Decimal, uow: UnitOfWork
-) -> UUID:
-    """Apply `amount` of a payment's unapplied cash to an invoice of the same account."""
-    payment = (
-        await uow.session.execute(sa.select(payments).where(payments.c.id == payment_id))
-    ).first()
-    if payment is None:
-        raise NotFound(f"payment {payment_id} does not exist")
-    if payment.status != "received":
-        raise Conflict(f"payment {payment_id} failed; it has no cash to apply")
-    invoice = await receivable(uow, invoice_id)
-    if invoice is None:
-        raise NotFound(f"invoice {invoice_id} has no receivable")
-    if (invoice.account_id, invoice.currency) != (payment.account_id, payment.currency):
-        raise RuleViolation("a payment applies only to invoices of its account and currency")
-    if invoice.status != "open":
-        raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
-    await lock_account(uow, payment.account_id)
-    ledger = await load_ledger(uow, payment.account_id, payment.currency)
-    with journey_span("payment apply", invoice.traceparent, {"l2c.lead_id": str(invoice.lead_id)}):
-        return await apply_funds(uow, ledger, invoice, amount, payment_id=payment_id)
-
-
-async def unapply(application_id: UUID, uow: UnitOfWork) -> Any:
-    """Reverse an application with opposite postings (never deleting); a paid invoice that
-    owes again is open again. Returns the invoice's receivable."""
-    first = (
-        await uow.session.execute(
-            sa.select(postings.c.account_id, postings.c.currency, postings.c.invoice_id)
-            .where(postings.c.application_id == application_id, postings.c.invoice_id.is_not(None))
-            .limit(1)
-        )
-    ).first()
-    if first is None:
-        raise NotFound(f"application {application_id} does not exist")
-    invoice = await receivable(uow, first.invoice_id)
-    if invoice.status in ("void", "written_off"):
-        raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
-    await lock_account(uow, first.account_id)
-    ledger = await load_ledger(uow, first.account_id, first.currency)
-    try:
-        application = next(
-            a for a in ledger.live_applications() if a.application_id == application_id
-        )
-    except StopIteration:
-        raise Conflict(f"application {application_id} was already reversed") from None
-    now = uow.clock.now()
-    await save_postings(uow, first.account_id, first.currency, ledger.unapply(application_id), now)
-    with journey_span(
-        "payment unapply", invoice.traceparent, {"l2c.lead_id": str(invoice.lead_id)}
-    ):
-        await uow.emit(
-            PaymentUnapplied(
-                lead_id=invoice.lead_id,
-                account_id=invoice.account_id,
-                application_id=application_id,
-                payment_id=application.payment_id,
-                credit_note_id=application.credit_note_id,
-                invoice_id=invoice.invoice_id,
-                invoice_number=invoice.invoice_number,
-                amount=Money(amount=application.amount, currency=invoice.currency),
-                invoice_balance=Money(
-                    amount=ledger.invoice_balance(invoice.invoice_id), currency=invoice.currency
-                ),
-                unapplied_at=now,
-            )
-        )
-    if invoice.status == "paid":
-        await uow.session.execute(
-            sa.update(receivables)
-            .where(receivables.c.invoice_id == invoice.invoice_id)
-            .values(status="open", paid_at=None, closed_at=None)
-        )
-    return invoice
 
 
 async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -> None:

@@ -17,14 +17,14 @@ from ar_svc.adapters.ledger_store import (
     save_postings,
 )
 from ar_svc.adapters.tables import credit_notes, postings, receivables
+from ar_svc.applications import apply_manually, payment_detail, unapply
 from ar_svc.cash import (
     PaymentCommand,
     PaymentOutcome,
     apply_funds,
-    apply_manually,
     apply_unapplied_funds,
+    mark_paid,
     record_payment,
-    unapply,
 )
 from ar_svc.domain.ledger import LedgerError
 from l2c_runtime.errors import RuleViolation
@@ -40,6 +40,7 @@ __all__ = [
     "apply_manually",
     "issue_credit_note",
     "open_receivable",
+    "payment_detail",
     "receivable",
     "record_payment",
     "unapply",
@@ -85,7 +86,11 @@ async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
     ledger = await load_ledger(uow, invoice.account_id, invoice.currency)
     new = ledger.invoice(invoice.invoice_id, invoice.total.amount)
     await save_postings(uow, invoice.account_id, invoice.currency, new, now)
-    await apply_unapplied_funds(uow, ledger, await receivable(uow, invoice.invoice_id))
+    row = await receivable(uow, invoice.invoice_id)
+    if invoice.total.amount == 0:
+        await mark_paid(uow, row, now)  # nothing to collect (e.g. a trial period)
+        return
+    await apply_unapplied_funds(uow, ledger, row)
 
 
 async def issue_credit_note(note: CreditNoteIssued, uow: UnitOfWork) -> None:
