@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
+from uuid import UUID
 
 from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.revenue import close_month
@@ -13,7 +14,7 @@ from l2c_runtime.service import Runtime
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 def usage_grace_days() -> int:
@@ -23,14 +24,23 @@ def usage_grace_days() -> int:
 
 
 async def billing_pass(runtime: Runtime, batch_size: int = BATCH_SIZE) -> int:
-    """Invoice everything due today, batch after batch; returns the number of invoices."""
+    """Invoice everything due today; returns the number of invoices. Each sweep walks the due
+    subscriptions in id order, a batch per transaction; a subscription several periods behind
+    gets one period per sweep, so sweeps repeat until one finds nothing due."""
     issued = 0
     while True:
-        async with runtime.unit_of_work() as uow:
-            cutoff = uow.clock.now().date() - timedelta(days=usage_grace_days())
-            subs = await claim_due(uow, cutoff, batch_size)
-            issued += len(await bill_subscriptions(uow, subs))
-        if len(subs) < batch_size:
+        claimed_in_sweep = 0
+        after: UUID | None = None
+        while True:
+            async with runtime.unit_of_work() as uow:
+                cutoff = uow.clock.now().date() - timedelta(days=usage_grace_days())
+                subs = await claim_due(uow, cutoff, batch_size, after)
+                issued += len(await bill_subscriptions(uow, subs))
+            claimed_in_sweep += len(subs)
+            if len(subs) < batch_size:
+                break
+            after = subs[-1].id
+        if claimed_in_sweep == 0:
             return issued
 
 

@@ -13,6 +13,7 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
+from billing_svc.adapters.bulk import copy_rows
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import Message
@@ -41,5 +42,11 @@ async def emit_all(uow: UnitOfWork, events: Sequence[tuple[Message, str | None]]
             }
         )
         uow.emitted.append(message)
-    for start in range(0, len(rows), 2000):
-        await uow.session.execute(sa.insert(outbox), rows[start : start + 2000])
+    if len(rows) == 1:
+        await uow.session.execute(sa.insert(outbox), rows)
+        return
+    # The runtime keeps `headers` as a JSON *string* inside the JSONB column (SQLAlchemy
+    # encodes the string it is given); COPY takes the JSONB text, so encode it once more.
+    for row in rows:
+        row["headers"] = json.dumps(row["headers"])
+    await copy_rows(uow, outbox, rows)

@@ -98,6 +98,14 @@ invoice_number_sequences = sa.Table(
     sa.Column("last_number", sa.Integer, nullable=False),
 )
 
+# Added by migration 0003: what the billing run's claim and its batch reads look up.
+sa.Index(
+    "ix_subscriptions_due",
+    subscriptions.c.next_period_start,
+    subscriptions.c.id,
+    postgresql_where=subscriptions.c.status == "active",
+)
+
 # --- added by migration 0002: amendments, prorations, usage, taxes, credit notes, revenue ---
 
 subscription_amendments = sa.Table(
@@ -214,4 +222,14 @@ revenue_closes = sa.Table(
     metadata,
     sa.Column("month", sa.Date, primary_key=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index(
+    "ix_adjustments_unbilled",
+    billing_adjustments.c.subscription_id,
+    postgresql_where=billing_adjustments.c.billed_invoice_id.is_(None),
+)
+sa.Index(
+    "ix_amendments_pending",
+    subscription_amendments.c.subscription_id,
+    postgresql_where=subscription_amendments.c.applied_at.is_(None),
 )
