@@ -1,49 +1,163 @@
-"""lead-svc's HTTP API."""
+"""lead-svc's HTTP API: capture, lifecycle commands and queries of leads."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field, ValidationError
 
+from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
+from l2c_runtime.telemetry import journey_span
+from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadSubmitted
 from lead_svc import handlers
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+MAX_BULK = 1000
 
 
 class LeadView(BaseModel):
     lead_id: UUID
     status: str
     score: int
+    fit_score: int
+    intent_score: int
     score_items: list[dict[str, Any]]
+    rule_set_version: int | None
     company: str
+    email: str | None
+    full_name: str | None
+    country: str | None
+    employees: int | None
+    title: str | None
+    industry: str | None
+    product_interest: str | None
     source: str
+    campaign: str | None
+    attribution: dict[str, Any]
+    marketing_consent: bool | None
+    company_key: str | None
+    team: str | None
+    owner_id: str | None
+    first_contact_due_at: datetime | None
+    contacted_at: datetime | None
+    sla_breached_at: datetime | None
+    disqualification_reason: str | None
+    merged_into: UUID | None
+    erased: bool
+    captured_at: datetime
+    outcome: Literal["created", "merged"] | None = None
 
 
-def _view(row: dict[str, Any]) -> LeadView:
+def view(row: dict[str, Any], outcome: Literal["created", "merged"] | None = None) -> LeadView:
+    fields = {name: row.get(name) for name in LeadView.model_fields if name in row}
     return LeadView(
-        lead_id=row["id"],
-        status=row["status"],
-        score=row["score"],
-        score_items=row["score_items"],
-        company=row["company"],
-        source=row["source"],
+        **fields, lead_id=row["id"], erased=row["erased_at"] is not None, outcome=outcome
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=LeadView)
-async def capture_lead(submission: LeadSubmitted, runtime: RuntimeDep) -> LeadView:
-    """Capture a lead (web form, import, API). It is scored and qualified at once."""
+async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
     async with runtime.unit_of_work() as uow:
-        lead_id = await handlers.capture_lead(submission, uow)
+        lead_id, outcome = await handlers.capture_lead(submission, uow)
         row = await handlers.find_lead(lead_id, uow)
     assert row is not None
-    return _view(row)
+    return view(row, outcome)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=LeadView)
+async def capture_lead(
+    submission: LeadSubmitted, runtime: RuntimeDep, response: Response
+) -> LeadView:
+    """Capture a lead (web form, import, API). The same person's earlier lead absorbs it
+    instead (200, outcome `merged`). It is scored, gated and routed at once."""
+    lead = await _capture(submission, runtime)
+    if lead.outcome == "merged":
+        response.status_code = status.HTTP_200_OK
+    return lead
+
+
+class BulkItemResult(BaseModel):
+    index: int
+    outcome: Literal["created", "merged", "rejected"]
+    lead_id: UUID | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class BulkResult(BaseModel):
+    created: int
+    merged: int
+    rejected: int
+    results: list[BulkItemResult]
+
+
+@router.post("/bulk", response_model=BulkResult)
+async def capture_leads_in_bulk(
+    runtime: RuntimeDep,
+    items: Annotated[list[dict[str, Any]], Body(max_length=MAX_BULK)],
+) -> BulkResult:
+    """Capture up to 1000 leads (a list import). Each item is all-or-nothing on its own: a
+    bad item is rejected with its reasons and the others are still captured."""
+    results: list[BulkItemResult] = []
+    for index, item in enumerate(items):
+        try:
+            submission = LeadSubmitted.model_validate(item)
+        except ValidationError as exc:
+            errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+            results.append(BulkItemResult(index=index, outcome="rejected", errors=errors))
+            continue
+        try:
+            lead = await _capture(submission, runtime)
+        except RuleViolation as exc:
+            error = [{"loc": [], "msg": str(exc)}]
+            results.append(BulkItemResult(index=index, outcome="rejected", errors=error))
+            continue
+        assert lead.outcome is not None
+        results.append(BulkItemResult(index=index, outcome=lead.outcome, lead_id=lead.lead_id))
+    count = {kind: sum(r.outcome == kind for r in results) for kind in ("created", "merged")}
+    return BulkResult(
+        created=count["created"],
+        merged=count["merged"],
+        rejected=len(results) - count["created"] - count["merged"],
+        results=results,
+    )
+
+
+class LeadPage(BaseModel):
+    items: list[LeadView]
+    next_cursor: str | None
+
+
+@router.get("", response_model=LeadPage)
+async def list_leads(
+    runtime: RuntimeDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    source: str | None = None,
+    owner_id: str | None = None,
+    team: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> LeadPage:
+    """Leads newest first; filter by status, source, owner or team; `q` searches company
+    and e-mail. Pass `next_cursor` back as `cursor` for the next page."""
+    async with runtime.unit_of_work() as uow:
+        rows, next_cursor = await handlers.list_leads(
+            uow,
+            status=status_,
+            source=source,
+            owner_id=owner_id,
+            team=team,
+            q=q,
+            limit=limit,
+            cursor=cursor,
+        )
+    return LeadPage(items=[view(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{lead_id}", response_model=LeadView)
@@ -52,4 +166,117 @@ async def get_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
         row = await handlers.find_lead(lead_id, uow)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
-    return _view(row)
+    return view(row)
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    lead_id: UUID
+    changes: dict[str, Any]
+    detail: dict[str, Any]
+
+
+@router.get("/{lead_id}/timeline", response_model=list[TimelineEntry])
+async def lead_timeline(lead_id: UUID, runtime: RuntimeDep) -> list[TimelineEntry]:
+    """Every change of the lead (and of duplicates merged into it) and every engagement."""
+    async with runtime.unit_of_work() as uow:
+        if await handlers.find_lead(lead_id, uow) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
+        entries = await handlers.timeline(lead_id, uow)
+    return [TimelineEntry(**entry) for entry in entries]
+
+
+class MergeRequest(BaseModel):
+    duplicate_id: UUID
+
+
+class DisqualifyRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=2000)
+
+
+class RecycleRequest(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class AssignRequest(BaseModel):
+    owner_id: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
+
+
+class ContactRequest(BaseModel):
+    owner_id: str | None = Field(default=None, max_length=200)
+    channel: str | None = Field(default=None, max_length=50)
+
+
+async def _act(
+    runtime: Runtime,
+    lead_id: UUID,
+    action: str,
+    act: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
+) -> LeadView:
+    """A person's action on a lead, in one unit of work, joining the lead's journey trace."""
+    async with runtime.unit_of_work() as uow:
+        row = await handlers.find_lead(lead_id, uow)
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
+        with journey_span(action, row["traceparent"], {"l2c.lead_id": str(lead_id)}):
+            return view(await act(uow))
+
+
+@router.post("/{lead_id}/merge", response_model=LeadView)
+async def merge_lead(lead_id: UUID, body: MergeRequest, runtime: RuntimeDep) -> LeadView:
+    """Merge `duplicate_id` into this lead, keeping both histories (LeadMerged)."""
+    return await _act(
+        runtime,
+        lead_id,
+        "merge lead",
+        lambda uow: handlers.merge_leads(lead_id, body.duplicate_id, uow),
+    )
+
+
+@router.post("/{lead_id}/disqualify", response_model=LeadView)
+async def disqualify_lead(lead_id: UUID, body: DisqualifyRequest, runtime: RuntimeDep) -> LeadView:
+    """Rule the lead out with a reason code (no_budget, competitor, spam, …)."""
+    return await _act(
+        runtime,
+        lead_id,
+        "disqualify lead",
+        lambda uow: handlers.disqualify(lead_id, body.reason, body.note, uow),
+    )
+
+
+@router.post("/{lead_id}/recycle", response_model=LeadView)
+async def recycle_lead(lead_id: UUID, body: RecycleRequest, runtime: RuntimeDep) -> LeadView:
+    return await _act(
+        runtime, lead_id, "recycle lead", lambda uow: handlers.recycle(lead_id, body.reason, uow)
+    )
+
+
+@router.post("/{lead_id}/assign", response_model=LeadView)
+async def reassign_lead(lead_id: UUID, body: AssignRequest, runtime: RuntimeDep) -> LeadView:
+    """Reassign to a named rep, or to the next rep in the (given) team's rotation."""
+    return await _act(
+        runtime,
+        lead_id,
+        "reassign lead",
+        lambda uow: handlers.reassign(lead_id, uow, body.owner_id, body.team),
+    )
+
+
+@router.post("/{lead_id}/contacted", response_model=LeadView)
+async def lead_contacted(lead_id: UUID, body: ContactRequest, runtime: RuntimeDep) -> LeadView:
+    """Record the first contact; it stops the first-contact SLA."""
+    return await _act(
+        runtime,
+        lead_id,
+        "first contact",
+        lambda uow: handlers.record_contact(lead_id, uow, body.owner_id, body.channel),
+    )
+
+
+@router.post("/{lead_id}/erase", response_model=LeadView)
+async def erase_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
+    """Erase the person's data here and, through LeadErased, everywhere else."""
+    return await _act(runtime, lead_id, "erase lead", lambda uow: handlers.erase_lead(lead_id, uow))

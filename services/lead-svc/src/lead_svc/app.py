@@ -11,18 +11,25 @@ from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
 from l2c_schemas.topics import LEAD_EVENTS
 from lead_svc.api import router
+from lead_svc.configuration_api import router as configuration_router
 from lead_svc.consumers import subscriptions
+from lead_svc.jobs import breach_overdue_first_contacts
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 definition = ServiceDefinition(
     name="lead-svc",
     title="L2C lead-svc",
-    description="Captures, scores and qualifies leads; emits LeadQualified for sales.",
+    description=(
+        "Captures leads (HTTP, bulk, intake topic), merges duplicates, scores fit and "
+        "engagement by versioned rules, gates MQL/SQL, routes to sales with a first-contact "
+        "SLA, erases personal data on request; emits LeadQualified for sales."
+    ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router],
+    routers=[router, configuration_router],
     produces=[LEAD_EVENTS],
+    jobs=[breach_overdue_first_contacts],
 )
 
 

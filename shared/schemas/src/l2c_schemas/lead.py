@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar, Literal
+from uuid import UUID
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.topics import LEAD_EVENTS, LEAD_INTAKE
+from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
 
 
 class LeadSubmitted(Message):
@@ -28,10 +29,60 @@ class LeadSubmitted(Message):
     source: str = Field(default="unknown", max_length=100)
     campaign: str | None = Field(default=None, max_length=200)
     external_id: str | None = Field(default=None, max_length=200)
+    industry: str | None = Field(default=None, max_length=100)
+    product_interest: str | None = Field(default=None, max_length=100)
+    """The product line the person asked about; routing may send it to a specialist team."""
+    utm_source: str | None = Field(default=None, max_length=200)
+    utm_medium: str | None = Field(default=None, max_length=200)
+    utm_campaign: str | None = Field(default=None, max_length=200)
+    utm_term: str | None = Field(default=None, max_length=200)
+    utm_content: str | None = Field(default=None, max_length=200)
+    marketing_consent: bool | None = None
+    """Whether the person agreed to marketing e-mail; None when the source did not ask."""
 
     def message_key(self) -> str | None:
         # Keyed by the source's id, never by personal data such as the e-mail address.
         return self.external_id
+
+
+ActivityKind = Literal[
+    "page_view", "content_download", "webinar_attended", "email_click", "pricing_page_visit"
+]
+
+
+class LeadActivityRecorded(Message):
+    """Inbound on l2c.lead.activity.v1: an engagement signal (marketing automation, web
+    analytics, webinar tools). It names the lead by L2C id or by the person's e-mail address;
+    a signal for an unknown address is kept and counts once that person becomes a lead."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadActivityRecorded.v1"
+    topic: ClassVar[str] = LEAD_ACTIVITY
+    subject_field: ClassVar[str] = "lead_id"
+
+    lead_id: UUID | None = None
+    email: EmailStr | None = None
+    kind: ActivityKind
+    occurred_at: datetime
+    detail: str | None = Field(default=None, max_length=500)
+    """What was engaged with, e.g. the page or the asset's name."""
+
+    @model_validator(mode="after")
+    def _names_a_lead(self) -> LeadActivityRecorded:
+        if self.lead_id is None and self.email is None:
+            raise ValueError("an activity needs lead_id or email")
+        return self
+
+    def message_key(self) -> str | None:
+        return None if self.lead_id is None else str(self.lead_id)
+
+
+class ScoreContribution(BaseModel):
+    """One rule that contributed to a score, and how many points."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    rule: str
+    points: int
 
 
 class LeadCaptured(JourneyEvent):
@@ -61,6 +112,12 @@ class LeadQualified(JourneyEvent):
     score: int
     reasons: list[str] = Field(default_factory=list)
     qualified_at: datetime
+    campaign: str | None = None
+    score_breakdown: list[ScoreContribution] = Field(default_factory=list)
+    engagement_summary: dict[str, int] = Field(default_factory=dict)
+    """Engagement signals of the lead by kind, e.g. {"webinar_attended": 1}."""
+    team: str | None = None
+    owner_id: str | None = None
 
 
 class LeadDisqualified(JourneyEvent):
@@ -72,6 +129,8 @@ class LeadDisqualified(JourneyEvent):
     reason: Literal["below_threshold", "invalid", "duplicate", "manual"]
     detail: str = ""
     disqualified_at: datetime
+    reason_code: str | None = None
+    """The finer reason chosen by the person, e.g. `no_budget`, `competitor`, `spam`."""
 
 
 class LeadErased(JourneyEvent):
@@ -83,3 +142,88 @@ class LeadErased(JourneyEvent):
     subject_field: ClassVar[str] = "lead_id"
 
     erased_at: datetime
+
+
+class LeadScored(JourneyEvent):
+    """The lead's score changed (capture, engagement, new rules); it explains itself."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadScored.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    score: int
+    fit_score: int
+    intent_score: int
+    breakdown: list[ScoreContribution] = Field(default_factory=list)
+    rule_set_version: int
+    scored_at: datetime
+
+
+class LeadMerged(JourneyEvent):
+    """A duplicate was folded into the surviving lead `lead_id`. Carries no personal data:
+    only which lead (or submission) was merged and which fields it filled or changed."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadMerged.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    merged_lead_id: UUID | None = None
+    """The duplicate lead that was merged away; None when a new submission was merged."""
+    matched_on: str
+    """Why they are the same person, e.g. `email` or `explicit`."""
+    changed_fields: list[str] = Field(default_factory=list)
+    source: str | None = None
+    merged_at: datetime
+
+
+class LeadAssigned(JourneyEvent):
+    """The lead was routed to a team and, when the team has reps, to an owner."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadAssigned.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    team: str
+    owner_id: str | None = None
+    routing_rule: str
+    reason: Literal["routing", "reassignment", "sla_breach"]
+    first_contact_due_at: datetime | None = None
+    assigned_at: datetime
+
+
+class LeadContacted(JourneyEvent):
+    ce_type: ClassVar[str] = "l2c.lead.LeadContacted.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    owner_id: str | None = None
+    channel: str | None = None
+    within_sla: bool
+    contacted_at: datetime
+
+
+class LeadSlaBreached(JourneyEvent):
+    """Nobody contacted the lead by its first-contact deadline."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadSlaBreached.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    team: str
+    owner_id: str | None = None
+    due_at: datetime
+    breached_at: datetime
+    action: Literal["escalated", "reassigned"]
+    escalated_to: str | None = None
+    new_owner_id: str | None = None
+
+
+class LeadRecycled(JourneyEvent):
+    """A disqualified or stalled lead goes back to nurturing, scored afresh."""
+
+    ce_type: ClassVar[str] = "l2c.lead.LeadRecycled.v1"
+    topic: ClassVar[str] = LEAD_EVENTS
+    subject_field: ClassVar[str] = "lead_id"
+
+    reason: str = ""
+    recycled_at: datetime

@@ -1,0 +1,41 @@
+"""The right to be forgotten."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.lead import LeadErased
+from lead_svc.adapters.tables import lead_activities, lead_history
+from lead_svc.handlers.store import PERSONAL_FIELDS, History, Lead, load_lead, save_lead
+
+
+async def erase_lead(lead_id: UUID, uow: UnitOfWork) -> Lead:
+    """Scrub the person's data (name, e-mail, title, the key that matched them) from the lead
+    and its history, and emit LeadErased so every other service scrubs its copies. The
+    company, scores and the journey's ids stay. Erasing twice changes nothing more."""
+    before = await load_lead(uow, lead_id)
+    if before["erased_at"] is not None:
+        return before
+    now = uow.clock.now()
+    after = {**before, **dict.fromkeys(PERSONAL_FIELDS), "person_key": None}
+    after.update(external_id=None, erased_at=now, updated_at=now)
+    await save_lead(uow, before, after)
+    scrubbed = lead_history.c.changes
+    for name in PERSONAL_FIELDS:
+        scrubbed = scrubbed.op("-")(sa.literal(name))  # type: ignore[assignment]
+    await uow.session.execute(
+        sa.update(lead_history).where(lead_history.c.lead_id == lead_id).values(changes=scrubbed)
+    )
+    await uow.session.execute(
+        sa.update(lead_activities)
+        .where(lead_activities.c.lead_id == lead_id)
+        .values(person_key=None)
+    )
+    history = History(lead_id, now)
+    history.add("erased")
+    await history.save(uow)
+    await uow.emit(LeadErased(lead_id=lead_id, erased_at=now))
+    return after

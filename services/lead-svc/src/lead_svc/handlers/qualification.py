@@ -1,0 +1,158 @@
+"""Scoring and the stage gates: every change to a lead's data or engagement runs `assess`;
+people disqualify and recycle leads."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from l2c_runtime.errors import Conflict, RuleViolation
+from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.lead import (
+    LeadDisqualified,
+    LeadQualified,
+    LeadRecycled,
+    LeadScored,
+    ScoreContribution,
+)
+from lead_svc.domain.gates import DISQUALIFICATION_REASONS, advances, stage_for
+from lead_svc.domain.scoring import Activity, Score, score_lead
+from lead_svc.handlers.assignment import route
+from lead_svc.handlers.store import (
+    History,
+    Lead,
+    active_rules,
+    activities_of,
+    apply_score,
+    changes_between,
+    load_lead,
+    prospect_of,
+    save_lead,
+)
+
+
+def _breakdown(score: Score) -> list[ScoreContribution]:
+    return [ScoreContribution(rule=item.rule, points=item.points) for item in score.items]
+
+
+async def assess(
+    lead: Lead,
+    uow: UnitOfWork,
+    history: History,
+    *,
+    trigger: str,
+    activities: list[Activity] | None = None,
+) -> None:
+    """Score the lead with the active rules (LeadScored when the score changed) and move it
+    forward through the gates: an MQL is routed to sales, an SQL is handed over as
+    LeadQualified. Changes `lead` in place; the caller saves it."""
+    rules, gates = await active_rules(uow)
+    if activities is None:
+        activities = await activities_of(uow, lead["id"])
+    now = uow.clock.now()
+    score = score_lead(prospect_of(lead), activities, rules, now)
+    before = (lead["score"], lead["score_items"])
+    apply_score(lead, score)
+    if trigger == "capture" or before != (lead["score"], lead["score_items"]):
+        history.add("scored", score=score.total, rule_set_version=rules.version, trigger=trigger)
+        await uow.emit(
+            LeadScored(
+                lead_id=lead["id"],
+                score=score.total,
+                fit_score=score.fit,
+                intent_score=score.intent,
+                breakdown=_breakdown(score),
+                rule_set_version=rules.version,
+                scored_at=now,
+            )
+        )
+    reached = stage_for(score, gates)
+    if lead["erased_at"] is not None or not advances(lead["status"], reached):
+        return
+    history.add("stage_changed", {"status": [lead["status"], reached]}, gates=gates.version)
+    lead["status"] = reached
+    if lead["team"] is None:
+        await route(lead, uow, history, reason="routing")
+    if reached == "qualified":
+        await uow.emit(
+            LeadQualified(
+                lead_id=lead["id"],
+                company=lead["company"],
+                contact_name=lead["full_name"],
+                contact_email=lead["email"],
+                country=lead["country"],
+                source=lead["source"],
+                campaign=lead["campaign"],
+                score=score.total,
+                reasons=score.reasons,
+                score_breakdown=_breakdown(score),
+                engagement_summary=score.engagement,
+                team=lead["team"],
+                owner_id=lead["owner_id"],
+                qualified_at=now,
+            )
+        )
+
+
+async def disqualify(lead_id: UUID, reason_code: str, note: str, uow: UnitOfWork) -> Lead:
+    """A person rules the lead out, giving one of the known reasons."""
+    if reason_code not in DISQUALIFICATION_REASONS:
+        known = ", ".join(sorted(DISQUALIFICATION_REASONS))
+        raise RuleViolation(f"unknown disqualification reason {reason_code!r}; use one of {known}")
+    before = await load_lead(uow, lead_id)
+    if before["status"] in ("disqualified", "merged"):
+        raise Conflict(f"lead {lead_id} is {before['status']}")
+    now = uow.clock.now()
+    after = {
+        **before,
+        "status": "disqualified",
+        "disqualification_reason": reason_code,
+        "first_contact_due_at": None,
+        "updated_at": now,
+    }
+    history = History(lead_id, now)
+    history.add("disqualified", changes_between(before, after), reason=reason_code, note=note)
+    await uow.emit(
+        LeadDisqualified(
+            lead_id=lead_id,
+            score=before["score"],
+            reason=DISQUALIFICATION_REASONS[reason_code],
+            reason_code=reason_code,
+            detail=note,
+            disqualified_at=now,
+        )
+    )
+    await save_lead(uow, before, after)
+    await history.save(uow)
+    return after
+
+
+async def recycle(lead_id: UUID, reason: str, uow: UnitOfWork) -> Lead:
+    """Back to nurturing: a disqualified lead, or an MQL sales never took up, starts over as
+    `new` without an owner, and is scored and gated afresh."""
+    before = await load_lead(uow, lead_id)
+    if before["status"] not in ("disqualified", "marketing_qualified"):
+        raise Conflict(
+            f"only disqualified or marketing-qualified leads are recycled, not {before['status']}"
+        )
+    now = uow.clock.now()
+    after = {
+        **before,
+        "status": "new",
+        "disqualification_reason": None,
+        "team": None,
+        "owner_id": None,
+        "routing_rule": None,
+        "assigned_at": None,
+        "first_contact_due_at": None,
+        "contacted_at": None,
+        "sla_breached_at": None,
+        "recycle_count": before["recycle_count"] + 1,
+        "updated_at": now,
+    }
+    history = History(lead_id, now)
+    history.add("recycled", changes_between(before, after), reason=reason)
+    await uow.emit(LeadRecycled(lead_id=lead_id, reason=reason, recycled_at=now))
+    await assess(after, uow, history, trigger="recycle")
+    await save_lead(uow, before, after)
+    await history.save(uow)
+    return after

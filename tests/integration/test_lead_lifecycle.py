@@ -1,0 +1,259 @@
+"""lead-svc after capture, on the real broker and database: routing by rules with a
+capacity-weighted rotation, reassignment, the first-contact SLA with the simulated clock,
+disqualification and recycling, erasure, versioned scoring rules, and list queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from l2c_platform.journey import DEMO_LEAD
+from l2c_platform.kafka_io import Record, wait_for_records
+from l2c_platform.launcher import Infrastructure, Platform
+from l2c_runtime.clock_follower import advance_platform_clock
+from l2c_schemas.lead import (
+    LeadAssigned,
+    LeadContacted,
+    LeadDisqualified,
+    LeadErased,
+    LeadQualified,
+    LeadRecycled,
+    LeadSlaBreached,
+)
+from l2c_schemas.topics import LEAD_EVENTS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def _lead(marker: str, **overrides: Any) -> dict[str, Any]:
+    return {**DEMO_LEAD, "email": f"ada-{marker}@x{marker}.example", **overrides}
+
+
+def _of(ce_type: str, lead_id: str) -> Any:
+    def matches(r: Record) -> bool:
+        return r.headers.get("ce_type") == ce_type and r.json().get("lead_id") == lead_id
+
+    return matches
+
+
+class LeadApi:
+    def __init__(self, platform: Platform, client: httpx.AsyncClient) -> None:
+        self.base = platform.config.base_url("lead-svc")
+        self.client = client
+
+    async def post(self, path: str, body: Any, expect: int = 200) -> Any:
+        answer = await self.client.post(self.base + path, json=body)
+        assert answer.status_code == expect, answer.text
+        return answer.json() if answer.content else None
+
+    async def put(self, path: str, body: Any) -> Any:
+        answer = await self.client.put(self.base + path, json=body)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+    async def get(self, path: str, **params: Any) -> Any:
+        answer = await self.client.get(self.base + path, params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+async def test_the_demo_lead_still_qualifies_at_once_and_is_routed_with_a_two_hour_sla(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        lead = await api.post("/leads", _lead(uuid4().hex[:8]), expect=201)
+    assert (lead["status"], lead["score"], lead["team"]) == ("qualified", 80, "inbound")
+    events = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadQualified.ce_type, lead["lead_id"])
+    )
+    qualified = events[0].json()
+    assert qualified["score"] == 80 and qualified["team"] == "inbound"
+    assert sum(c["points"] for c in qualified["score_breakdown"]) == 80
+    assigned = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadAssigned.ce_type, lead["lead_id"])
+    )
+    assert assigned[0].json()["routing_rule"] == "default"
+
+
+async def test_routing_rules_send_leads_to_a_team_whose_reps_share_by_capacity(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    team = f"analytics-{marker}"
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        await api.put(
+            f"/routing-rules/analytics-{marker}",
+            {
+                "priority": 1,
+                "team": team,
+                "product_interests": [f"analytics-{marker}"],
+                "sla_minutes": 30,
+                "breach_policy": "reassign",
+            },
+        )
+        await api.put(f"/teams/{team}/reps/big-{marker}", {"capacity": 2})
+        await api.put(f"/teams/{team}/reps/small-{marker}", {"capacity": 1})
+        owners = Counter()
+        for i in range(6):
+            lead = await api.post(
+                "/leads",
+                _lead(f"{marker}{i}", product_interest=f"analytics-{marker}"),
+                expect=201,
+            )
+            assert lead["team"] == team
+            owners[lead["owner_id"]] += 1
+        assert owners == {f"big-{marker}": 4, f"small-{marker}": 2}
+        moved = await api.post(f"/leads/{lead['lead_id']}/assign", {})
+        assert moved["owner_id"] != lead["owner_id"] and moved["team"] == team
+        named = await api.post(f"/leads/{lead['lead_id']}/assign", {"owner_id": f"big-{marker}"})
+        assert named["owner_id"] == f"big-{marker}"
+        await api.post(f"/leads/{lead['lead_id']}/assign", {"owner_id": "nobody"}, expect=404)
+        await client.delete(f"{api.base}/routing-rules/analytics-{marker}")
+    reasons = [
+        r.json()["reason"]
+        for r in await wait_for_records(
+            infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadAssigned.ce_type, lead["lead_id"]), 3
+        )
+    ]
+    assert reasons == ["routing", "reassignment", "reassignment"]
+
+
+async def test_a_lead_nobody_contacts_within_two_hours_breaches_its_sla(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        ignored = await api.post("/leads", _lead(f"{marker}a"), expect=201)
+        called = await api.post("/leads", _lead(f"{marker}b"), expect=201)
+        contacted = await api.post(
+            f"/leads/{called['lead_id']}/contacted", {"channel": "phone"}, expect=200
+        )
+        await api.post(f"/leads/{called['lead_id']}/contacted", {}, expect=409)
+    assert contacted["contacted_at"] is not None
+    await advance_platform_clock(infra.kafka_bootstrap, timedelta(hours=3))
+
+    breaches = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadSlaBreached.ce_type, ignored["lead_id"])
+    )
+    assert len(breaches) == 1
+    breach = breaches[0].json()
+    assert (breach["action"], breach["escalated_to"]) == ("escalated", "inbound-manager")
+    assert breach["due_at"].startswith(ignored["first_contact_due_at"][:19])
+    on_time = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadContacted.ce_type, called["lead_id"])
+    )
+    assert on_time[0].json()["within_sla"] is True
+    async with httpx.AsyncClient() as client:
+        still = await LeadApi(platform, client).get(f"/leads/{called['lead_id']}")
+    assert still["sla_breached_at"] is None  # the job passed it by: it was contacted
+
+
+async def test_disqualify_with_a_reason_then_recycle_back_to_nurture(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        lead = await api.post("/leads", _lead(marker, source="web_form"), expect=201)
+        lead_id = lead["lead_id"]
+        await api.post(f"/leads/{lead_id}/disqualify", {"reason": "maybe"}, expect=422)
+        out = await api.post(
+            f"/leads/{lead_id}/disqualify", {"reason": "no_budget", "note": "next FY"}
+        )
+        await api.post(f"/leads/{lead_id}/disqualify", {"reason": "spam"}, expect=409)
+        back = await api.post(f"/leads/{lead_id}/recycle", {"reason": "budget approved"})
+    assert (out["status"], out["disqualification_reason"]) == ("disqualified", "no_budget")
+    assert back["status"] == "qualified"  # scored afresh: 60 passes the gates again
+    event = (
+        await wait_for_records(
+            infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadDisqualified.ce_type, lead_id)
+        )
+    )[0].json()
+    assert (event["reason"], event["reason_code"], event["detail"]) == (
+        "manual",
+        "no_budget",
+        "next FY",
+    )
+    assert await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadRecycled.ce_type, lead_id)
+    )
+
+
+async def test_erasure_scrubs_the_person_and_tells_the_other_services(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        lead = await api.post("/leads", _lead(marker, title="VP Finance"), expect=201)
+        lead_id = lead["lead_id"]
+        erased = await api.post(f"/leads/{lead_id}/erase", {})
+        await api.post(f"/leads/{lead_id}/erase", {})  # a retried request changes nothing
+        timeline = await api.get(f"/leads/{lead_id}/timeline")
+        fresh = await api.post("/leads", _lead(marker), expect=201)  # a new person now
+        found = await api.get("/leads", q=f"ada-{marker}")
+    assert (erased["email"], erased["full_name"], erased["title"]) == (None, None, None)
+    assert erased["erased"] is True and erased["company"] == DEMO_LEAD["company"]
+    assert [item["lead_id"] for item in found["items"]] == [fresh["lead_id"]]
+    assert all("title" not in entry["changes"] for entry in timeline)
+    events = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadErased.ce_type, lead_id)
+    )
+    assert len(events) == 1
+
+
+async def test_scoring_rules_are_versioned_and_a_new_version_scores_new_leads(
+    platform: Platform,
+) -> None:
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        current = await api.get("/scoring-rules")
+        rules = current["rules"]
+        fintech = {"label": "fintech", "attribute": "industry", "points": 7, "any_of": ["fintech"]}
+        try:
+            published = await api.put(
+                "/scoring-rules", {**rules, "fit": [*rules["fit"], fintech], "note": marker}
+            )
+            assert published["version"] == current["version"] + 1
+            lead = await api.post("/leads", _lead(marker, industry="FinTech"), expect=201)
+            assert lead["score"] == 87 and lead["rule_set_version"] == published["version"]
+            bad = await client.put(
+                f"{api.base}/scoring-rules",
+                json={**rules, "fit": [{"label": "x", "attribute": "shoe_size", "points": 1}]},
+            )
+            assert bad.status_code == 422
+        finally:
+            restored = await api.put("/scoring-rules", {**rules, "note": f"undo {marker}"})
+        versions = await api.get("/scoring-rules/versions")
+        later = await api.post("/leads", _lead(f"{marker}2", industry="FinTech"), expect=201)
+    assert [v["active"] for v in versions].count(True) == 1
+    assert versions[-1] == restored
+    assert later["score"] == 80
+
+
+async def test_leads_are_listed_filtered_searched_and_paged(platform: Platform) -> None:
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        for i in range(5):
+            await api.post(
+                "/leads", _lead(f"{marker}{i}", company=f"Paging {marker} GmbH"), expect=201
+            )
+        first = await api.get("/leads", q=f"paging {marker}", limit=2)
+        second = await api.get("/leads", q=f"paging {marker}", limit=2, cursor=first["next_cursor"])
+        third = await api.get("/leads", q=f"paging {marker}", limit=2, cursor=second["next_cursor"])
+        none = await api.get("/leads", q=f"paging {marker}", status="disqualified")
+        bad = await client.get(f"{api.base}/leads", params={"cursor": "nonsense"})
+    ids = [lead["lead_id"] for page in (first, second, third) for lead in page["items"]]
+    assert len(ids) == len(set(ids)) == 5 and third["next_cursor"] is None
+    assert none["items"] == []
+    assert bad.status_code == 422
