@@ -288,7 +288,9 @@ async def test_dunning_runs_its_schedule_then_stops_on_payment(
     assert kinds.count("InvoiceOverdue") == 1
     assert kinds.count("AccountDelinquent") == 1
     assert kinds.index("AccountDelinquent") > kinds.index("DunningNoticeSent")
-    assert kinds[-3:] == ["PaymentReceived", "PaymentApplied", "InvoicePaid"]
+    assert kinds[-4:] == ["PaymentReceived", "PaymentApplied", "InvoicePaid", "AccountReinstated"]
+    delinquent = next(e for k, e in emitted if k == "AccountDelinquent")
+    assert delinquent["overdue_balance"] == {"amount": "2602.50", "currency": "EUR"}
     assert "InvoiceWrittenOff" not in kinds
     assert (await balance(uow, account))["balance"] == D("0.00")
 

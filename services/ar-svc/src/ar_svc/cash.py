@@ -26,7 +26,12 @@ from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, Money, PaymentApplied, PaymentReceived
-from l2c_schemas.ar import CreditApplied, PaymentFailed, PaymentRetryRequested
+from l2c_schemas.ar import (
+    AccountReinstated,
+    CreditApplied,
+    PaymentFailed,
+    PaymentRetryRequested,
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,8 @@ async def mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
         )
     )
     # Dunning stops on payment; the account is no longer delinquent once nothing it owes is
-    # past its final notice.
-    still_delinquent = await uow.session.scalar(
+    # overdue any more.
+    still_overdue = await uow.session.scalar(
         sa.select(sa.func.count())
         .select_from(receivables)
         .where(
@@ -121,12 +126,23 @@ async def mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
             receivables.c.overdue_at.is_not(None),
         )
     )
-    if not still_delinquent:
-        await uow.session.execute(
-            sa.update(delinquencies)
-            .where(delinquencies.c.account_id == invoice.account_id)
-            .where(delinquencies.c.cleared_at.is_(None))
-            .values(cleared_at=now)
+    if still_overdue:
+        return
+    cleared = await uow.session.execute(
+        sa.update(delinquencies)
+        .where(delinquencies.c.account_id == invoice.account_id)
+        .where(delinquencies.c.cleared_at.is_(None))
+        .values(cleared_at=now)
+        .returning(delinquencies.c.account_id)
+    )
+    if cleared.first() is not None:
+        await uow.emit(
+            AccountReinstated(
+                lead_id=invoice.lead_id,
+                account_id=invoice.account_id,
+                invoice_id=invoice.invoice_id,
+                reinstated_at=now,
+            )
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ar_svc.adapters.ledger_store import load_ledger, save_postings, try_lock_account
 from ar_svc.adapters.tables import delinquencies, receivables
 from ar_svc.domain.dunning import DEFAULT_POLICY, DunningDecision, DunningPolicy, decide_dunning
+from ar_svc.domain.ledger import Ledger
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
 from l2c_runtime.telemetry import journey_span
@@ -101,7 +103,7 @@ async def _act(
     decision: DunningDecision,
     balance: Any,
     policy: DunningPolicy,
-    ledger: Any,
+    ledger: Ledger,
 ) -> dict[str, Any]:
     now = uow.clock.now()
     money = Money(amount=balance, currency=row.currency)
@@ -140,7 +142,7 @@ async def _act(
         )
         changes["dunning_step"] = decision.notice
     if decision.delinquent:
-        await _make_delinquent(uow, row, money, now)
+        await _make_delinquent(uow, row, await _overdue_total(uow, row, ledger, now.date()), now)
     if decision.write_off:
         await save_postings(
             uow, row.account_id, row.currency, ledger.write_off(row.invoice_id), now
@@ -157,6 +159,20 @@ async def _act(
         )
         changes |= {"status": "written_off", "closed_at": now}
     return changes
+
+
+async def _overdue_total(uow: UnitOfWork, row: Any, ledger: Ledger, today: date) -> Money:
+    """What the account owes on all its invoices past due, in the invoice's currency."""
+    overdue_ids = await uow.session.scalars(
+        sa.select(receivables.c.invoice_id).where(
+            receivables.c.account_id == row.account_id,
+            receivables.c.currency == row.currency,
+            receivables.c.status == "open",
+            receivables.c.due_date < today,
+        )
+    )
+    total = sum((ledger.invoice_balance(i) for i in overdue_ids), Decimal(0))
+    return Money(amount=total, currency=row.currency)
 
 
 async def _make_delinquent(uow: UnitOfWork, row: Any, overdue: Money, now: Any) -> None:

@@ -215,3 +215,16 @@ class InvoiceWrittenOff(JourneyEvent):
     days_past_due: int
     reason: str
     written_off_at: datetime
+
+
+class AccountReinstated(JourneyEvent):
+    """A delinquent account paid what was overdue: service suspended for it may resume."""
+
+    ce_type: ClassVar[str] = "l2c.ar.AccountReinstated.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "account_id"
+
+    account_id: UUID
+    invoice_id: UUID
+    """The invoice whose payment cleared the delinquency."""
+    reinstated_at: datetime
