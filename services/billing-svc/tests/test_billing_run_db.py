@@ -361,3 +361,40 @@ async def test_a_paid_invoice_cannot_be_voided_and_an_issued_one_can(billing: Bi
         )
     assert status == "void"
     _ = store
+
+
+async def test_a_usage_batch_stores_each_event_once_and_rejects_unknown_subscriptions(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    sid = await activate(billing, placed)
+
+    def received(ce_id: str, event_id: str, subscription: UUID) -> metering.ReceivedUsage:
+        return metering.ReceivedUsage(
+            ce_id,
+            "l2c.usage.v1",
+            0,
+            0,
+            UsageRecorded(
+                event_id=event_id,
+                subscription_id=subscription,
+                metric="api_calls",
+                quantity=D(5),
+                occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+            ),
+        )
+
+    batch = [received("c1", "u1", sid), received("c2", "u1", sid), received("c3", "u3", uuid4())]
+    async with billing.unit_of_work() as uow:
+        rejected = await metering.record_usage_batch("test", batch, uow)
+    async with billing.unit_of_work() as uow:
+        again = await metering.record_usage_batch("test", batch[:1], uow)
+        stored = (
+            await uow.session.execute(sa.text("SELECT event_id, period_start FROM usage_events"))
+        ).all()
+    assert [(r.ce_id, reason.startswith("no subscription")) for r, reason in rejected] == [
+        ("c3", True)
+    ]
+    assert again == []
+    assert [tuple(row) for row in stored] == [("u1", date(2026, 3, 1))]
