@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
@@ -19,6 +19,13 @@ from l2c_schemas.cpq import BillingPeriod
 from l2c_schemas.money import DecimalStr
 
 router = APIRouter(prefix="/contracts", tags=["contract changes"])
+
+
+def given(model: BaseModel) -> dict[str, Any]:
+    """The fields a request sets, as Python values (decimals stay Decimal)."""
+    return {name: value for name, value in model if value is not None}
+
+
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
@@ -85,7 +92,7 @@ class TerminationRequest(BaseModel):
 async def revise_terms(contract_id: UUID, change: TermsChange, runtime: RuntimeDep) -> ContractView:
     """Change a draft's terms. Payment terms beyond the policy need finance's approval."""
     async with runtime.unit_of_work() as uow:
-        await handlers.revise_terms(contract_id, change.model_dump(exclude_none=True), uow)
+        await handlers.revise_terms(contract_id, given(change), uow)
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, IPvAnyAddress
 
 from contract_svc import handlers
 from contract_svc.adapters.tables import clause_templates
+from contract_svc.api.changes import given
 from contract_svc.api.views import OrderView, order_view
 from l2c_runtime.service import Runtime, runtime_of
+from l2c_schemas.money import DecimalStr
 
 router = APIRouter(tags=["orders"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -34,7 +36,7 @@ class EnvelopeSigned(BaseModel):
     party: Literal["customer", "company"] = "customer"
     signer: str = Field(min_length=3, max_length=320, pattern=r"^[^<>]+ <[^<>\s@]+@[^<>\s@]+>$")
     signed_at: datetime
-    ip_address: str = Field(min_length=2, max_length=64)
+    ip_address: IPvAnyAddress
     document_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -69,12 +71,42 @@ async def list_clause_templates(runtime: RuntimeDep) -> list[ClauseTemplateView]
         return [ClauseTemplateView.model_validate(dict(r._mapping)) for r in rows]
 
 
-@router.get("/contract-policy", tags=["library"])
-async def get_policy(runtime: RuntimeDep) -> dict[str, Any]:
+class PolicyView(BaseModel):
+    auto_renew: bool
+    uplift_percent: DecimalStr
+    renewal_notice_days: int
+    billing_timing: Literal["in_advance", "in_arrears"]
+    max_standard_payment_terms_days: int
+    termination_notice_days: int
+    automatic_countersignature: bool
+
+
+class PolicyChange(BaseModel):
+    """Fields to change in the default policy; the others stay."""
+
+    auto_renew: bool | None = None
+    uplift_percent: DecimalStr | None = None
+    renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
+    billing_timing: Literal["in_advance", "in_arrears"] | None = None
+    max_standard_payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    termination_notice_days: int | None = Field(default=None, ge=0, le=365)
+    automatic_countersignature: bool | None = None
+
+
+@router.get("/contract-policy", response_model=PolicyView, tags=["library"])
+async def get_policy(runtime: RuntimeDep) -> PolicyView:
     """The default contract policy: standard terms and the limits of standard terms."""
     async with runtime.unit_of_work() as uow:
         policy = await handlers.load_policy(uow)
-    return {k: str(v) if not isinstance(v, bool | int) else v for k, v in vars(policy).items()}
+    return PolicyView.model_validate(vars(policy))
+
+
+@router.patch("/contract-policy", response_model=PolicyView, tags=["library"])
+async def change_policy(change: PolicyChange, runtime: RuntimeDep) -> PolicyView:
+    """Configure the default policy; contracts drafted from now on get it."""
+    async with runtime.unit_of_work() as uow:
+        policy = await handlers.update_policy(given(change), uow)
+    return PolicyView.model_validate(vars(policy))
 
 
 @router.post("/webhooks/esignature", response_model=WebhookResult, tags=["webhooks"])
@@ -86,7 +118,7 @@ async def esignature_webhook(envelope: EnvelopeSigned, runtime: RuntimeDep) -> W
         party=envelope.party,
         signer=envelope.signer,
         signed_at=envelope.signed_at,
-        ip_address=envelope.ip_address,
+        ip_address=str(envelope.ip_address),
         document_hash=envelope.document_hash,
     )
     async with runtime.unit_of_work() as uow:

@@ -111,7 +111,8 @@ def _new_line(change: LineChange, line_no: int, currency: str) -> PricedLine:
 
 
 def check_effective_date(effective: date, today: date, term_start: date, term_end: date) -> None:
-    """An amendment takes effect within the current term, and not in the past."""
+    """An amendment takes effect within the contract (from its start to the end of the
+    current term), and not in the past."""
     if effective < today:
         raise RuleViolation(f"an amendment cannot take effect in the past ({effective})")
     if not term_start <= effective <= term_end:

@@ -10,6 +10,7 @@ from contract_svc.handlers.approvals import (
 )
 from contract_svc.handlers.drafting import draft_contract
 from contract_svc.handlers.orders import find_order, report_provisioning, retry_order_provisioning
+from contract_svc.handlers.policy import update_policy
 from contract_svc.handlers.records import (
     Clause,
     ContractRecord,
@@ -58,4 +59,5 @@ __all__ = [
     "sign_contract",
     "signatures_of",
     "terminate_contract",
+    "update_policy",
 ]

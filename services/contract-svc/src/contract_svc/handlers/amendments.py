@@ -27,9 +27,7 @@ async def amend_contract(
     record = await lock_contract(contract_id, uow)
     row = record.row
     check_in_force(ContractStatus(row["status"]), "amend")
-    check_effective_date(
-        effective_date, uow.clock.now().date(), row["term_start_date"], row["end_date"]
-    )
+    check_effective_date(effective_date, uow.clock.now().date(), row["start_date"], row["end_date"])
     lines = amend_lines(record.lines, changes, row["currency"])
     amendment_id, now = uuid4(), uow.clock.now()
     with contract_span("amend contract", record):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from contract_svc.adapters.tables import contracts, renewal_notices, renewals
 from contract_svc.domain.lifecycle import IN_FORCE, ContractStatus, check_in_force
@@ -114,14 +115,21 @@ async def announce_next_renewal(uow: UnitOfWork) -> bool:
     terms = record.terms
     value = _term_value(renewal_lines(record.lines, terms.uplift_percent), record)
     with contract_span("renewal due", record):
-        await uow.session.execute(
-            sa.insert(renewal_notices).values(
+        # The key (contract, term) makes the notice once per term, even when two replicas
+        # raced past the NOT EXISTS above.
+        inserted = await uow.session.execute(
+            pg_insert(renewal_notices)
+            .values(
                 contract_id=record.id,
                 term_number=row["term_number"],
                 renewal_value=value,
                 due_at=now,
             )
+            .on_conflict_do_nothing()
+            .returning(renewal_notices.c.contract_id)
         )
+        if inserted.first() is None:
+            return True
         await uow.emit(
             RenewalDue(
                 lead_id=row["lead_id"],
@@ -151,7 +159,8 @@ async def renew_contract(contract_id: UUID, uow: UnitOfWork) -> int:
 
 async def end_next_expiring_term(uow: UnitOfWork) -> bool:
     """On a term's last day, renew an auto-renewing contract; the day after, expire one that
-    does not renew. False when none is due."""
+    does not renew (one with nothing recurring to renew expires on its last day). False when
+    none is due."""
     today = _today(uow)
     record = await _claim(
         sa.and_(
@@ -166,7 +175,8 @@ async def end_next_expiring_term(uow: UnitOfWork) -> bool:
     if record is None:
         return False
     row = record.row
-    if row["auto_renew"]:
+    renewable = bool(renewal_lines(record.lines, record.terms.uplift_percent))
+    if row["auto_renew"] and renewable:
         with contract_span("auto-renew contract", record):
             await _renew(record, automatic=True, uow=uow)
         return True
@@ -179,7 +189,9 @@ async def end_next_expiring_term(uow: UnitOfWork) -> bool:
                 account_id=row["account_id"],
                 contract_id=record.id,
                 effective_date=row["end_date"],
-                reason="expired: the term ended without renewal",
+                reason="expired: the term ended without renewal"
+                if renewable
+                else "expired: nothing recurring to renew",
                 terminated_at=now,
             )
         )

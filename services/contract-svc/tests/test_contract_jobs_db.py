@@ -1,0 +1,278 @@
+"""contract-svc's handlers and scheduled work on a real PostgreSQL: the migration of skeleton
+data, renewal notices once per term with racing replicas, auto-renewal and expiry at the
+term's end, and the configurable policy."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from contract_svc import handlers
+from contract_svc.adapters.tables import contracts, renewal_notices
+from contract_svc.app import MIGRATIONS
+from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
+from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
+
+PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+DB = "l2c_contract_svc_tests"
+ASYNC_URL = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+
+
+class FixedClock:
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, day: str) -> None:
+        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@dataclass
+class Service:
+    clock: FixedClock
+    unit_of_work: Callable[[], Any]
+
+    async def drain(self, one: Callable[[UnitOfWork], Awaitable[bool]]) -> None:
+        while True:
+            async with self.unit_of_work() as uow:
+                if not await one(uow):
+                    return
+
+    async def emitted(self, ce_type: str, subject: UUID) -> int:
+        async with self.unit_of_work() as uow:
+            return int(
+                (
+                    await uow.session.execute(
+                        sa.select(sa.func.count())
+                        .select_from(outbox)
+                        .where(
+                            outbox.c.ce_type == f"l2c.contract.{ce_type}.v1",
+                            sa.cast(outbox.c.headers, sa.Text).contains(str(subject)),
+                        )
+                    )
+                ).scalar_one()
+            )
+
+    async def draft(self, payment_terms_days: int = 30) -> UUID:
+        accepted = QuoteAccepted(
+            lead_id=uuid4(),
+            account_id=uuid4(),
+            quote_id=uuid4(),
+            opportunity_id=uuid4(),
+            customer_name="Analytical Engines Ltd",
+            version=1,
+            currency="EUR",
+            term_months=12,
+            billing_period="month",
+            payment_terms_days=payment_terms_days,
+            lines=[SEATS],
+            totals=QuoteTotals(
+                list_total=Money.of("1225.00", "EUR"),
+                discount_total=Money.of("122.50", "EUR"),
+                net_total=Money.of("1102.50", "EUR"),
+            ),
+            accepted_at=self.clock.now(),
+        )
+        async with self.unit_of_work() as uow:
+            contract_id = await handlers.draft_contract(accepted, uow)
+        assert contract_id is not None
+        return contract_id
+
+    async def sign(self, contract_id: UUID) -> None:
+        async with self.unit_of_work() as uow:
+            await handlers.sign_contract(contract_id, "Ada Lovelace <ada@engines.example>", uow)
+
+    async def contract(self, contract_id: UUID) -> handlers.ContractRecord:
+        async with self.unit_of_work() as uow:
+            record = await handlers.find_contract(contract_id, uow)
+        assert record is not None
+        return record
+
+
+SEATS = PricedLine(
+    line_no=1,
+    product_code="PLAT-SEAT",
+    description="Platform seat",
+    charge="recurring",
+    billing_period="month",
+    quantity=Decimal(25),
+    unit_price=Money.of("49.00", "EUR"),
+    list_amount=Money.of("1225.00", "EUR"),
+    discount_percent=Decimal(10),
+    discount_amount=Money.of("122.50", "EUR"),
+    net_amount=Money.of("1102.50", "EUR"),
+)
+
+
+def _answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+async def empty_database() -> AsyncIterator[str]:
+    if not _answers():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    admin = await asyncpg.connect(f"{PG}/postgres")
+    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    await admin.execute(f"CREATE DATABASE {DB}")
+    await admin.close()
+    yield ASYNC_URL
+
+
+@pytest.fixture
+async def service(empty_database: str) -> AsyncIterator[Service]:
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, empty_database)
+    engine = create_engine(empty_database, 4)
+    clock = FixedClock()
+    try:
+        yield Service(clock, unit_of_work_factory(session_factory(engine), clock, "/test"))
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_to(revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", ASYNC_URL)
+    command.upgrade(config, revision)
+
+
+async def test_a_contract_signed_before_the_migration_stays_signed_and_countersigned(
+    empty_database: str,
+) -> None:
+    await asyncio.to_thread(_upgrade_to, "0001")
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    contract_id = uuid4()
+    try:
+        await conn.execute(
+            "INSERT INTO contracts (id, quote_id, opportunity_id, lead_id, account_id,"
+            " customer_name, status, currency, start_date, end_date, term_months,"
+            " billing_period, payment_terms_days, total_contract_value, signed_by, signed_at,"
+            " drafted_at) VALUES ($1, $2, $3, $4, $5, 'Acme', 'signed', 'EUR', '2026-01-02',"
+            " '2027-01-01', 12, 'month', 30, 14730.00, 'Ada <ada@x.example>', now(), now())",
+            contract_id,
+            uuid4(),
+            uuid4(),
+            uuid4(),
+            uuid4(),
+        )
+        await conn.execute(
+            "INSERT INTO orders (id, contract_id, status, placed_at) VALUES ($1, $2, 'placed',"
+            " now())",
+            uuid4(),
+            contract_id,
+        )
+        await asyncio.to_thread(_upgrade_to, "head")
+        row = await conn.fetchrow("SELECT * FROM contracts WHERE id = $1", contract_id)
+        order = await conn.fetchrow("SELECT * FROM orders WHERE contract_id = $1", contract_id)
+    finally:
+        await conn.close()
+    assert row["status"] == "signed"
+    assert row["term_start_date"] == date(2026, 1, 2)
+    assert row["countersigned_by"] == "automatic"
+    assert (row["auto_renew"], row["uplift_percent"], row["billing_timing"]) == (
+        True,
+        Decimal("3.0000"),
+        "in_advance",
+    )
+    assert (order["status"], order["attempt"]) == ("placed", 1)
+
+
+async def test_racing_replicas_announce_a_renewal_once_per_term(service: Service) -> None:
+    contract_id = await service.draft()  # accepted 2026-01-01: 2026-01-02 to 2027-01-01
+    await service.sign(contract_id)
+    service.clock.set("2026-11-01")  # one day before end − 60 days
+    await asyncio.gather(*(service.drain(handlers.announce_next_renewal) for _ in range(2)))
+    assert await service.emitted("RenewalDue", contract_id) == 0
+
+    service.clock.set("2026-11-02")
+    await asyncio.gather(*(service.drain(handlers.announce_next_renewal) for _ in range(3)))
+    await service.drain(handlers.announce_next_renewal)
+    assert await service.emitted("RenewalDue", contract_id) == 1
+    async with service.unit_of_work() as uow:
+        value = (
+            await uow.session.execute(
+                sa.select(renewal_notices.c.renewal_value).where(
+                    renewal_notices.c.contract_id == contract_id
+                )
+            )
+        ).scalar_one()
+    assert value == Decimal("13626.96")  # 12 × 1135.58
+
+
+async def test_activation_happens_on_the_start_date_once(service: Service) -> None:
+    contract_id = await service.draft()
+    await service.sign(contract_id)
+    await service.drain(handlers.activate_next_due_contract)
+    assert (await service.contract(contract_id)).row["status"] == "signed"
+    service.clock.set("2026-01-02")
+    await asyncio.gather(*(service.drain(handlers.activate_next_due_contract) for _ in range(2)))
+    assert (await service.contract(contract_id)).row["status"] == "active"
+    assert await service.emitted("ContractActivated", contract_id) == 1
+
+
+async def test_auto_renewal_on_the_last_day_and_expiry_the_day_after(service: Service) -> None:
+    renewing = await service.draft()
+    lapsing = await service.draft()
+    async with service.unit_of_work() as uow:
+        await handlers.revise_terms(lapsing, {"auto_renew": False}, uow)
+    for contract_id in (renewing, lapsing):
+        await service.sign(contract_id)
+
+    service.clock.set("2026-12-31")
+    await service.drain(handlers.end_next_expiring_term)
+    assert (await service.contract(renewing)).row["term_number"] == 1
+
+    service.clock.set("2027-01-01")
+    await service.drain(handlers.end_next_expiring_term)
+    renewed = await service.contract(renewing)
+    assert (renewed.row["term_number"], renewed.row["end_date"]) == (2, date(2028, 1, 1))
+    assert renewed.lines[0].net_amount == Money.of("1135.58", "EUR")
+    assert (await service.contract(lapsing)).row["status"] == "signed"
+
+    service.clock.set("2027-01-02")
+    await service.drain(handlers.end_next_expiring_term)
+    assert (await service.contract(lapsing)).row["status"] == "expired"
+    assert (await service.contract(renewing)).row["term_number"] == 2
+    assert await service.emitted("ContractRenewed", renewing) == 1
+    assert await service.emitted("ContractTerminated", lapsing) == 1
+
+
+async def test_a_changed_policy_applies_to_contracts_drafted_afterwards(service: Service) -> None:
+    before = await service.draft(payment_terms_days=30)
+    async with service.unit_of_work() as uow:
+        await handlers.update_policy(
+            {"uplift_percent": Decimal(5), "max_standard_payment_terms_days": 14}, uow
+        )
+    after = await service.draft(payment_terms_days=30)
+    old, new = await service.contract(before), await service.contract(after)
+    assert (old.terms.uplift_percent, old.row["approval_status"]) == (Decimal(3), "not_required")
+    assert (new.terms.uplift_percent, new.row["approval_status"]) == (Decimal(5), "pending")
+    async with service.unit_of_work() as uow:
+        assert (
+            await uow.session.execute(
+                sa.select(contracts.c.approval_status).where(contracts.c.id == after)
+            )
+        ).scalar_one() == "pending"
