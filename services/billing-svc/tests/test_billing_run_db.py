@@ -118,8 +118,15 @@ def onboarding(fee: str) -> PricedLine:
     )
 
 
-def order(start: date, end: date, *lines: PricedLine, account: UUID | None = None) -> OrderPlaced:
+def order(
+    start: date,
+    end: date,
+    *lines: PricedLine,
+    account: UUID | None = None,
+    timing: str = "in_advance",
+) -> OrderPlaced:
     return OrderPlaced(
+        billing_timing=timing,
         lead_id=uuid4(),
         account_id=account or uuid4(),
         order_id=uuid4(),
@@ -398,3 +405,49 @@ async def test_a_usage_batch_stores_each_event_once_and_rejects_unknown_subscrip
     ]
     assert again == []
     assert [tuple(row) for row in stored] == [("u1", date(2026, 3, 1))]
+
+
+async def test_in_arrears_a_period_is_invoiced_after_it_ends_with_its_usage(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-02-28")
+    placed = order(
+        date(2026, 3, 1), date(2027, 2, 28), seats(10), onboarding("50.00"), timing="in_arrears"
+    )
+    sid = await activate(billing, placed)
+    assert await invoices_of(billing, sid) == []
+    billing.clock.set("2026-04-01")  # the grace day after March is not over yet
+    assert await run(billing) == 0
+    billing.clock.set("2026-04-02")
+    assert await run(billing) == 1
+    (march,) = await invoices_of(billing, sid)
+    assert summary(march) == (
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+        [("SEAT", D("100.00")), ("ONBOARD", D("50.00"))],
+        D("150.00"),
+    )
+
+
+async def test_a_written_off_invoice_becomes_uncollectible(billing: Billing) -> None:
+    from l2c_schemas.ar import InvoiceWrittenOff
+
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    sid = await activate(billing, placed)
+    invoice = (await invoices_of(billing, sid))[0]
+    async with billing.unit_of_work() as uow:
+        await handlers.mark_invoice_uncollectible(
+            InvoiceWrittenOff(
+                lead_id=placed.lead_id,
+                account_id=placed.account_id,
+                invoice_id=invoice["id"],
+                invoice_number=invoice["invoice_number"],
+                amount=Money.of("10.00", "EUR"),
+                days_past_due=120,
+                reason="bankrupt",
+                written_off_at=datetime(2026, 7, 1, tzinfo=UTC),
+            ),
+            uow,
+        )
+    assert (await invoices_of(billing, sid))[0]["status"] == "uncollectible"

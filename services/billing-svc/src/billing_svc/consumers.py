@@ -6,6 +6,7 @@ from billing_svc import amendments, handlers, metering
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced
+from l2c_schemas.ar import InvoiceWrittenOff
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended
 from l2c_schemas.envelope import CloudEvent
@@ -31,3 +32,8 @@ async def on_usage_recorded(event: UsageRecorded, uow: UnitOfWork, _: CloudEvent
 @subscriptions.on(InvoicePaid)
 async def on_invoice_paid(event: InvoicePaid, uow: UnitOfWork, _: CloudEvent) -> None:
     await handlers.mark_invoice_paid(event, uow)
+
+
+@subscriptions.on(InvoiceWrittenOff)
+async def on_invoice_written_off(event: InvoiceWrittenOff, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.mark_invoice_uncollectible(event, uow)

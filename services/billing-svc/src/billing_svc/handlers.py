@@ -21,6 +21,7 @@ from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, Money, OrderPlaced, SubscriptionActivated
+from l2c_schemas.ar import InvoiceWrittenOff
 from l2c_schemas.billing import InvoiceVoided
 from l2c_schemas.periods import months_in
 
@@ -35,8 +36,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
     now = uow.clock.now()
     subscription_id = uuid4()
     months = months_in(order.billing_period)
-    # billing_timing is an optional field contract-svc may add to OrderPlaced; in advance else.
-    timing = getattr(order, "billing_timing", "in_advance")
+    timing = order.billing_timing
     await uow.session.execute(
         sa.insert(subscriptions).values(
             id=subscription_id,
@@ -200,3 +200,12 @@ async def subscription_view(uow: UnitOfWork, **filters: Any) -> list[dict[str, A
             }
         )
     return result
+
+
+async def mark_invoice_uncollectible(event: InvoiceWrittenOff, uow: UnitOfWork) -> None:
+    """ar-svc wrote the invoice off as bad debt: issued → uncollectible."""
+    await uow.session.execute(
+        sa.update(invoices)
+        .where(invoices.c.id == event.invoice_id, invoices.c.status == "issued")
+        .values(status="uncollectible")
+    )
