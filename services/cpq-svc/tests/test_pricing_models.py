@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -227,3 +228,22 @@ def test_a_package_price_equals_the_price_of_the_full_packages_it_rounds_up_to(
     spec = PriceSpec("package", D("12.50"), package_size=D(size))
     full = -(-quantity // size) * size
     assert list_price(spec, D(quantity)) == list_price(spec, D(full))
+
+
+percent_steps = st.lists(st.integers(0, 10_000).map(lambda n: D(n).scaleb(-2)), max_size=5)
+
+
+@given(tiered(), quantities, percent_steps, st.sampled_from(["EUR", "JPY", "KWD"]))
+def test_the_waterfall_steps_add_up_from_list_to_net_and_never_go_below_zero(
+    tiers: tuple[Tier, ...], quantity: Decimal, percents: list[Decimal], currency: str
+) -> None:
+    line = price_waterfall(
+        PriceSpec("graduated", tiers=tiers),
+        quantity,
+        [Discount(f"step {n}", p) for n, p in enumerate(percents)],
+        currency,
+    )
+    assert line.list_amount - sum((s.amount for s in line.steps), D(0)) == line.net_amount
+    assert line.discount_amount == line.list_amount - line.net_amount
+    prices = [line.list_amount, *(s.price_after for s in line.steps)]
+    assert all(a >= b >= 0 for a, b in pairwise(prices))
