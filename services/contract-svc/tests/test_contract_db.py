@@ -1,6 +1,6 @@
 """contract-svc's handlers and scheduled work on a real PostgreSQL: the migration of skeleton
-data, renewal notices once per term with racing replicas, auto-renewal and expiry at the
-term's end, and the configurable policy."""
+data, rejected terms revised, countersignature by e-signature, renewal notices once per term
+with racing replicas, auto-renewal and expiry at the term's end, and the configurable policy."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from contract_svc import handlers
 from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
@@ -276,3 +277,56 @@ async def test_a_changed_policy_applies_to_contracts_drafted_afterwards(service:
                 sa.select(contracts.c.approval_status).where(contracts.c.id == after)
             )
         ).scalar_one() == "pending"
+
+
+async def test_rejected_terms_block_signature_until_revised_to_standard(service: Service) -> None:
+    contract_id = await service.draft(payment_terms_days=60)
+    async with service.unit_of_work() as uow:
+        status = await handlers.decide_approval(
+            contract_id, 1, False, "Fin <fin@l2c.example>", "net 60 is too long", uow
+        )
+    assert status.value == "rejected"
+    with pytest.raises(Conflict, match="rejected; revise the terms"):
+        await service.sign(contract_id)
+    async with service.unit_of_work() as uow:
+        await handlers.revise_terms(contract_id, {"payment_terms_days": 30}, uow)
+    assert (await service.contract(contract_id)).row["approval_status"] == "not_required"
+    await service.sign(contract_id)
+    async with service.unit_of_work() as uow:
+        trail = await handlers.list_approvals(contract_id, uow)
+    assert [(a.role, a.status, a.comment) for a in trail] == [
+        ("finance", "rejected", "net 60 is too long")
+    ]
+
+
+async def test_the_company_countersigns_by_e_signature_after_the_customer(
+    service: Service,
+) -> None:
+    contract_id = await service.draft()
+    async with service.unit_of_work() as uow:
+        await handlers.revise_terms(contract_id, {"automatic_countersignature": False}, uow)
+    document = (await service.contract(contract_id)).document_hash
+
+    def evidence(envelope: str, party: str) -> handlers.SignatureEvidence:
+        return handlers.SignatureEvidence(
+            envelope_id=envelope,
+            party=party,  # type: ignore[arg-type]
+            signer="Grace Hopper <grace@l2c.example>",
+            signed_at=service.clock.now(),
+            ip_address="198.51.100.4",
+            document_hash=document,
+        )
+
+    async with service.unit_of_work() as uow:
+        with pytest.raises(Conflict, match="the customer signs first"):
+            await handlers.record_esignature(contract_id, evidence("env-c", "company"), uow)
+    for envelope, party in (("env-a", "customer"), ("env-b", "company"), ("env-b", "company")):
+        async with service.unit_of_work() as uow:
+            await handlers.record_esignature(contract_id, evidence(envelope, party), uow)
+    signed = await service.contract(contract_id)
+    assert signed.row["status"] == "signed"
+    assert signed.order_id is not None
+    assert await service.emitted("ContractSigned", contract_id) == 1
+    async with service.unit_of_work() as uow:
+        with pytest.raises(Conflict, match="belongs to another signature"):
+            await handlers.record_esignature(contract_id, evidence("env-a", "company"), uow)

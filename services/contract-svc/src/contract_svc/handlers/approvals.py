@@ -51,12 +51,13 @@ async def start_approval_round(
     policy: ContractPolicy,
     uow: UnitOfWork,
 ) -> ApprovalStatus:
-    """Supersede open approvals and ask for the ones the current terms need (if any)."""
+    """Supersede pending approvals and ask for the ones the current terms need (if any).
+    Decisions already taken stay in the trail as they were."""
     await uow.session.execute(
         sa.update(contract_approvals)
         .where(
             contract_approvals.c.contract_id == contract_id,
-            contract_approvals.c.status.in_(("pending", "rejected")),
+            contract_approvals.c.status == "pending",
         )
         .values(status="superseded")
     )
