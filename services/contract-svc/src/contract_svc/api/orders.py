@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, IPvAnyAddress
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, IPvAnyAddress, ValidationError
 
 from contract_svc import handlers
 from contract_svc.adapters.tables import clause_templates
 from contract_svc.api.changes import given
 from contract_svc.api.views import OrderView, order_view
+from contract_svc.domain.document import is_authentic_webhook
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
 
@@ -109,10 +112,34 @@ async def change_policy(change: PolicyChange, runtime: RuntimeDep) -> PolicyView
     return PolicyView.model_validate(vars(policy))
 
 
-@router.post("/webhooks/esignature", response_model=WebhookResult, tags=["webhooks"])
-async def esignature_webhook(envelope: EnvelopeSigned, runtime: RuntimeDep) -> WebhookResult:
+ESIGNATURE_SECRET_ENV = "CONTRACT_ESIGNATURE_SECRET"
+
+
+@router.post(
+    "/webhooks/esignature",
+    response_model=WebhookResult,
+    tags=["webhooks"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": EnvelopeSigned.model_json_schema()}},
+        }
+    },
+)
+async def esignature_webhook(request: Request, runtime: RuntimeDep) -> WebhookResult:
     """An e-signature provider reports a signature (signer, time, IP, document hash).
-    Idempotent per envelope id; 409 when the hash is not the contract's current version."""
+    Idempotent per envelope id; 409 when the hash is not the contract's current version.
+    When CONTRACT_ESIGNATURE_SECRET is set, the `X-Esignature-Signature` header must be the
+    hex HMAC-SHA256 of the body under it (401 otherwise)."""
+    body = await request.body()
+    secret = os.environ.get(ESIGNATURE_SECRET_ENV)
+    header = request.headers.get("x-esignature-signature")
+    if secret and not is_authentic_webhook(secret, body, header):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "webhook signature missing or wrong")
+    try:
+        envelope = EnvelopeSigned.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
     evidence = handlers.SignatureEvidence(
         envelope_id=envelope.envelope_id,
         party=envelope.party,

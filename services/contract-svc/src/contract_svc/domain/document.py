@@ -4,6 +4,7 @@ its content, so an e-signature can be checked against the current version."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -14,3 +15,18 @@ def document_hash(content: Mapping[str, Any]) -> str:
     dates and decimals as strings. Equal content gives equal hashes, whatever the key order."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The signature an e-signature provider sends with a webhook: hex HMAC-SHA256 of the
+    raw request body under the shared secret."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def is_authentic_webhook(secret: str, body: bytes, signature: str | None) -> bool:
+    """True when `signature` (optionally prefixed `sha256=`) is the body's HMAC under the
+    secret; compared in constant time."""
+    if not signature:
+        return False
+    given = signature.removeprefix("sha256=").strip().lower()
+    return hmac.compare_digest(given, webhook_signature(secret, body))
