@@ -21,13 +21,28 @@ from lead_svc.domain.routing import (
     first_contact_due,
     next_in_rotation,
 )
-from lead_svc.handlers.store import History, Lead, changes_between, load_lead, save_lead
+from lead_svc.handlers.store import (
+    History,
+    Lead,
+    changes_between,
+    load_lead,
+    save_lead,
+    transaction_cache,
+)
 
 FALLBACK_RULE = RoutingRule(name="fallback", team="inbound", priority=10_000)
 """Used when no configured rule matches, so that every lead has a team and an SLA."""
 
 
 async def routing_rule_set(uow: UnitOfWork) -> list[RoutingRule]:
+    cache = transaction_cache(uow)
+    if "routing_rules" not in cache:
+        cache["routing_rules"] = await _load_routing_rules(uow)
+    rules: list[RoutingRule] = cache["routing_rules"]
+    return rules
+
+
+async def _load_routing_rules(uow: UnitOfWork) -> list[RoutingRule]:
     rows = await uow.session.execute(sa.select(routing_rules))
     return [
         RoutingRule(
@@ -55,6 +70,9 @@ async def _rule_named(uow: UnitOfWork, name: str | None) -> RoutingRule:
 
 async def _next_rep(uow: UnitOfWork, team: str, exclude: str | None) -> str | None:
     """Take the team's next rep in the weighted rotation and save the rotation's state."""
+    unstaffed: set[str] = transaction_cache(uow).setdefault("unstaffed_teams", set())
+    if team in unstaffed:
+        return None
     rows = await uow.session.execute(
         sa.select(sales_reps.c.rep_id, sales_reps.c.capacity, sales_reps.c.credit)
         .where(sales_reps.c.team == team, sales_reps.c.active)
@@ -62,6 +80,8 @@ async def _next_rep(uow: UnitOfWork, team: str, exclude: str | None) -> str | No
         .with_for_update()
     )
     reps = [Rep(r.rep_id, r.capacity, r.credit) for r in rows]
+    if not reps:
+        unstaffed.add(team)
     rotation = next_in_rotation(reps, exclude=exclude)
     if rotation is None:
         return None

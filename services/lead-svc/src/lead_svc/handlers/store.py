@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -52,7 +53,27 @@ async def find_by_person(uow: UnitOfWork, key: str) -> Lead | None:
     return None if row is None else dict(row._mapping)
 
 
+_per_transaction: weakref.WeakKeyDictionary[UnitOfWork, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def transaction_cache(uow: UnitOfWork) -> dict[str, Any]:
+    """Values read once per transaction (the consumer handles a poll's records in one):
+    rule sets and routing rules do not change under a running transaction's feet enough to
+    matter, and reading them for every lead of a batch would double the statements."""
+    return _per_transaction.setdefault(uow, {})
+
+
 async def active_rules(uow: UnitOfWork) -> tuple[ScoringRules, QualificationGates]:
+    cache = transaction_cache(uow)
+    if "rules" not in cache:
+        cache["rules"] = await _load_active_rules(uow)
+    rules: tuple[ScoringRules, QualificationGates] = cache["rules"]
+    return rules
+
+
+async def _load_active_rules(uow: UnitOfWork) -> tuple[ScoringRules, QualificationGates]:
     row = (
         await uow.session.execute(
             sa.select(scoring_rules.c.version, scoring_rules.c.document).where(
