@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contract_svc.domain.amendment import (
     LineChange,
@@ -115,3 +117,30 @@ def test_the_effective_date_lies_within_the_term_and_not_in_the_past() -> None:
         check_effective_date(date(2027, 1, 31), date(2027, 2, 1), start, end)
     with pytest.raises(RuleViolation, match="outside the term"):
         check_effective_date(date(2027, 11, 27), date(2027, 2, 1), start, end)
+
+
+@given(
+    quantity=st.integers(min_value=0, max_value=100_000),
+    unit_cents=st.integers(min_value=0, max_value=10_000_000),
+    discount=st.decimals(min_value=0, max_value=100, places=2),
+)
+def test_a_repriced_line_never_discounts_below_zero_and_list_minus_discount_is_net(
+    quantity: int, unit_cents: int, discount: Decimal
+) -> None:
+    template = SEATS.model_copy(
+        update={
+            "unit_price": Money.of(Decimal(unit_cents) / 100, "EUR"),
+            "discount_percent": discount,
+        }
+    )
+    line = price_line(template, Decimal(quantity))
+    assert Decimal(0) <= line.discount_amount.amount <= line.list_amount.amount
+    assert line.list_amount.amount - line.discount_amount.amount == line.net_amount.amount
+    assert price_line(line, Decimal(quantity)) == line
+
+
+@given(st.integers(min_value=1, max_value=400), st.integers(min_value=1, max_value=600))
+def test_upselling_never_lowers_the_net_price(before: int, extra: int) -> None:
+    smaller = price_line(SEATS, Decimal(before))
+    larger = price_line(SEATS, Decimal(before + extra))
+    assert larger.net_amount.amount >= smaller.net_amount.amount

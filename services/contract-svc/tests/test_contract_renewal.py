@@ -133,3 +133,15 @@ def test_termination_with_too_little_notice_left_in_the_term_is_refused() -> Non
 def test_termination_after_the_term_is_refused() -> None:
     with pytest.raises(RuleViolation, match="cannot take effect later"):
         termination_effective_date(date(2027, 3, 1), 30, date(2027, 11, 26), date(2028, 1, 1))
+
+
+@given(
+    end=st.dates(min_value=date(2020, 1, 1), max_value=date(2100, 1, 1)),
+    months=st.sampled_from([1, 3, 6, 12, 24, 36]),
+)
+def test_renewed_terms_follow_each_other_without_gap_or_overlap(end: date, months: int) -> None:
+    start, new_end = next_term(end, months)
+    assert (start - end).days == 1
+    assert new_end > start
+    following, _ = next_term(new_end, months)
+    assert (following - new_end).days == 1
