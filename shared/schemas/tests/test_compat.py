@@ -245,9 +245,11 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def published_versions(repo: Path, path: Path) -> list[tuple[str, str]]:
-    """(commit, text) of every committed version of `path`, following renames."""
+    """(commit, text) of every committed version of `path`. Renames are not followed: the
+    file name is the CloudEvents type, so a new name is a new contract (git's rename detection
+    would otherwise take a similar new event for an old one)."""
     rel = path.resolve().relative_to(repo.resolve()).as_posix()
-    out = _git(repo, "log", "--follow", "--format=commit %H", "--name-only", "--", rel)
+    out = _git(repo, "log", "--no-renames", "--format=commit %H", "--name-only", "--", rel)
     versions: list[tuple[str, str]] = []
     sha: str | None = None
     for line in out.splitlines():
@@ -296,7 +298,7 @@ def test_no_breaking_change_against_any_published_version(name: str) -> None:
     )
 
 
-def test_history_is_read_across_commits_and_renames(tmp_path: Path) -> None:
+def test_history_is_read_across_commits(tmp_path: Path) -> None:
     """The history reader on a throwaway repository (so the test above cannot pass vacuously)."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -315,13 +317,15 @@ def test_history_is_read_across_commits_and_renames(tmp_path: Path) -> None:
     v2["properties"]["extra"] = {"anyOf": [{"type": "string"}, {"type": "null"}]}
     (tmp_path / "a.json").write_text(json.dumps(v2))
     _git(tmp_path, "commit", "-q", "-am", "v2")
-    _git(tmp_path, "mv", "a.json", "b.json")
-    _git(tmp_path, "commit", "-q", "-m", "rename")
+    (tmp_path / "b.json").write_text(json.dumps(v2))  # a new event that looks just like it
+    _git(tmp_path, "add", "b.json")
+    _git(tmp_path, "commit", "-q", "-m", "another event")
 
-    versions = published_versions(tmp_path, tmp_path / "b.json")
-    assert [json.loads(text) for _, text in versions] == [v2, v2, v1]
+    versions = published_versions(tmp_path, tmp_path / "a.json")
+    assert [json.loads(text) for _, text in versions] == [v2, v1]
+    assert len(published_versions(tmp_path, tmp_path / "b.json")) == 1
 
     broken = base()
     broken["properties"]["name"] = {"type": "integer"}
     problems = [p for _, text in versions for p in breaking_changes(json.loads(text), broken)]
-    assert problems == ["name: type changed from string to integer"] * 3
+    assert problems == ["name: type changed from string to integer"] * 2
