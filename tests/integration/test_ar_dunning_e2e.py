@@ -158,6 +158,10 @@ async def test_dunning_schedule_delinquency_and_a_late_payment(
         )
         assert paid.status_code == 201, paid.text
         await wait_for_records(bootstrap, AR_EVENTS, _of("InvoicePaid", first.invoice_id))
+        reinstated = await wait_for_records(
+            bootstrap, AR_EVENTS, _of("AccountReinstated", account_id=account), timeout=60
+        )
+        assert len(reinstated) == 1  # nothing else it owes is overdue
 
         await advance(10)
         sentinel = await wait_for_records(
