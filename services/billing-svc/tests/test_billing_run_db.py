@@ -451,3 +451,51 @@ async def test_a_written_off_invoice_becomes_uncollectible(billing: Billing) -> 
             uow,
         )
     assert (await invoices_of(billing, sid))[0]["status"] == "uncollectible"
+
+
+async def test_one_subscription_that_cannot_be_billed_does_not_stop_the_others(
+    billing: Billing,
+) -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from billing_svc.jobs import billing_pass
+    from l2c_runtime.service import Runtime
+
+    billing.clock.set("2026-02-28")
+    healthy = [
+        await activate(billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
+        for _ in range(3)
+    ]
+    broken = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    broken_id = await activate(billing, broken)
+    async with billing.unit_of_work() as uow:
+        # A volume plan without an open-ended tier (the API refuses it): rating fails.
+        await uow.session.execute(
+            sa.insert(usage_plans).values(
+                metric="bad",
+                currency="EUR",
+                product_code="BAD",
+                description="Bad",
+                aggregation="sum",
+                model="volume",
+                tiers=[{"up_to": "1", "unit_price": "1"}],
+                package_size=1,
+                package_price=0,
+            )
+        )
+        await metering.record_usage(
+            UsageRecorded(
+                event_id="bad-1",
+                subscription_id=broken_id,
+                metric="bad",
+                quantity=D(5),
+                occurred_at=datetime(2026, 3, 5, tzinfo=UTC),
+            ),
+            uow,
+        )
+    billing.clock.set("2026-04-02")
+    runtime = cast(Runtime, SimpleNamespace(unit_of_work=billing.unit_of_work))
+    assert await billing_pass(runtime, batch_size=2) == 3
+    assert [len(await invoices_of(billing, sid)) for sid in healthy] == [2, 2, 2]
+    assert len(await invoices_of(billing, broken_id)) == 1

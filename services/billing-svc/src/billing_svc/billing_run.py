@@ -49,7 +49,12 @@ class Issued:
 
 
 async def claim_due(
-    uow: UnitOfWork, cutoff: date, limit: int, after: UUID | None = None
+    uow: UnitOfWork,
+    cutoff: date,
+    limit: int,
+    after: UUID | None = None,
+    skip: set[UUID] | None = None,
+    only: UUID | None = None,
 ) -> list[Row[Any]]:
     """Active subscriptions whose next invoice is billed on or before `cutoff`, in id order
     after `after`, locked for this transaction; rows another replica holds are skipped, not
@@ -63,6 +68,10 @@ async def claim_due(
     )
     if after is not None:
         query = query.where(subscriptions.c.id > after)
+    if skip:
+        query = query.where(subscriptions.c.id.not_in(skip))
+    if only is not None:
+        query = query.where(subscriptions.c.id == only)
     return list((await uow.session.execute(query)).all())
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.revenue import close_month
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
+from l2c_runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +28,50 @@ def usage_grace_days() -> int:
 async def billing_pass(runtime: Runtime, batch_size: int = BATCH_SIZE) -> int:
     """Invoice everything due today; returns the number of invoices. Each sweep walks the due
     subscriptions in id order, a batch per transaction; a subscription several periods behind
-    gets one period per sweep, so sweeps repeat until one finds nothing due."""
+    gets one period per sweep, so sweeps repeat until one finds nothing due. A batch that fails
+    is retried one subscription per transaction, so one bad subscription (logged, left due)
+    cannot stop everyone else's invoices."""
     issued = 0
+    failed: set[UUID] = set()
     while True:
         claimed_in_sweep = 0
         after: UUID | None = None
         while True:
-            async with runtime.unit_of_work() as uow:
-                cutoff = uow.clock.now().date() - timedelta(days=usage_grace_days())
-                subs = await claim_due(uow, cutoff, batch_size, after)
-                issued += len(await bill_subscriptions(uow, subs))
+            try:
+                async with runtime.unit_of_work() as uow:
+                    subs = await claim_due(uow, _cutoff(uow), batch_size, after, failed)
+                    issued += len(await bill_subscriptions(uow, subs))
+            except Exception:
+                log.exception("billing batch after %s failed; billing it one by one", after)
+                subs, one_by_one = await _bill_one_by_one(runtime, batch_size, after, failed)
+                issued += one_by_one
             claimed_in_sweep += len(subs)
             if len(subs) < batch_size:
                 break
             after = subs[-1].id
         if claimed_in_sweep == 0:
             return issued
+
+
+def _cutoff(uow: UnitOfWork) -> date:
+    return uow.clock.now().date() - timedelta(days=usage_grace_days())
+
+
+async def _bill_one_by_one(
+    runtime: Runtime, batch_size: int, after: UUID | None, failed: set[UUID]
+) -> tuple[list[Any], int]:
+    async with runtime.unit_of_work() as uow:
+        subs = await claim_due(uow, _cutoff(uow), batch_size, after, failed)
+    issued = 0
+    for sub in subs:
+        try:
+            async with runtime.unit_of_work() as uow:
+                again = await claim_due(uow, _cutoff(uow), 1, None, failed, only=sub.id)
+                issued += len(await bill_subscriptions(uow, again))
+        except Exception:
+            log.exception("cannot bill subscription %s; it stays due", sub.id)
+            failed.add(sub.id)
+    return subs, issued
 
 
 @periodic(5.0)
