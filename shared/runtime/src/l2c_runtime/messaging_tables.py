@@ -10,42 +10,47 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 messaging_metadata = sa.MetaData()
 
-outbox = sa.Table(
-    "outbox",
-    messaging_metadata,
-    # The sequence gives the publication order; per key it is the commit order.
-    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
-    sa.Column("topic", sa.Text, nullable=False),
-    sa.Column("message_key", sa.Text),
-    sa.Column("ce_type", sa.Text, nullable=False),
-    sa.Column("headers", JSONB, nullable=False),
-    sa.Column("payload", sa.LargeBinary, nullable=False),
-    sa.Column("traceparent", sa.Text),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True)),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("last_error", sa.Text),
-)
+
+def _outbox_columns() -> list[sa.Column[Any]]:
+    return [
+        # The sequence gives the publication order; per key it is the commit order.
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("message_key", sa.Text),
+        sa.Column("ce_type", sa.Text, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("traceparent", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text),
+    ]
+
+
+def _inbox_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("ce_type", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+outbox = sa.Table("outbox", messaging_metadata, *_outbox_columns())
 sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
 
-inbox = sa.Table(
-    "inbox",
-    messaging_metadata,
-    sa.Column("consumer", sa.Text, primary_key=True),
-    sa.Column("event_id", sa.Text, primary_key=True),
-    sa.Column("ce_type", sa.Text, nullable=False),
-    sa.Column("topic", sa.Text, nullable=False),
-    sa.Column("partition", sa.Integer, nullable=False),
-    sa.Column("offset", sa.BigInteger, nullable=False),
-    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-)
+inbox = sa.Table("inbox", messaging_metadata, *_inbox_columns())
 
 
 def create_messaging_tables(op: Any) -> None:
     """Alembic upgrade step that creates the outbox and inbox of a service."""
-    for table in (outbox, inbox):
-        op.create_table(table.name, *[c.copy() for c in table.columns])
+    op.create_table("outbox", *_outbox_columns())
+    op.create_table("inbox", *_inbox_columns())
     op.create_index(
         "ix_outbox_unpublished",
         "outbox",
