@@ -80,3 +80,26 @@ def test_last_period_is_cut_at_the_subscription_end() -> None:
 def test_due_date_is_net_days_after_issue_and_numbers_are_zero_padded() -> None:
     assert due_date(date(2026, 11, 26), 30) == date(2026, 12, 26)
     assert invoice_number("INV", 2026, 42) == "INV-2026-000042"
+
+
+def test_a_trial_makes_its_days_free_and_the_period_it_ends_in_is_charged_by_day() -> None:
+    from billing_svc.domain.calendar import Period
+    from billing_svc.domain.drafting import draft_invoice
+
+    march = Period(0, date(2026, 3, 1), date(2026, 3, 31))
+    april = Period(1, date(2026, 4, 1), date(2026, 4, 30))
+    seat = SubscriptionItem(
+        1, "SEAT", "Seat", "recurring", Decimal(1), Decimal("31.00"), Decimal(0), Decimal("31.00")
+    )
+    args = ([], {}, [], date(2026, 3, 1), 1)
+    # 14-day trial ends on 14 March: 17 of 31 days paid, 31.00 × 17/31 = 17.00.
+    first = draft_invoice([seat, ONBOARDING], "EUR", march, True, *args, date(2026, 3, 14))
+    assert [(line.product_code, line.amount, line.period_start) for line in first.lines] == [
+        ("SEAT", Decimal("17.00"), date(2026, 3, 15)),
+        ("ONBOARD", Decimal("1500.00"), date(2026, 3, 1)),
+    ]
+    # a 45-day trial covers all of March: no recurring charge; April is charged from the 15th
+    whole = draft_invoice([seat], "EUR", march, False, *args, date(2026, 4, 14))
+    assert whole.lines == []
+    rest = draft_invoice([seat], "EUR", april, False, *args, date(2026, 4, 14))
+    assert [line.amount for line in rest.lines] == [Decimal("16.53")]  # 31 × 16/30 = 16.533…

@@ -113,6 +113,7 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             [a for _, a in adjustment_rows] + extra,
             sub.start_date,
             months,
+            sub.trial_end,
         )
         if closing:
             ended.append(sub.id)

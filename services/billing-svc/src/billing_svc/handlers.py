@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -53,6 +54,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             next_period_index=0,
             next_period_start=bill_date(order.start_date, months, 0, timing),
             billing_timing=timing,
+            trial_end=_trial_end(order),
             status="active",
             traceparent=current_traceparent(),
             activated_at=now,
@@ -97,6 +99,13 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
     if timing == "in_advance":
         await issue_next_invoice(subscription_id, uow)  # the first period, billed at once
     return subscription_id
+
+
+def _trial_end(order: OrderPlaced) -> date | None:
+    """Last day of a free trial of `trial_days` from the start (an optional field contract-svc
+    may add to OrderPlaced; without it there is no trial)."""
+    days = int(getattr(order, "trial_days", 0) or 0)
+    return order.start_date + timedelta(days=days - 1) if days > 0 else None
 
 
 async def issue_next_invoice(subscription_id: UUID, uow: UnitOfWork) -> UUID | None:

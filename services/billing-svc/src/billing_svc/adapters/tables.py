@@ -26,6 +26,7 @@ subscriptions = sa.Table(
     sa.Column("next_period_start", sa.Date),
     sa.Column("next_period_index", sa.Integer, nullable=False, server_default="0"),
     sa.Column("billing_timing", sa.Text, nullable=False, server_default="in_advance"),
+    sa.Column("trial_end", sa.Date),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("traceparent", sa.Text),
     sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),

@@ -3,12 +3,13 @@ arrears, prorations and adjustments, numbered lines and totals. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_lines
+from billing_svc.domain.proration import segment_value
 from billing_svc.domain.usage import UsageEvent, UsagePlan, usage_charge
 from l2c_schemas.money import round_money
 
@@ -75,13 +76,31 @@ def draft_invoice(
     adjustments: list[Adjustment],
     anchor: date,
     months: int,
+    trial_end: date | None = None,
 ) -> Draft:
     """The invoice of `period` (None for a closing invoice after the term): the period's
     recurring items, one-time fees on the first invoice, each usage group of a closed period
-    rated (late events as the difference to what was invoiced), then the adjustments."""
+    rated (late events as the difference to what was invoiced), then the adjustments.
+    Recurring items are free until `trial_end` (inclusive): a period inside the trial has no
+    recurring lines, a period the trial ends in is charged for the days after it
+    (proration.segment_value)."""
     draft = Draft()
     if period is not None:
         for line in invoice_lines(items, currency, (period.start, period.end), first_invoice):
+            if line.kind == "recurring" and trial_end is not None and trial_end >= period.start:
+                if trial_end >= period.end:
+                    continue
+                paid_from = trial_end + timedelta(days=1)
+                amount = segment_value(line.amount, period, paid_from, period.end, currency)
+                line = replace(
+                    line,
+                    description=f"{line.description} (after the trial, from {paid_from})",
+                    amount=amount,
+                    discount_amount=segment_value(
+                        line.discount_amount, period, paid_from, period.end, currency
+                    ),
+                    period_start=paid_from,
+                )
             draft.lines.append(DraftLine(len(draft.lines) + 1, *_fields_after_line_no(line)))
     for group in sorted(usage, key=lambda g: (g.period_start, g.metric)):
         plan = plans.get(group.metric)
