@@ -366,7 +366,13 @@ async def test_a_paid_invoice_cannot_be_voided_and_an_issued_one_can(billing: Bi
         status = await uow.session.scalar(
             sa.select(invoices.c.status).where(invoices.c.id == invoice["id"])
         )
+        revenue = await uow.session.scalar(
+            sa.select(sa.func.sum(revenue_schedule.c.amount)).where(
+                revenue_schedule.c.document_id == invoice["id"]
+            )
+        )
     assert status == "void"
+    assert revenue == 0  # the void reverses the invoice's revenue schedule
     _ = store
 
 

@@ -18,6 +18,7 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.billing_run import bill_subscriptions
 from billing_svc.domain.drafting import bill_date
+from billing_svc.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -171,6 +172,7 @@ async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[s
             .where(invoices.c.id == invoice_id)
             .values(status="void", voided_at=now, void_reason=reason)
         )
+        await reverse_schedule(uow, invoice_id, now.date())
         await uow.emit(
             InvoiceVoided(
                 lead_id=row.lead_id,

@@ -170,3 +170,22 @@ async def deferred_revenue(
         opening = closing
         month = next_month(month)
     return report
+
+
+async def reverse_schedule(uow: UnitOfWork, document_id: UUID, on: date) -> None:
+    """Undo a voided document's revenue: the mirror of each of its schedule rows, in the same
+    month, or in the first open month when that month is closed already."""
+    first_open = await first_open_month(uow)
+    r = revenue_schedule
+    rows = await uow.session.execute(sa.select(r).where(r.c.document_id == document_id))
+    mirrored = [
+        {
+            **{k: v for k, v in row._mapping.items() if k != "id"},
+            "amount": -row.amount,
+            "billed_on": on,
+            "month": row.month if first_open is None else max(row.month, first_open),
+        }
+        for row in rows
+    ]
+    if mirrored:
+        await uow.session.execute(sa.insert(r), mirrored)
