@@ -4,6 +4,7 @@ a lead, and a malformed signal reaching the dead-letter topic."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -247,3 +248,17 @@ async def test_an_explicit_merge_folds_a_duplicate_into_the_survivor(
         infra.kafka_bootstrap, LEAD_EVENTS, _of_lead(LeadMerged.ce_type, survivor["lead_id"])
     )
     assert events[0].json()["merged_lead_id"] == duplicate["lead_id"]
+
+
+async def test_the_same_person_submitted_concurrently_becomes_one_lead(
+    platform: Platform,
+) -> None:
+    marker = uuid4().hex[:10]
+    base = platform.config.base_url("lead-svc")
+    async with httpx.AsyncClient(timeout=30) as client:
+        answers = await asyncio.gather(
+            *(client.post(f"{base}/leads", json=_lead(marker)) for _ in range(6))
+        )
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+    assert len({a.json()["lead_id"] for a in answers}) == 1
+    assert len(await _leads(platform, q=f"pat{marker}.example")) == 1

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
@@ -63,9 +64,17 @@ def view(row: dict[str, Any], outcome: Literal["created", "merged"] | None = Non
 
 
 async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
-    async with runtime.unit_of_work() as uow:
-        lead_id, outcome = await handlers.capture_lead(submission, uow)
-        row = await handlers.find_lead(lead_id, uow)
+    for attempt in (1, 2):
+        try:
+            async with runtime.unit_of_work() as uow:
+                lead_id, outcome = await handlers.capture_lead(submission, uow)
+                row = await handlers.find_lead(lead_id, uow)
+            break
+        except IntegrityError as exc:
+            # The same person captured at the same moment elsewhere (another request, the
+            # intake consumer): the unique person key refused ours; now it merges into theirs.
+            if attempt == 2 or "ux_leads_person" not in str(exc.orig):
+                raise
     assert row is not None
     return view(row, outcome)
 
