@@ -73,6 +73,13 @@ async def test_an_account_shows_its_contacts_and_deals_and_takes_an_expansion(
         )
         account = await ok(await c.get(f"/accounts/{account_id}"))
         assert {o["kind"] for o in account["opportunities"]} == {"new_business", "expansion"}
+        found = await c.get("/accounts", params={"name": "contact ENGINES", "limit": 500})
+        assert account_id in [a["account_id"] for a in found.json()]
+        (summary,) = [a for a in found.json() if a["account_id"] == account_id]
+        assert summary["open_deals"] == 2
+        assert int(found.headers["x-total-count"]) >= 1
+        none = await ok(await c.get("/accounts", params={"name": "100%_no such"}))
+        assert none == []
 
         refused = await c.post(
             "/opportunities",
@@ -115,6 +122,10 @@ async def test_gates_history_and_close_lost_with_competitor(platform: Platform) 
                 json={"amount": eur("9000.00"), "expected_close_date": "2031-04-30"},
             )
         )
+        overridden = await ok(await c.patch(f"/opportunities/{opp}", json={"probability": 35}))
+        assert (overridden["stage"], overridden["probability"]) == ("proposal", 35)
+        bad = await c.patch(f"/opportunities/{opp}", json={"probability": 101})
+        assert bad.status_code == 422
         moved = await ok(await c.post(f"/opportunities/{opp}/stage", json={"stage": "negotiation"}))
         assert (moved["probability"], moved["forecast_category"]) == (75, "commit")
 

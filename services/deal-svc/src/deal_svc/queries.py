@@ -137,3 +137,31 @@ async def forecast_deals(uow: UnitOfWork, period: Period) -> list[ForecastDeal]:
 async def account_opportunities(account_id: UUID, uow: UnitOfWork) -> list[dict[str, Any]]:
     rows, _ = await list_opportunities(uow, OpportunityFilter(account_id=account_id), limit=1000)
     return rows
+
+
+async def list_accounts(
+    uow: UnitOfWork, name_contains: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of accounts by name (case-insensitive substring), each with its number of
+    open deals, and how many match in all."""
+    conditions = []
+    if name_contains:
+        escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(accounts.c.name.ilike(f"%{escaped}%", escape="\\"))
+    open_deals = (
+        sa.select(sa.func.count())
+        .where(opportunities.c.account_id == accounts.c.id, opportunities.c.status == "open")
+        .scalar_subquery()
+    )
+    page = (
+        sa.select(accounts, open_deals.label("open_deals"))
+        .where(*conditions)
+        .order_by(accounts.c.name, accounts.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [dict(row._mapping) for row in await uow.session.execute(page)]
+    total = await uow.session.scalar(
+        sa.select(sa.func.count()).select_from(accounts).where(*conditions)
+    )
+    return rows, int(total or 0)

@@ -57,6 +57,8 @@ class OpportunityUpdated(JourneyEvent):
     expected_close_date: date | None = None
     owner: str | None = None
     updated_at: datetime
+    probability: int | None = None
+    """The deal's win probability (percent); sales may override the stage's default."""
 
 
 class DealClosed(JourneyEvent):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
 from deal_svc import queries
@@ -40,6 +40,14 @@ class AccountView(BaseModel):
     opportunities: list[OpportunityView]
 
 
+class AccountSummary(BaseModel):
+    account_id: UUID
+    name: str
+    lead_id: UUID
+    created_at: datetime
+    open_deals: int
+
+
 class NewContact(BaseModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Charles Babbage"])
     email: EmailStr | None = None
@@ -68,6 +76,31 @@ async def _account(account_id: UUID, runtime: RuntimeDep) -> AccountView:
         contacts=[_contact_view(c) for c in account["contacts"]],
         opportunities=[opportunity_view(d) for d in deals],
     )
+
+
+@router.get("", response_model=list[AccountSummary])
+async def list_accounts(
+    runtime: RuntimeDep,
+    response: Response,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[AccountSummary]:
+    """Accounts by name (`name` matches any part, ignoring case), one page of `limit` from
+    `offset`; the header X-Total-Count tells how many match in all."""
+    async with runtime.unit_of_work() as uow:
+        rows, total = await queries.list_accounts(uow, name, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [
+        AccountSummary(
+            account_id=row["id"],
+            name=row["name"],
+            lead_id=row["lead_id"],
+            created_at=row["created_at"],
+            open_deals=row["open_deals"],
+        )
+        for row in rows
+    ]
 
 
 @router.get("/{account_id}", response_model=AccountView)

@@ -40,6 +40,8 @@ class OpportunityChange(BaseModel):
     amount: Money | None = None
     expected_close_date: date | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=200)
+    probability: int | None = Field(default=None, ge=0, le=100)
+    """Overrides the stage's default until the deal next changes stage."""
 
 
 class StageChange(BaseModel):
@@ -127,8 +129,9 @@ async def get_opportunity(opportunity_id: UUID, runtime: RuntimeDep) -> Opportun
 async def update_opportunity(
     opportunity_id: UUID, change: OpportunityChange, runtime: RuntimeDep
 ) -> OpportunityView:
-    """Set the amount, expected close date or owner of an open deal (409 once it is closed,
-    and for the amount once a quote is accepted: the amount then follows the quote)."""
+    """Set the amount, expected close date, owner or win probability of an open deal (409
+    once it is closed, and for the amount once a quote is accepted: the amount then follows
+    the quote)."""
     async with runtime.unit_of_work() as uow:
         await handlers.update_opportunity(
             opportunity_id,
@@ -136,6 +139,7 @@ async def update_opportunity(
             amount=change.amount,
             expected_close_date=change.expected_close_date,
             owner=change.owner,
+            probability=change.probability,
         )
     return await _current(opportunity_id, runtime)
 

@@ -73,9 +73,11 @@ async def update_opportunity(
     amount: Money | None = None,
     expected_close_date: date | None = None,
     owner: str | None = None,
+    probability: int | None = None,
 ) -> None:
-    """Sales sets the amount, the expected close date or the owner of an open deal (a field
-    left out stays as it is). Once a quote is accepted the amount follows it."""
+    """Sales sets the amount, the expected close date, the owner or the win probability of an
+    open deal (a field left out stays as it is). Once a quote is accepted the amount follows
+    it; an overridden probability lasts until the deal next changes stage."""
     row = await load_opportunity(opportunity_id, uow, for_update=True)
     with journey_span("update opportunity", row["traceparent"], journey_of(row)):
         if row["status"] != "open":
@@ -91,6 +93,8 @@ async def update_opportunity(
             changes["expected_close_date"] = expected_close_date
         if owner is not None:
             changes["owner"] = owner
+        if probability is not None:
+            changes["probability"] = probability
         if not changes:
             return
         await uow.session.execute(
@@ -105,6 +109,7 @@ async def update_opportunity(
                 amount=amount_of(after),
                 expected_close_date=after["expected_close_date"],
                 owner=after["owner"],
+                probability=after["probability"],
                 updated_at=uow.clock.now(),
             )
         )
