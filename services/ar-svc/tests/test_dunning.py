@@ -8,6 +8,7 @@ from ar_svc.domain.dunning import (
     DunningPolicy,
     DunningStep,
     decide_dunning,
+    next_dunning_day,
 )
 
 DUE = date(2026, 3, 31)
@@ -62,3 +63,16 @@ def test_policy_from_json_with_no_write_off() -> None:
 def test_a_schedule_out_of_order_is_refused() -> None:
     with pytest.raises(ValueError, match="increasing"):
         DunningPolicy((DunningStep(7, "b"), DunningStep(1, "a")))
+
+
+def test_next_dunning_day_is_the_next_step_then_the_write_off() -> None:
+    # due 31 March: first reminder sent on 1 April → next look on 7 April (due + 7)
+    assert next_dunning_day(DEFAULT_POLICY, DUE, 1, date(2026, 4, 1)) == date(2026, 4, 7)
+    # final notice sent on 30 April (due + 30) → write-off on 29 June (due + 90)
+    assert next_dunning_day(DEFAULT_POLICY, DUE, 4, date(2026, 4, 30)) == date(2026, 6, 29)
+    assert next_dunning_day(DEFAULT_POLICY, DUE, 4, date(2026, 6, 29)) is None
+
+
+def test_without_write_off_nothing_is_left_after_the_final_notice() -> None:
+    policy = DunningPolicy((DunningStep(5, "only"),), write_off_after_days=None)
+    assert next_dunning_day(policy, DUE, 1, DUE + timedelta(days=5)) is None

@@ -3,6 +3,7 @@ application (with opposite postings, never deleting), and look at where a paymen
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -91,7 +92,12 @@ async def unapply(application_id: UUID, uow: UnitOfWork) -> Any:
         await uow.session.execute(
             sa.update(receivables)
             .where(receivables.c.invoice_id == invoice.invoice_id)
-            .values(status="open", paid_at=None, closed_at=None)
+            .values(
+                status="open",
+                paid_at=None,
+                closed_at=None,
+                next_dunning_on=invoice.due_date + timedelta(days=1),
+            )
         )
     return invoice
 

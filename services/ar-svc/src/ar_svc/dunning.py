@@ -1,7 +1,8 @@
-"""Collections: the dunning job. Once per (simulated) day per open, past-due invoice it
-announces the invoice overdue, sends the schedule's notices, makes the account delinquent at
-the final notice and writes the invoice off per policy. Dunning stops when the invoice is paid
-(or voided): only open receivables with a balance are looked at.
+"""Collections: the dunning job. On the days an open invoice has something due (due + 1,
+then the day of its next step or of its write-off: `next_dunning_on`) it announces the invoice
+overdue, sends the schedule's notices, makes the account delinquent at the final notice and
+writes the invoice off per policy. Dunning stops when the invoice is paid (or voided): only
+open receivables with a balance are looked at.
 
 Every replica runs the job; each invoice is claimed with FOR UPDATE SKIP LOCKED and handled
 in its own transaction. The dunning policy is `L2C_AR_DUNNING_POLICY` (JSON, see
@@ -20,7 +21,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ar_svc.adapters.ledger_store import load_ledger, save_postings, try_lock_account
 from ar_svc.adapters.tables import delinquencies, receivables
-from ar_svc.domain.dunning import DEFAULT_POLICY, DunningDecision, DunningPolicy, decide_dunning
+from ar_svc.domain.dunning import (
+    DEFAULT_POLICY,
+    DunningDecision,
+    DunningPolicy,
+    decide_dunning,
+    next_dunning_day,
+)
 from ar_svc.domain.ledger import Ledger
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
@@ -64,15 +71,8 @@ async def dun_due_invoices(unit_of_work: Any, policy: DunningPolicy) -> int:
 async def _claim_one(uow: UnitOfWork, today: date, busy: list[UUID]) -> Any:
     query = (
         sa.select(receivables)
-        .where(
-            receivables.c.status == "open",
-            receivables.c.due_date < today,
-            sa.or_(
-                receivables.c.dunning_checked_on.is_(None),
-                receivables.c.dunning_checked_on < today,
-            ),
-        )
-        .order_by(receivables.c.due_date)
+        .where(receivables.c.status == "open", receivables.c.next_dunning_on <= today)
+        .order_by(receivables.c.next_dunning_on)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
@@ -88,10 +88,13 @@ async def dun_invoice(uow: UnitOfWork, row: Any, today: date, policy: DunningPol
     decision = decide_dunning(
         policy, row.due_date, today, row.dunning_step, row.overdue_at is not None
     )
-    changes: dict[str, Any] = {"dunning_checked_on": today}
+    changes: dict[str, Any] = {"dunning_checked_on": today, "next_dunning_on": None}
     if balance > 0:
         with journey_span("dunning", row.traceparent, {"l2c.lead_id": str(row.lead_id)}):
             changes |= await _act(uow, row, decision, balance, policy, ledger)
+        if changes.get("status", "open") == "open":
+            steps_sent = changes.get("dunning_step", row.dunning_step)
+            changes["next_dunning_on"] = next_dunning_day(policy, row.due_date, steps_sent, today)
     await uow.session.execute(
         sa.update(receivables).where(receivables.c.invoice_id == row.invoice_id).values(**changes)
     )

@@ -3,6 +3,7 @@ voids, and an account's balance. Cash use cases are in `cash`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -75,6 +76,7 @@ async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
             issue_date=invoice.issue_date,
             due_date=invoice.due_date,
             status="open",
+            next_dunning_on=invoice.due_date + timedelta(days=1),
             traceparent=current_traceparent(),
             opened_at=now,
         )

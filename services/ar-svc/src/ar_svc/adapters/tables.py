@@ -33,6 +33,8 @@ receivables = sa.Table(
     sa.Column("overdue_at", sa.DateTime(timezone=True)),
     sa.Column("dunning_checked_on", sa.Date),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    # (0003) The next day the dunning job has something to do for it; NULL: nothing left.
+    sa.Column("next_dunning_on", sa.Date),
     sa.CheckConstraint("amount >= 0", name="ck_receivable_amount"),
 )
 
@@ -49,6 +51,12 @@ payments = sa.Table(
     sa.Column("invoice_reference", sa.Text),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("amount > 0", name="ck_payment_amount"),
+)
+
+sa.Index(
+    "ix_receivables_next_dunning_on",
+    receivables.c.next_dunning_on,
+    postgresql_where=receivables.c.status == "open",
 )
 
 credit_notes = sa.Table(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,15 @@ def decide_dunning(
         delinquent=notice is not None and policy.steps[notice - 1].final,
         write_off=policy.write_off_after_days is not None and days >= policy.write_off_after_days,
     )
+
+
+def next_dunning_day(
+    policy: DunningPolicy, due_date: date, steps_sent: int, today: date
+) -> date | None:
+    """The next day dunning has something to do for an invoice still owing money: the day
+    of the next step not yet sent, or of the write-off; None when nothing is left to do."""
+    offsets = [s.days_after_due for s in policy.steps[steps_sent:]]
+    if policy.write_off_after_days is not None:
+        offsets.append(policy.write_off_after_days)
+    days = [due_date + timedelta(days=d) for d in offsets]
+    return min((d for d in days if d > today), default=None)
