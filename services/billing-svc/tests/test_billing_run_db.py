@@ -505,3 +505,38 @@ async def test_one_subscription_that_cannot_be_billed_does_not_stop_the_others(
     assert await billing_pass(runtime, batch_size=2) == 3
     assert [len(await invoices_of(billing, sid)) for sid in healthy] == [2, 2, 2]
     assert len(await invoices_of(billing, broken_id)) == 1
+
+
+async def test_a_year_of_revenue_recognised_equals_what_was_invoiced_and_not_voided(
+    billing: Billing,
+) -> None:
+    import json
+
+    billing.clock.set("2026-01-30")
+    placed = order(date(2026, 1, 31), date(2027, 1, 30), seats(10), onboarding("50.00"))
+    sid = await activate(billing, placed)
+    async with billing.unit_of_work() as uow:
+        await amendments.amend_subscription(amend(placed, date(2026, 2, 10), seats(20)), uow)
+    billing.clock.set("2026-04-02")
+    await run(billing)
+    third = (await invoices_of(billing, sid))[2]
+    async with billing.unit_of_work() as uow:
+        await handlers.void_invoice(third["id"], "test", uow)
+        while await close_month(uow, billing.clock.now().date()):
+            pass
+    billing.clock.set("2027-03-02")
+    await run(billing)
+    async with billing.unit_of_work() as uow:
+        while await close_month(uow, billing.clock.now().date()):
+            pass
+        payloads = (
+            await uow.session.execute(
+                sa.select(outbox.c.payload).where(
+                    outbox.c.ce_type == "l2c.billing.RevenueRecognized.v1"
+                )
+            )
+        ).scalars()
+        recognised = sum((D(json.loads(p)["amount"]["amount"]) for p in payloads), D(0))
+    found = await invoices_of(billing, sid)
+    assert len(found) == 12
+    assert recognised == sum(i["subtotal"] for i in found if i["status"] != "void")

@@ -27,8 +27,16 @@ def next_month(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1)
 
 
+# Writers of schedule rows hold this advisory lock shared, a month close holds it exclusively:
+# a close waits for schedules being written to commit, and a writer that starts after a close
+# sees it, so no row can land in a month after the month was summed.
+REVENUE_LOCK = 0x4C3243_5245  # "L2C" "RE"
+
+
 async def first_open_month(uow: UnitOfWork) -> date | None:
-    """The month after the last closed one (None when nothing is closed yet)."""
+    """The month after the last closed one (None when nothing is closed yet). Takes the shared
+    revenue lock: call it before writing schedule rows, in the same transaction."""
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(REVENUE_LOCK)))
     last = await uow.session.scalar(sa.select(sa.func.max(revenue_closes.c.month)))
     return None if last is None else next_month(last)
 
@@ -67,6 +75,7 @@ def schedule_rows(
 async def close_month(uow: UnitOfWork, today: date) -> date | None:
     """Close the oldest month that has ended and is not closed: one RevenueRecognized per
     subscription and currency with revenue in it. Returns the month closed, if any."""
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REVENUE_LOCK)))
     first_open = await first_open_month(uow)
     if first_open is None:
         first_open = await uow.session.scalar(sa.select(sa.func.min(revenue_schedule.c.month)))
