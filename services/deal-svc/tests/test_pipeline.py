@@ -7,9 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deal_svc.domain.pipeline import (
     DEFAULT_PIPELINE,
+    GATE_FIELDS,
     RENEWAL_PIPELINE,
     DealFacts,
     Pipeline,
@@ -224,3 +227,49 @@ def test_a_pipeline_with_its_own_stages_and_gates_is_accepted() -> None:
     assert (
         move_stage(custom, "triage", "security_review", DealFacts(owner="grace")).probability == 40
     )
+
+
+# --- laws ---------------------------------------------------------------------------------
+
+gate_fields = st.frozensets(st.sampled_from(GATE_FIELDS))
+facts = st.builds(
+    DealFacts,
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=10**6, places=2)),
+    st.one_of(st.none(), st.dates()),
+    st.one_of(st.none(), st.sampled_from(["", "ada"])),
+)
+
+
+@st.composite
+def pipelines(draw: st.DrawFn) -> Pipeline:
+    open_count = draw(st.integers(1, 5))
+    stages = [
+        StageDefinition(
+            f"s{n}",
+            n,
+            draw(st.integers(0, 100)),
+            draw(st.sampled_from(["pipeline", "best_case", "commit"])),
+            requires=draw(gate_fields),
+        )
+        for n in range(1, open_count + 1)
+    ]
+    stages += [
+        StageDefinition("won", open_count + 1, 100, "closed", outcome="won"),
+        StageDefinition("lost", open_count + 2, 0, "omitted", outcome="lost"),
+    ]
+    return Pipeline("drawn", tuple(stages))
+
+
+@given(pipelines(), facts)
+def test_a_deal_that_may_enter_a_stage_may_enter_every_earlier_one(
+    pipeline: Pipeline, deal: DealFacts
+) -> None:
+    passed = [stage_gate(pipeline, s.name, deal).passed for s in pipeline.open_stages]
+    assert passed == sorted(passed, reverse=True)  # True… then False…
+
+
+@given(pipelines())
+def test_a_deal_with_everything_passes_every_gate(pipeline: Pipeline) -> None:
+    complete = DealFacts(Decimal("1.00"), date(2026, 12, 31), "ada")
+    validate_pipeline(pipeline)
+    assert all(stage_gate(pipeline, s.name, complete).passed for s in pipeline.open_stages)
