@@ -2,11 +2,15 @@
 LeadQualified published on l2c.lead.events.v1, end to end through a real lead-svc process.
 
 The run starts lead-svc as its own OS process on a fresh database (l2c_bench_h_lead), with its
-own consumer group positioned at the end of the intake topic (earlier records are not its
-work), produces N demo-like leads (each qualifies: score 80) whose company names carry a run
-marker, and times from the first produce to the N-th LeadQualified of this run seen on the
-events topic. Beside it, the raw aiokafka consume rate of the very same intake records (no
-group, no processing) is the floor of what consuming alone costs.
+own consumer group positioned at the end of the topics it reads (earlier records are not its
+work), produces N demo-like leads (each qualifies: score 80) keyed `bench-<run>-<i>`, and
+times from the first produce until this lead-svc has published the N-th LeadQualified (its
+outbox row is marked sent once the broker acknowledged it); then checks that all N event ids
+are on l2c.lead.events.v1. Beside it, the raw aiokafka consume rate of the very same intake
+records (no group, no processing but JSON parsing) is the floor of what consuming costs.
+
+Other lead-svc deployments on the broker (a running test platform) read the same intake topic
+in their own groups and capture these leads too; on a busy machine they also take CPU.
 
     uv run python bench/bench_lead_intake.py [--leads 10000]
 
@@ -123,31 +127,66 @@ def submissions(run: str, count: int) -> list[tuple[bytes, bytes, list[tuple[str
     return records
 
 
-async def count_qualified(run: str, count: int, ready: asyncio.Event) -> float:
-    """Watch the events topic from its current end; the time the count-th LeadQualified of
-    this run arrives."""
+async def qualified_published(count: int) -> float:
+    """The time this run's lead-svc has published the count-th LeadQualified: its outbox row
+    is marked sent only once the broker acknowledged it. (Counting on the topic alone would
+    also count other lead-svc deployments on this broker, e.g. a test platform, which read
+    the same intake topic in their own groups.)"""
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    try:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while True:
+            published = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE ce_type = $1 AND published_at IS NOT NULL",
+                LeadQualified.ce_type,
+            )
+            if published >= count:
+                return time.perf_counter()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {published} of {count} LeadQualified in time")
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+
+
+async def seen_on_topic(run: str, since: dict[TopicPartition, int]) -> int:
+    """How many of this run's LeadQualified (by event id) are on the events topic."""
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    try:
+        ids = {
+            str(row["event_id"]).encode()
+            for row in await conn.fetch(
+                "SELECT event_id FROM outbox WHERE ce_type = $1", LeadQualified.ce_type
+            )
+        }
+    finally:
+        await conn.close()
     consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = await partitions(consumer, LEAD_EVENTS)
-        consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        for tp in tps:
-            await consumer.position(tp)
-        ready.set()
-        marker = f"Bench {run} ".encode()
-        seen = 0
-        deadline = time.monotonic() + TIMEOUT_SECONDS
-        qualified = LeadQualified.ce_type.encode()
-        while seen < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {seen} of {count} LeadQualified within the time limit")
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            for records in batch.values():
-                for r in records:
-                    if (r.value and marker in r.value) and ("ce_type", qualified) in r.headers:
-                        seen += 1
-        return time.perf_counter()
+        consumer.assign(list(since))
+        for tp, offset in since.items():
+            consumer.seek(tp, offset)
+        ends = await consumer.end_offsets(list(since))
+        seen: set[bytes] = set()
+        pending = {tp for tp, end in ends.items() if end > since[tp]}
+        while pending:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                seen.update(v for r in records for k, v in r.headers if k == "ce_id")
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+        return len(seen & ids)
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(topic: str) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(
+            await partitions(consumer, topic)
+        )
+        return ends
     finally:
         await consumer.stop()
 
@@ -187,13 +226,12 @@ async def main(count: int) -> None:
     try:
         await wait_ready(process)
         records = submissions(run, count)
-        ready = asyncio.Event()
-        watcher = asyncio.create_task(count_qualified(run, count, ready))
-        await ready.wait()
+        events_start = await end_offsets(LEAD_EVENTS)
         producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
         await producer.start()
         try:
             began = time.perf_counter()
+            watcher = asyncio.create_task(qualified_published(count))
             sends = [
                 await producer.send(LEAD_INTAKE, value, key=key, headers=headers)
                 for key, value, headers in records
@@ -204,7 +242,9 @@ async def main(count: int) -> None:
             await producer.stop()
         finished = await watcher
         seconds = finished - began
+        on_topic = await seen_on_topic(run, events_start)
         print(f"# produced {count} in {produced - began:.2f}s; all qualified in {seconds:.2f}s")
+        print(f"# LeadQualified of this run found on {LEAD_EVENTS}: {on_topic}")
         print(f"BENCH lead_intake.throughput {count / seconds:.0f} leads/s")
         baseline = await raw_consume_rate(start, run, count)
         print(f"BENCH lead_intake.baseline {baseline:.0f} msgs/s")

@@ -262,3 +262,26 @@ async def test_the_same_person_submitted_concurrently_becomes_one_lead(
     assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
     assert len({a.json()["lead_id"] for a in answers}) == 1
     assert len(await _leads(platform, q=f"pat{marker}.example")) == 1
+
+
+async def test_one_person_twice_in_one_poll_of_the_intake_topic_becomes_one_merged_lead(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:10]
+    producer_key = f"poll-{marker}".encode()
+    for title in ("Analyst", "Head of Data"):
+        record = encode(LeadSubmitted(**_lead(marker, title=title)), source="/test/import")
+        await publish(
+            infra.kafka_bootstrap, LEAD_INTAKE, record.value, record.headers, producer_key
+        )
+
+    async def merged() -> list[dict[str, Any]] | None:
+        found = await _leads(platform, q=f"pat{marker}.example")
+        return found if found and found[0]["title"] == "Head of Data" else None
+
+    leads = await eventually(merged, "the second submission to merge")
+    assert len(leads) == 1
+    events = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of_lead(LeadMerged.ce_type, leads[0]["lead_id"])
+    )
+    assert events[0].json()["changed_fields"] == ["title"]

@@ -14,7 +14,7 @@ subscriptions = EventHandlers()
 
 @subscriptions.on(LeadSubmitted)
 async def on_lead_submitted(event: LeadSubmitted, uow: UnitOfWork, _: CloudEvent) -> None:
-    await handlers.capture_lead(event, uow)
+    await handlers.capture_lead(event, uow, in_bulk=True)
 
 
 @subscriptions.on(LeadActivityRecorded)

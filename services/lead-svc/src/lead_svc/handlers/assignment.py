@@ -25,6 +25,7 @@ from lead_svc.handlers.store import (
     History,
     Lead,
     changes_between,
+    emit,
     load_lead,
     save_lead,
     transaction_cache,
@@ -122,7 +123,8 @@ async def route(
         sla_breached_at=None,
     )
     history.add("assigned", changes_between(before, lead), rule=rule.name, reason=reason, due=due)
-    await uow.emit(
+    await emit(
+        uow,
         LeadAssigned(
             lead_id=lead["id"],
             team=rule.team,
@@ -131,7 +133,7 @@ async def route(
             reason=reason,  # type: ignore[arg-type]
             first_contact_due_at=due,
             assigned_at=now,
-        )
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from l2c_runtime.errors import Conflict, RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadActivityRecorded, LeadCaptured, LeadMerged, LeadSubmitted
+from lead_svc.adapters.bulk_writes import pending_writes
 from lead_svc.adapters.tables import lead_activities
 from lead_svc.domain.identity import company_key, normalise_email, person_key
 from lead_svc.domain.scoring import Activity
@@ -20,10 +21,12 @@ from lead_svc.handlers.store import (
     History,
     Lead,
     changes_between,
+    emit,
     find_by_person,
     insert_lead,
     load_lead,
     save_lead,
+    transaction_cache,
 )
 
 Outcome = Literal["created", "merged"]
@@ -39,9 +42,13 @@ def _touch(submission: LeadSubmitted, at: Any) -> dict[str, Any]:
     return {k: v for k, v in touch.items() if v is not None}
 
 
-async def capture_lead(submission: LeadSubmitted, uow: UnitOfWork) -> tuple[UUID, Outcome]:
+async def capture_lead(
+    submission: LeadSubmitted, uow: UnitOfWork, *, in_bulk: bool = False
+) -> tuple[UUID, Outcome]:
     """Capture a submission: the same person's existing lead absorbs it (LeadMerged),
-    else a new lead is created (LeadCaptured). Either way it is scored and gated."""
+    else a new lead is created (LeadCaptured). Either way it is scored and gated.
+    `in_bulk`: a new lead's rows and events are written with the rest of the transaction's
+    at commit (the consumer's batches); the lead cannot be read back before then."""
     key = person_key(str(submission.email))
     existing = await find_by_person(uow, key)
     if existing is not None:
@@ -78,16 +85,52 @@ async def capture_lead(submission: LeadSubmitted, uow: UnitOfWork) -> tuple[UUID
         "contacted_at": None,
         "erased_at": None,
     }
+    activities = await _claim_waiting_activities(uow, key, lead["id"])
+    history = History(lead["id"], now)
+    history.add("captured", source=submission.source, campaign=submission.campaign)
+    pending = pending_writes(uow, transaction_cache(uow)) if in_bulk else None
+    if pending is not None:
+        pending.collecting = True
+    try:
+        await _announce_new_lead(lead, submission, activities, history, uow)
+    finally:
+        if pending is not None:
+            pending.collecting = False
+    if pending is not None:
+        pending.add_lead(lead, history.entries)
+    else:
+        await insert_lead(uow, lead)
+        await history.save(uow)
+    return lead["id"], "created"
+
+
+async def _claim_waiting_activities(uow: UnitOfWork, key: str, lead_id: UUID) -> list[Activity]:
+    """Signals that arrived before the person became a lead now belong to the lead."""
+    cache = transaction_cache(uow)
+    if "activities_waiting" not in cache:  # usually none: skip the claim for the whole batch
+        waiting = sa.select(sa.exists().where(lead_activities.c.lead_id.is_(None)))
+        cache["activities_waiting"] = bool((await uow.session.execute(waiting)).scalar())
+    if not cache["activities_waiting"]:
+        return []
     claimed = await uow.session.execute(
         sa.update(lead_activities)
         .where(lead_activities.c.person_key == key, lead_activities.c.lead_id.is_(None))
-        .values(lead_id=lead["id"])
+        .values(lead_id=lead_id)
         .returning(lead_activities.c.kind, lead_activities.c.occurred_at)
     )
-    activities = [Activity(kind, at) for kind, at in claimed]
-    history = History(lead["id"], now)
-    history.add("captured", source=submission.source, campaign=submission.campaign)
-    await uow.emit(
+    return [Activity(kind, at) for kind, at in claimed]
+
+
+async def _announce_new_lead(
+    lead: Lead,
+    submission: LeadSubmitted,
+    activities: list[Activity],
+    history: History,
+    uow: UnitOfWork,
+) -> None:
+    now = lead["captured_at"]
+    await emit(
+        uow,
         LeadCaptured(
             lead_id=lead["id"],
             company=submission.company,
@@ -95,12 +138,9 @@ async def capture_lead(submission: LeadSubmitted, uow: UnitOfWork) -> tuple[UUID
             source=submission.source,
             campaign=submission.campaign,
             captured_at=now,
-        )
+        ),
     )
     await assess(lead, uow, history, trigger="capture", activities=activities)
-    await insert_lead(uow, lead)
-    await history.save(uow)
-    return lead["id"], "created"
 
 
 async def _merge_submission(before: Lead, submission: LeadSubmitted, uow: UnitOfWork) -> None:

@@ -24,6 +24,7 @@ from lead_svc.handlers.store import (
     activities_of,
     apply_score,
     changes_between,
+    emit,
     load_lead,
     prospect_of,
     save_lead,
@@ -54,7 +55,8 @@ async def assess(
     apply_score(lead, score)
     if trigger == "capture" or before != (lead["score"], lead["score_items"]):
         history.add("scored", score=score.total, rule_set_version=rules.version, trigger=trigger)
-        await uow.emit(
+        await emit(
+            uow,
             LeadScored(
                 lead_id=lead["id"],
                 score=score.total,
@@ -63,7 +65,7 @@ async def assess(
                 breakdown=_breakdown(score),
                 rule_set_version=rules.version,
                 scored_at=now,
-            )
+            ),
         )
     reached = stage_for(score, gates)
     if lead["erased_at"] is not None or not advances(lead["status"], reached):
@@ -73,7 +75,8 @@ async def assess(
     if lead["team"] is None:
         await route(lead, uow, history, reason="routing")
     if reached == "qualified":
-        await uow.emit(
+        await emit(
+            uow,
             LeadQualified(
                 lead_id=lead["id"],
                 company=lead["company"],
@@ -89,7 +92,7 @@ async def assess(
                 team=lead["team"],
                 owner_id=lead["owner_id"],
                 qualified_at=now,
-            )
+            ),
         )
 
 

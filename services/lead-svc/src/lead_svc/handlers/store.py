@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.base import Message
+from lead_svc.adapters.bulk_writes import PendingWrites, write_now
 from lead_svc.adapters.tables import lead_activities, lead_history, leads, scoring_rules
 from lead_svc.domain.gates import QualificationGates
 from lead_svc.domain.scoring import Activity, Prospect, Score, ScoringRules, rules_from_document
@@ -48,6 +50,10 @@ async def load_lead(uow: UnitOfWork, lead_id: UUID, *, for_update: bool = True) 
 
 
 async def find_by_person(uow: UnitOfWork, key: str) -> Lead | None:
+    cache = transaction_cache(uow)
+    pending: PendingWrites | None = cache.get("pending")
+    if pending is not None and key in pending.leads:
+        await write_now(uow, cache)  # the same person twice in one batch: merge into the row
     query = sa.select(leads).where(leads.c.person_key == key).with_for_update()
     row = (await uow.session.execute(query)).first()
     return None if row is None else dict(row._mapping)
@@ -155,6 +161,15 @@ class History:
     async def save(self, uow: UnitOfWork) -> None:
         if self.entries:
             await uow.session.execute(sa.insert(lead_history), self.entries)
+
+
+async def emit(uow: UnitOfWork, message: Message) -> None:
+    """`uow.emit`, or into the bulk write while a new lead of a batch is being captured."""
+    pending: PendingWrites | None = transaction_cache(uow).get("pending")
+    if pending is not None and pending.collecting:
+        pending.add_event(uow, message)
+    else:
+        await uow.emit(message)
 
 
 async def insert_lead(uow: UnitOfWork, lead: Lead) -> None:
