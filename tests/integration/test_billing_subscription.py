@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from l2c_platform.journey import eventually
-from l2c_platform.kafka_io import publish_message
+from l2c_platform.kafka_io import publish_message, read_topic
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas import Money, OrderPlaced, PricedLine
@@ -186,3 +186,38 @@ async def test_a_subscription_is_billed_for_each_period_with_proration_and_usage
         assert voided.json()["status"] == "void"
         again = await http.post(f"/invoices/{third['id']}/void", json={"reason": "test"})
         assert again.status_code == 409
+
+        # The rest of the year: twelve invoices in all, the subscription ends, and once the
+        # term's last month has closed the revenue recognised is exactly what was invoiced
+        # and not voided.
+        now = datetime.fromisoformat((await http.get("/clock")).json()["now"]).date()
+        last_month_closed = add_months(order.end_date.replace(day=1), 1) + timedelta(days=1)
+        await advance_platform_clock(
+            infra.kafka_bootstrap, timedelta(days=(last_month_closed - now).days)
+        )
+
+        async def ended() -> list[dict[str, Any]] | None:
+            subs = (await http.get("/subscriptions", params={"lead_id": str(order.lead_id)})).json()
+            return await invoices(12) if subs[0]["status"] == "ended" else None
+
+        year = await eventually(ended, "the subscription's year", timeout=180)
+        assert len(year) == 12
+        assert [date.fromisoformat(i["period_start"]) for i in year] == [
+            add_months(start, k) for k in range(12)
+        ]
+        invoiced = sum(D(i["subtotal"]) for i in year if i["status"] != "void")
+
+        async def recognised() -> Decimal | None:
+            records = await read_topic(infra.kafka_bootstrap, "l2c.billing.events.v1")
+            total = sum(
+                (
+                    D(r.json()["amount"]["amount"])
+                    for r in records
+                    if r.headers.get("ce_type") == "l2c.billing.RevenueRecognized.v1"
+                    and r.json()["subscription_id"] == year[0]["subscription_id"]
+                ),
+                D(0),
+            )
+            return total if total == invoiced else None
+
+        assert await eventually(recognised, "revenue of the whole term", timeout=180) == invoiced
