@@ -291,3 +291,14 @@ async def test_a_pipeline_defined_through_the_api_runs_an_expansion(platform: Pl
         stranded = await c.put(f"/pipelines/{name}", json={"stages": without_review})
         assert stranded.status_code == 409
         assert "security_review (1 deals)" in stranded.json()["detail"]
+
+        lost = await ok(
+            await c.post(
+                f"/opportunities/{opp['opportunity_id']}/close-lost", json={"reason": "timing"}
+            )
+        )
+        year = lost["closed_at"][:4]
+        speed = await ok(await c.get(f"/pipelines/{name}/velocity", params={"period": year}))
+        assert (speed["won"], speed["lost"], speed["win_rate_percent"]) == (0, 1, "0.0")
+        assert speed["average_cycle_seconds"] is None
+        assert set(speed["average_seconds_in_stage"]) == {"triage", "security_review"}

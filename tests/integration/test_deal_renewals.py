@@ -49,7 +49,8 @@ async def qualified_deal(platform: Platform, company: str) -> dict[str, Any]:
             found = (await client.get("/opportunities", params={"lead_id": str(lead_id)})).json()
             return found[0] if found else None
 
-        deal: dict[str, Any] = await eventually(opened, "deal-svc to open the opportunity")
+        # Generous: at a session's start deal-svc may still be catching up on its topics.
+        deal: dict[str, Any] = await eventually(opened, "deal-svc to open the opportunity", 180)
     return deal
 
 
@@ -75,7 +76,7 @@ async def renewals_of(client: httpx.AsyncClient, account_id: str, count: int) ->
         ).json()
         return found if len(found) >= count else None
 
-    return await eventually(listed, f"{count} renewal deal(s)")
+    return await eventually(listed, f"{count} renewal deal(s)", 180)
 
 
 async def test_renewal_due_opens_one_renewal_deal_per_term_in_the_journeys_trace(

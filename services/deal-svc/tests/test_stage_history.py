@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
-from deal_svc.domain.stage_history import StageEntry, stage_visits, time_in_stages
+from deal_svc.domain.stage_history import (
+    ClosedDeal,
+    StageEntry,
+    Velocity,
+    stage_visits,
+    time_in_stages,
+    velocity,
+)
 
 CLOSED = frozenset({"closed_won", "closed_lost"})
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -53,3 +61,31 @@ def test_moves_within_the_same_instant_keep_their_recorded_order() -> None:
         ("discovery", timedelta(0)),
         ("proposal", timedelta(hours=1)),
     ]
+
+
+def closed(won: bool, stays: list[tuple[str, float]], closing_at: float) -> ClosedDeal:
+    """A deal entering each (stage, hour) in turn and closing at `closing_at` hours."""
+    entries = [StageEntry(stage, at(hour)) for stage, hour in stays]
+    entries.append(StageEntry("closed_won" if won else "closed_lost", at(closing_at)))
+    return ClosedDeal(won, at(stays[0][1]), at(closing_at), stage_visits(entries, at(999), CLOSED))
+
+
+def test_velocity_counts_the_win_rate_the_won_cycle_and_average_time_per_stage() -> None:
+    deals = [
+        closed(True, [("qualification", 0), ("proposal", 10)], 30),  # 10 h, 20 h; cycle 30 h
+        closed(True, [("qualification", 0), ("proposal", 20)], 50),  # 20 h, 30 h; cycle 50 h
+        closed(False, [("qualification", 0)], 6),  # 6 h in qualification, lost
+    ]
+    result = velocity(deals)
+    assert (result.won, result.lost, result.win_rate_percent) == (2, 1, Decimal("66.7"))
+    assert result.average_cycle == timedelta(hours=40)
+    assert result.average_time_in_stage == {
+        "qualification": timedelta(hours=12),  # (10 + 20 + 6) / 3
+        "proposal": timedelta(hours=25),  # (20 + 30) / 2
+    }
+
+
+def test_velocity_of_nothing_closed_has_no_rate_and_no_cycle() -> None:
+    assert velocity([]) == Velocity(0, 0, None, None, {})
+    only_lost = velocity([closed(False, [("discovery", 0)], 4)])
+    assert (only_lost.win_rate_percent, only_lost.average_cycle) == (Decimal("0.0"), None)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from deal_svc.adapters.tables import accounts, opportunities, opportunity_stage_history
 from deal_svc.domain.forecast import ForecastDeal, Period
-from deal_svc.domain.pipeline import ForecastCategory
-from deal_svc.domain.stage_history import StageEntry
+from deal_svc.domain.pipeline import ForecastCategory, Pipeline
+from deal_svc.domain.stage_history import ClosedDeal, StageEntry, stage_visits
 from l2c_runtime.unit_of_work import UnitOfWork
 
 _WITH_ACCOUNT = sa.select(opportunities, accounts.c.name.label("account_name")).join(
@@ -165,3 +165,40 @@ async def list_accounts(
         sa.select(sa.func.count()).select_from(accounts).where(*conditions)
     )
     return rows, int(total or 0)
+
+
+async def closed_deals(uow: UnitOfWork, pipeline: Pipeline, period: Period) -> list[ClosedDeal]:
+    """The pipeline's deals closed (won or lost) in `period`, each with its stage visits."""
+    starts = datetime.combine(period.first_day, time(0), UTC)
+    ends = datetime.combine(period.last_day + timedelta(days=1), time(0), UTC)
+    c = opportunities.c
+    deals = (
+        await uow.session.execute(
+            sa.select(c.id, c.status, c.opened_at, c.closed_at).where(
+                c.pipeline == pipeline.name,
+                c.status != "open",
+                c.closed_at >= starts,
+                c.closed_at < ends,
+            )
+        )
+    ).all()
+    h = opportunity_stage_history.c
+    entries: dict[UUID, list[StageEntry]] = {}
+    if deals:
+        rows = await uow.session.execute(
+            sa.select(h.opportunity_id, h.to_stage, h.changed_at)
+            .where(h.opportunity_id.in_([d.id for d in deals]))
+            .order_by(h.id)
+        )
+        for opportunity_id, stage, at in rows:
+            entries.setdefault(opportunity_id, []).append(StageEntry(stage, at))
+    closing = frozenset(s.name for s in pipeline.stages if s.is_closed)
+    return [
+        ClosedDeal(
+            won=d.status == "won",
+            opened_at=d.opened_at,
+            closed_at=d.closed_at,
+            visits=stage_visits(entries.get(d.id, []), d.closed_at, closing),
+        )
+        for d in deals
+    ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from deal_svc import queries
 from deal_svc.adapters.pipeline_store import load_pipeline, pipeline_names
 from deal_svc.api.views import RuntimeDep
+from deal_svc.domain.forecast import parse_period
 from deal_svc.domain.pipeline import (
     ForecastCategory,
     GateField,
@@ -16,6 +19,7 @@ from deal_svc.domain.pipeline import (
     Pipeline,
     StageDefinition,
 )
+from deal_svc.domain.stage_history import velocity
 from deal_svc.handlers.pipelines import define_pipeline
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
@@ -35,6 +39,18 @@ class StageView(BaseModel):
 class PipelineView(BaseModel):
     name: str
     stages: list[StageView]
+
+
+class VelocityView(BaseModel):
+    pipeline: str
+    period: str
+    won: int
+    lost: int
+    win_rate_percent: Decimal | None
+    average_cycle_seconds: int | None
+    """From opening to winning, over the won deals."""
+    average_seconds_in_stage: dict[str, int]
+    """Per stage, over the closed deals that passed through it."""
 
 
 class PipelineDefinition(BaseModel):
@@ -95,3 +111,32 @@ async def put_pipeline(
     async with runtime.unit_of_work() as uow:
         await define_pipeline(pipeline, uow)
     return _view(pipeline)
+
+
+@router.get("/{name}/velocity", response_model=VelocityView)
+async def get_velocity(
+    name: PipelineName,
+    runtime: RuntimeDep,
+    period: Annotated[str, Query(examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")],
+) -> VelocityView:
+    """How the pipeline's deals closed (won or lost) in the period went: win rate, the won
+    deals' average cycle, and the average time a deal spent in each stage."""
+    wanted = parse_period(period)
+    async with runtime.unit_of_work() as uow:
+        pipeline = await load_pipeline(uow.session, name)
+        deals = await queries.closed_deals(uow, pipeline, wanted)
+    result = velocity(deals)
+    return VelocityView(
+        pipeline=name,
+        period=wanted.label,
+        won=result.won,
+        lost=result.lost,
+        win_rate_percent=result.win_rate_percent,
+        average_cycle_seconds=(
+            None if result.average_cycle is None else int(result.average_cycle.total_seconds())
+        ),
+        average_seconds_in_stage={
+            stage: int(spent.total_seconds())
+            for stage, spent in result.average_time_in_stage.items()
+        },
+    )
