@@ -341,6 +341,9 @@ async def test_amendment_upsells_seats_and_adds_a_product_from_an_effective_date
         ("ONBOARD", "1500.00"),
         ("SSO", "174.99"),
     ]
+    (history,) = await contracts.get(f"/contracts/{cid}/amendments")
+    assert (history["amendment_id"], history["reason"]) == (created["amendment_id"], "upsell")
+    assert [line["product_code"] for line in history["lines"]] == ["PLAT-SEAT", "ONBOARD", "SSO"]
     past = {**body, "effective_date": str(date.fromisoformat(effective) - timedelta(days=400))}
     refused = await contracts.post(f"/contracts/{cid}/amendments", past, expect=422)
     assert "in the past" in refused["detail"]

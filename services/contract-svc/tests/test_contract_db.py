@@ -23,6 +23,7 @@ from alembic.config import Config
 from contract_svc import handlers
 from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
+from contract_svc.domain.amendment import LineChange
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -330,3 +331,20 @@ async def test_the_company_countersigns_by_e_signature_after_the_customer(
     async with service.unit_of_work() as uow:
         with pytest.raises(Conflict, match="belongs to another signature"):
             await handlers.record_esignature(contract_id, evidence("env-a", "company"), uow)
+
+
+async def test_an_amendment_replaces_the_lines_and_is_kept_in_the_history(
+    service: Service,
+) -> None:
+    contract_id = await service.draft()
+    await service.sign(contract_id)
+    change = [LineChange("PLAT-SEAT", Decimal(30))]
+    async with service.unit_of_work() as uow:
+        await handlers.amend_contract(contract_id, date(2026, 3, 1), change, "upsell", uow)
+    amended = await service.contract(contract_id)
+    assert amended.lines[0].net_amount == Money.of("1323.00", "EUR")  # 30 × 49.00 less 10 %
+    async with service.unit_of_work() as uow:
+        (history,) = await handlers.list_amendments(contract_id, uow)
+    assert (history["effective_date"], history["reason"]) == (date(2026, 3, 1), "upsell")
+    assert history["lines"][0]["net_amount"]["amount"] == "1323.00"
+    assert await service.emitted("ContractAmended", contract_id) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,7 +15,7 @@ from contract_svc.api.contracts import current_view
 from contract_svc.api.views import ApprovalView, ContractView, approval_view
 from contract_svc.domain.amendment import LineChange
 from l2c_runtime.service import Runtime, runtime_of
-from l2c_schemas.cpq import BillingPeriod
+from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalStr
 
 router = APIRouter(prefix="/contracts", tags=["contract changes"])
@@ -80,6 +80,14 @@ class AmendmentRequest(BaseModel):
 class AmendmentCreated(BaseModel):
     amendment_id: UUID
     contract: ContractView
+
+
+class AmendmentView(BaseModel):
+    amendment_id: UUID
+    effective_date: date
+    reason: str
+    lines: list[PricedLine]
+    amended_at: datetime
 
 
 class TerminationRequest(BaseModel):
@@ -163,6 +171,24 @@ async def amend(
         return AmendmentCreated(
             amendment_id=amendment_id, contract=await current_view(contract_id, uow)
         )
+
+
+@router.get("/{contract_id}/amendments", response_model=list[AmendmentView])
+async def list_amendments(contract_id: UUID, runtime: RuntimeDep) -> list[AmendmentView]:
+    """The contract's amendments, oldest first."""
+    async with runtime.unit_of_work() as uow:
+        await current_view(contract_id, uow)
+        found = await handlers.list_amendments(contract_id, uow)
+    return [
+        AmendmentView(
+            amendment_id=a["id"],
+            effective_date=a["effective_date"],
+            reason=a["reason"],
+            lines=a["lines"],
+            amended_at=a["amended_at"],
+        )
+        for a in found
+    ]
 
 
 @router.post("/{contract_id}/renew", response_model=ContractView)

@@ -1,6 +1,6 @@
 """contract-svc's use cases: load, decide, save, emit — in the caller's unit of work."""
 
-from contract_svc.handlers.amendments import amend_contract
+from contract_svc.handlers.amendments import amend_contract, list_amendments
 from contract_svc.handlers.approvals import (
     Approval,
     add_clause,
@@ -48,6 +48,7 @@ __all__ = [
     "end_next_expiring_term",
     "find_contract",
     "find_order",
+    "list_amendments",
     "list_approvals",
     "list_contracts",
     "load_policy",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
@@ -56,3 +57,13 @@ async def amend_contract(
             )
         )
     return amendment_id
+
+
+async def list_amendments(contract_id: UUID, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The contract's amendments, oldest first, each with its complete line set."""
+    rows = await uow.session.execute(
+        sa.select(amendments)
+        .where(amendments.c.contract_id == contract_id)
+        .order_by(amendments.c.amended_at, amendments.c.id)
+    )
+    return [dict(r._mapping) for r in rows]
