@@ -341,7 +341,11 @@ async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billi
     ]
     billing.clock.set("2026-03-01")
     async with billing.unit_of_work() as uow:
+        # February cannot close while the invoice due on 15 (+1 grace) February is missing.
         assert await close_month(uow, billing.clock.now().date()) == date(2026, 1, 1)
+        assert await close_month(uow, billing.clock.now().date()) is None
+    assert await run(billing) == 1  # 15 Feb – 14 Mar, 28 days: 14 in February = 50.00
+    async with billing.unit_of_work() as uow:
         assert await close_month(uow, billing.clock.now().date()) == date(2026, 2, 1)
         assert await close_month(uow, billing.clock.now().date()) is None
         report = await deferred_revenue(uow, date(2026, 1, 1), date(2026, 2, 1), "EUR")
@@ -349,9 +353,11 @@ async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billi
             sa.select(sa.func.count()).where(outbox.c.ce_type == "l2c.billing.RevenueRecognized.v1")
         )
     assert recognised == 2
+    # February recognises 45.16 of January's invoice and 50.00 of the one billed 1 March:
+    # recognised before billed shows as a negative deferred balance (unbilled revenue).
     assert [(r["billed"], r["recognized"], r["closing_deferred"]) for r in report] == [
         (D("150.00"), D("104.84"), D("45.16")),
-        (D("0"), D("45.16"), D("0.00")),
+        (D("0"), D("95.16"), D("-50.00")),
     ]
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from billing_svc.billing_run import bill_subscriptions, claim_due
+from billing_svc.config import usage_grace_days
 from billing_svc.revenue import close_month
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
@@ -17,12 +17,6 @@ from l2c_runtime.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-
-
-def usage_grace_days() -> int:
-    """Days after a period ends during which late usage still lands on its invoice; the
-    invoice is issued when they are over (env L2C_BILLING_USAGE_GRACE_DAYS, default 1)."""
-    return int(os.environ.get("L2C_BILLING_USAGE_GRACE_DAYS", "1"))
 
 
 async def billing_pass(runtime: Runtime, batch_size: int = BATCH_SIZE) -> int:

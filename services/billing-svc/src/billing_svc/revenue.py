@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from billing_svc.adapters.outbox import emit_all
 from billing_svc.adapters.tables import revenue_closes, revenue_schedule, subscriptions
+from billing_svc.config import usage_grace_days
 from billing_svc.domain.invoicing import DraftLine
 from billing_svc.domain.revenue import line_schedule, month_of
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -74,7 +75,9 @@ def schedule_rows(
 
 async def close_month(uow: UnitOfWork, today: date) -> date | None:
     """Close the oldest month that has ended and is not closed: one RevenueRecognized per
-    subscription and currency with revenue in it. Returns the month closed, if any."""
+    subscription and currency with revenue in it. Returns the month closed, if any. A month
+    waits while the billing run still owes invoices due in it (after a clock jump), so its
+    revenue is complete when it closes."""
     await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REVENUE_LOCK)))
     first_open = await first_open_month(uow)
     if first_open is None:
@@ -83,6 +86,18 @@ async def close_month(uow: UnitOfWork, today: date) -> date | None:
             return None
     if next_month(first_open) > today:
         return None  # the month has not ended yet
+    month_end = next_month(first_open) - timedelta(days=1)
+    billing_behind = await uow.session.scalar(
+        sa.select(
+            sa.exists().where(
+                subscriptions.c.status == "active",
+                subscriptions.c.next_period_start
+                <= min(month_end, today - timedelta(days=usage_grace_days())),
+            )
+        )
+    )
+    if billing_behind:
+        return None  # invoices due in the month are not issued yet (the run is catching up)
     claimed = await uow.session.execute(
         sa.text(
             "INSERT INTO revenue_closes (month, closed_at) VALUES (:m, :at)"
