@@ -257,3 +257,48 @@ async def test_leads_are_listed_filtered_searched_and_paged(platform: Platform) 
     assert len(ids) == len(set(ids)) == 5 and third["next_cursor"] is None
     assert none["items"] == []
     assert bad.status_code == 422
+
+
+async def test_a_breach_under_the_reassign_policy_hands_the_lead_to_the_next_rep(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    team = f"sla-{marker}"
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        await api.put(
+            f"/routing-rules/sla-{marker}",
+            {
+                "priority": 1,
+                "team": team,
+                "product_interests": [f"sla-{marker}"],
+                "sla_minutes": 30,
+                "breach_policy": "reassign",
+            },
+        )
+        for rep in ("a", "b"):
+            await api.put(f"/teams/{team}/reps/{rep}-{marker}", {"capacity": 1})
+        lead = await api.post("/leads", _lead(marker, product_interest=f"sla-{marker}"), expect=201)
+    assert lead["owner_id"] == f"a-{marker}"
+    await advance_platform_clock(infra.kafka_bootstrap, timedelta(hours=1))
+
+    breach = (
+        await wait_for_records(
+            infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadSlaBreached.ce_type, lead["lead_id"])
+        )
+    )[0].json()
+    assert (breach["action"], breach["owner_id"], breach["new_owner_id"]) == (
+        "reassigned",
+        f"a-{marker}",
+        f"b-{marker}",
+    )
+    assigned = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadAssigned.ce_type, lead["lead_id"]), 2
+    )
+    assert [a.json()["reason"] for a in assigned] == ["routing", "sla_breach"]
+    async with httpx.AsyncClient() as client:
+        now = await LeadApi(platform, client).get(f"/leads/{lead['lead_id']}")
+    assert now["owner_id"] == f"b-{marker}" and now["sla_breached_at"] is None
+    assert now["first_contact_due_at"] > lead["first_contact_due_at"]  # a new 30 minutes
+    async with httpx.AsyncClient() as client:
+        await client.delete(f"{platform.config.base_url('lead-svc')}/routing-rules/sla-{marker}")
