@@ -71,7 +71,9 @@ async def test_killed_after_commit_before_publish_the_relay_publishes_once_on_re
     platform: Platform, infra: Infrastructure
 ) -> None:
     lead_svc = platform.services["lead-svc"]
-    await _restart_with_crash_point(lead_svc, faults.AFTER_COMMIT_BEFORE_PUBLISH)
+    await _restart_with_crash_point(
+        lead_svc, f"{faults.AFTER_COMMIT_BEFORE_PUBLISH}@{LeadQualified.ce_type}"
+    )
     email = await _submit_lead(platform)
 
     assert lead_svc.wait_exit(30) == -9, "lead-svc should have died at the crash point"
@@ -102,7 +104,10 @@ async def test_killed_between_handler_commit_and_offset_commit_the_redelivery_is
     platform: Platform, infra: Infrastructure
 ) -> None:
     deal_svc = platform.services["deal-svc"]
-    await _restart_with_crash_point(deal_svc, faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT)
+    # Armed for LeadQualified only: records of other tests still queued must not trip it.
+    await _restart_with_crash_point(
+        deal_svc, f"{faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT}@{LeadQualified.ce_type}"
+    )
     email = await _submit_lead(platform)
 
     assert deal_svc.wait_exit(60) == -9, "deal-svc should have died at the crash point"

@@ -121,7 +121,7 @@ class EventProcessor:
                 log.info("batch of %d failed (%s); handling one by one", len(work), exc)
                 for item in work:
                     await self._handle_with_retries(item)
-        faults.crash_point(faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT)
+        faults.crash_point(faults.AFTER_HANDLER_BEFORE_OFFSET_COMMIT, (w.event.type for w in work))
 
     async def _parse(self, record: ConsumedRecord) -> _Work | None:
         """The record's event and handler; None when it is not ours or was dead-lettered."""

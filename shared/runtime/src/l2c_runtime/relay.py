@@ -103,7 +103,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH)
+            faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
             deliveries = []
             for row in rows:
                 headers = {name: value for name, value in json.loads(row.headers)}
