@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 
@@ -28,6 +25,7 @@ from billing_svc.adapters.tables import (
 from billing_svc.app import MIGRATIONS
 from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.revenue import close_month, deferred_revenue
+from l2c_platform.testing import empty_database
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
@@ -37,7 +35,6 @@ from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended
 
 D = Decimal
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_billing_svc_tests"
 
 
@@ -60,23 +57,9 @@ class Billing:
     unit_of_work: Callable[[], Any]
 
 
-def _answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def billing() -> AsyncIterator[Billing]:
-    if not _answers():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+    url = await empty_database(DB)
     await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
     engine = create_engine(url, 2)
     clock = FixedClock()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,6 +23,7 @@ from contract_svc import handlers
 from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
 from contract_svc.domain.amendment import LineChange
+from l2c_platform import testing
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -124,23 +124,9 @@ SEATS = PricedLine(
 )
 
 
-def _answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def empty_database() -> AsyncIterator[str]:
-    if not _answers():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    yield ASYNC_URL
+    yield await testing.empty_database(DB)
 
 
 @pytest.fixture

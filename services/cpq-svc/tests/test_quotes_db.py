@@ -4,8 +4,6 @@ its revisions, the segment's price book, approvals and the expiry job's claim.""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 
@@ -23,6 +20,7 @@ from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_platform.testing import empty_database
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -31,7 +29,6 @@ from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import OpportunityOpened
 
 D = Decimal
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_cpq_svc_tests"
 
 
@@ -58,23 +55,9 @@ class Cpq:
             return await handlers.create_quote(request, uow)
 
 
-def _answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def cpq() -> AsyncIterator[Cpq]:
-    if not _answers():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+    url = await empty_database(DB)
     await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
     engine = create_engine(url, 2)
     clock = FixedClock()
