@@ -5,7 +5,9 @@ service's consumer group sees them), then reads them twice:
 - baseline: a raw aiokafka consumer, records fetched and nothing else;
 - billing-svc: the same records through the runtime's EventProcessor with billing-svc's
   handlers on a dedicated database (l2c_bench_usage): CloudEvents attributes parsed, body
-  validated, inbox row + usage row committed in ONE transaction per record, as in the service;
+  validated, inbox row + usage row committed — one transaction per record
+  (one_per_transaction), and one per poll of 200 records as the running service does
+  (events_per_second);
 - batched: what a batch-capable runtime would give: billing-svc's batch path
   (metering.record_usage_batch), inbox and usage rows of 500 records per transaction.
 Every event is then replayed once: the count must not change (idempotent by event id).
@@ -181,15 +183,23 @@ async def main() -> None:
         raise RuntimeError(f"dead letter {kind}: {reason}")
 
     processor = EventProcessor("billing-svc-bench", subscriptions, uow, dead_letter)
-    half = len(records) // 2
+    third = len(records) // 3
     began = time.perf_counter()
-    for record in records[:half]:
+    for record in records[:third]:
         await processor.process(record)
-    per_record_rate = half / (time.perf_counter() - began)
+    per_record_rate = third / (time.perf_counter() - began)
+
+    # What the running service does: the records of one poll (L2C_CONSUME_BATCH_SIZE, 200)
+    # share one transaction, the handler still called per record.
+    polled = records[third : 2 * third]
+    began = time.perf_counter()
+    for start in range(0, len(polled), 200):
+        await processor.process_batch(polled[start : start + 200])
+    per_poll_rate = len(polled) / (time.perf_counter() - began)
 
     began = time.perf_counter()
-    await _batched(uow, records[half:], 500)
-    batched_rate = (len(records) - half) / (time.perf_counter() - began)
+    await _batched(uow, records[2 * third :], 500)
+    batched_rate = (len(records) - 2 * third) / (time.perf_counter() - began)
 
     for record in records[:200]:  # replays change nothing, on either path
         await processor.process(record)
@@ -198,7 +208,8 @@ async def main() -> None:
     assert stored == len(records), f"{stored} usage rows for {len(records)} events"
     await engine.dispose()
     await conn.close()
-    print(f"BENCH usage_ingest.events_per_second {per_record_rate:.0f} events/s")
+    print(f"BENCH usage_ingest.one_per_transaction {per_record_rate:.0f} events/s")
+    print(f"BENCH usage_ingest.events_per_second {per_poll_rate:.0f} events/s")
     print(f"BENCH usage_ingest.batched_500 {batched_rate:.0f} events/s")
     print(f"BENCH usage_ingest.baseline {raw_rate:.0f} events/s")
 
