@@ -34,22 +34,27 @@ class UnitOfWork:
 
     async def emit(self, message: Message) -> UUID:
         """Record an event in the outbox, with the trace context of this transaction."""
-        event_id = uuid4()
-        record = encode(message, source=self.source, event_id=event_id, time=self.clock.now())
-        await self.session.execute(
-            sa.insert(outbox).values(
-                event_id=event_id,
-                topic=record.topic,
-                message_key=record.key.decode() if record.key is not None else None,
-                ce_type=message.ce_type,
-                headers=json.dumps([[k, v.decode()] for k, v in record.headers]),
-                payload=record.value,
-                traceparent=current_traceparent(),
-                created_at=self.clock.now(),
-            )
-        )
+        row = self.outbox_row(message, current_traceparent())
+        await self.session.execute(sa.insert(outbox).values(**row))
         self.emitted.append(message)
-        return event_id
+        return UUID(str(row["event_id"]))
+
+    def outbox_row(self, message: Message, traceparent: str | None) -> dict[str, Any]:
+        """The outbox row of an event, for services that write many rows in one statement;
+        they append the message to `emitted` so the relay is woken at commit."""
+        now = self.clock.now()
+        event_id = uuid4()
+        record = encode(message, source=self.source, event_id=event_id, time=now)
+        return {
+            "event_id": event_id,
+            "topic": record.topic,
+            "message_key": record.key.decode() if record.key is not None else None,
+            "ce_type": message.ce_type,
+            "headers": json.dumps([[k, v.decode()] for k, v in record.headers]),
+            "payload": record.value,
+            "traceparent": traceparent,
+            "created_at": now,
+        }
 
     async def record_received(
         self, consumer: str, event_id: str, ce_type: str, topic: str, partition: int, offset: int

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from uuid import uuid4
 
 import sqlalchemy as sa
 
@@ -17,30 +16,15 @@ from billing_svc.adapters.bulk import copy_rows
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import Message
-from l2c_schemas.envelope import encode
 
 
 async def emit_all(uow: UnitOfWork, events: Sequence[tuple[Message, str | None]]) -> None:
     """Record (event, traceparent) pairs in the outbox, in order."""
     if not events:
         return
-    now = uow.clock.now()
     rows = []
     for message, traceparent in events:
-        event_id = uuid4()
-        record = encode(message, source=uow.source, event_id=event_id, time=now)
-        rows.append(
-            {
-                "event_id": event_id,
-                "topic": record.topic,
-                "message_key": record.key.decode() if record.key is not None else None,
-                "ce_type": message.ce_type,
-                "headers": json.dumps([[k, v.decode()] for k, v in record.headers]),
-                "payload": record.value,
-                "traceparent": traceparent,
-                "created_at": now,
-            }
-        )
+        rows.append(uow.outbox_row(message, traceparent))
         uow.emitted.append(message)
     if len(rows) == 1:
         await uow.session.execute(sa.insert(outbox), rows)

@@ -4,14 +4,12 @@ The consumer handles a whole poll of intake records in one transaction. Written 
 each new lead costs a lead row, a history statement and four outbox rows. Collected here, the
 whole poll costs three multi-row statements. Nothing changes for readers: the rows commit in
 the same transaction, and the outbox rows are exactly what `UnitOfWork.emit` would write
-(the runtime has no bulk emit yet; this is the service-local stand-in for one).
+(built by `UnitOfWork.outbox_row`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -21,7 +19,6 @@ from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import Message
-from l2c_schemas.envelope import encode
 from lead_svc.adapters.tables import lead_history, leads
 
 _LEAD_COLUMNS = [column.name for column in leads.columns]
@@ -44,21 +41,7 @@ class PendingWrites:
         self.history.extend(history)
 
     def add_event(self, uow: UnitOfWork, message: Message) -> None:
-        event_id = uuid4()
-        now = uow.clock.now()
-        record = encode(message, source=uow.source, event_id=event_id, time=now)
-        self.outbox.append(
-            {
-                "event_id": event_id,
-                "topic": record.topic,
-                "message_key": record.key.decode() if record.key is not None else None,
-                "ce_type": message.ce_type,
-                "headers": json.dumps([[k, v.decode()] for k, v in record.headers]),
-                "payload": record.value,
-                "traceparent": current_traceparent(),
-                "created_at": now,
-            }
-        )
+        self.outbox.append(uow.outbox_row(message, current_traceparent()))
         uow.emitted.append(message)  # so the runtime wakes the relay at commit
 
     def write(self, session: Session) -> None:
