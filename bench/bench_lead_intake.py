@@ -179,6 +179,12 @@ async def seen_on_topic(run: str, since: dict[TopicPartition, int]) -> int:
         await consumer.stop()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def end_offsets(topic: str) -> dict[TopicPartition, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
     await consumer.start()
@@ -230,6 +236,7 @@ async def main(count: int) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
         await producer.start()
         try:
+            cpu_before = cpu_seconds(process.pid)
             began = time.perf_counter()
             watcher = asyncio.create_task(qualified_published(count))
             sends = [
@@ -241,11 +248,13 @@ async def main(count: int) -> None:
         finally:
             await producer.stop()
         finished = await watcher
+        cpu = cpu_seconds(process.pid) - cpu_before
         seconds = finished - began
         on_topic = await seen_on_topic(run, events_start)
         print(f"# produced {count} in {produced - began:.2f}s; all qualified in {seconds:.2f}s")
         print(f"# LeadQualified of this run found on {LEAD_EVENTS}: {on_topic}")
         print(f"BENCH lead_intake.throughput {count / seconds:.0f} leads/s")
+        print(f"BENCH lead_intake.service_cpu_per_lead {cpu / count * 1000:.2f} ms")
         baseline = await raw_consume_rate(start, run, count)
         print(f"BENCH lead_intake.baseline {baseline:.0f} msgs/s")
     finally:

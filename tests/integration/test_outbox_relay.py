@@ -70,10 +70,8 @@ def _relay(
     topic: str,
     poll: float = 0.2,
 ) -> OutboxRelay:
-    async def send(_: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
-        return await producer.send(
-            topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
-        )
+    async def send(_: str, key: bytes | None, value: bytes, headers: list[Any]) -> Any:
+        return await producer.send(topic, value, key=key, headers=headers)
 
     dsn = f"{infra.pg_url}/{DATABASE}"
     return OutboxRelay(engine, dsn, send, SystemClock(), batch_size=7, poll_seconds=poll)

@@ -3,7 +3,7 @@ dead-lettered, what is skipped. Delivery itself is proven on a real broker (test
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
@@ -12,8 +12,15 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from l2c_runtime import consumer as consumer_module
-from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, backoff_seconds
+from l2c_runtime.consumer import (
+    ConsumedRecord,
+    Delivery,
+    EventHandlers,
+    EventProcessor,
+    backoff_seconds,
+)
 from l2c_runtime.errors import RuleViolation
+from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas import LeadDisqualified
 from l2c_schemas.envelope import encode
 
@@ -180,3 +187,74 @@ async def test_one_bad_record_in_a_batch_is_dead_lettered_and_the_others_are_han
     assert harness.dead == [("RuleViolation", "score 1 is refused")]
     assert len(harness.seen) == 2  # the two good ones are recorded as processed, once each
     assert handled[-2:] == [0, 2]  # after the failed batch rolled back, one by one
+
+
+def _disqualified(score: int) -> LeadDisqualified:
+    return LeadDisqualified(
+        lead_id=uuid4(),
+        score=score,
+        reason="below_threshold",
+        disqualified_at=EVENT.disqualified_at,
+    )
+
+
+def _records(events: list[Any], traceparent: str | None = None) -> list[ConsumedRecord]:
+    records = []
+    for n, event in enumerate(events):
+        record = encode(event, source="/test")
+        headers = list(record.headers)
+        if traceparent is not None:
+            headers.append(("traceparent", traceparent.encode()))
+        records.append(ConsumedRecord("t", 0, n, record.key, record.value, headers))
+    return records
+
+
+async def test_a_batch_handler_gets_a_run_of_fresh_events_in_one_call_in_offset_order() -> None:
+    harness = Harness(_ok)
+    calls: list[list[int]] = []
+
+    async def handle_many(deliveries: Sequence[Delivery[LeadDisqualified]], uow: Any) -> None:
+        calls.append([d.message.score for d in deliveries])
+
+    harness.processor._handlers.on_batch(LeadDisqualified)(handle_many)
+    records = _records([_disqualified(n) for n in range(4)])
+    await harness.processor.process_batch([records[0], records[1]])
+    await harness.processor.process_batch(records)  # 0 and 1 again: duplicates, left out
+
+    assert calls == [[0, 1], [2, 3]]
+    assert harness.dead == []
+
+
+async def test_a_failing_batch_is_handled_again_one_event_at_a_time() -> None:
+    harness = Harness(_ok)
+    calls: list[list[int]] = []
+
+    async def handle_many(deliveries: Sequence[Delivery[LeadDisqualified]], uow: Any) -> None:
+        scores = [d.message.score for d in deliveries]
+        calls.append(scores)
+        if 1 in scores:
+            raise RuleViolation("score 1 is refused")
+
+    harness.processor._handlers.on_batch(LeadDisqualified)(handle_many)
+    await harness.processor.process_batch(_records([_disqualified(n) for n in range(3)]))
+
+    assert calls == [[0, 1, 2], [0], [1], [2]]
+    assert harness.dead == [("RuleViolation", "score 1 is refused")]
+    assert len(harness.seen) == 2  # the inbox holds the two good events only
+
+
+async def test_a_delivery_continues_the_trace_its_record_carries() -> None:
+    harness = Harness(_ok)
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    inside: list[str | None] = []
+
+    async def handle_many(deliveries: Sequence[Delivery[LeadDisqualified]], uow: Any) -> None:
+        for delivery in deliveries:
+            with delivery.in_its_trace():
+                inside.append(current_traceparent())
+
+    harness.processor._handlers.on_batch(LeadDisqualified)(handle_many)
+    await harness.processor.process_batch(_records([_disqualified(0)], traceparent))
+
+    assert inside == [traceparent]
+    assert current_traceparent() is None  # the record's context does not leak out

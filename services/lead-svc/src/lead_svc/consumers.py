@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from l2c_runtime.consumer import EventHandlers
+from collections.abc import Sequence
+
+from l2c_runtime.consumer import Delivery, EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.envelope import CloudEvent
@@ -12,9 +14,11 @@ from lead_svc import handlers
 subscriptions = EventHandlers()
 
 
-@subscriptions.on(LeadSubmitted)
-async def on_lead_submitted(event: LeadSubmitted, uow: UnitOfWork, _: CloudEvent) -> None:
-    await handlers.capture_lead(event, uow, in_bulk=True)
+@subscriptions.on_batch(LeadSubmitted)
+async def on_leads_submitted(
+    deliveries: Sequence[Delivery[LeadSubmitted]], uow: UnitOfWork
+) -> None:
+    await handlers.capture_many(deliveries, uow)
 
 
 @subscriptions.on(LeadActivityRecorded)

@@ -2,26 +2,33 @@
 
 For each record: read the CloudEvents attributes and validate the body (a record that cannot
 be parsed goes to `<topic>.dlq`); record the event id in the inbox and run the handler in ONE
-transaction (a duplicate is skipped); only then commit the offset. Transient failures (database
-or broker away) are retried with back-off for as long as it takes; a rule violation, or a
-failure that persists through several attempts, sends the record to the dead-letter topic.
+transaction (a duplicate is skipped); only then commit the offset. A poll's records share one
+transaction; a handler registered with `on_batch` receives consecutive records of its event
+type together, so it can read and write them set-wise (one statement for the whole run).
+Transient failures (database or broker away) are retried with back-off for as long as it
+takes; a rule violation, or a failure that persists through several attempts, sends the
+record to the dead-letter topic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aiokafka.errors import KafkaError
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation
+from l2c_runtime.telemetry import TRACER
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
@@ -50,9 +57,60 @@ def backoff_seconds(attempt: int, base: float = 0.2, cap: float = 10.0) -> float
 
 
 @dataclass(frozen=True)
+class ConsumedRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+    def trace_carrier(self) -> dict[str, str]:
+        """The producer's W3C trace context carried in the record's headers."""
+        return {
+            name: raw.decode(errors="replace")
+            for name, raw in self.headers
+            if name in ("traceparent", "tracestate")
+        }
+
+
+@dataclass(frozen=True)
+class Delivery(Generic[M]):
+    """One fresh (not a duplicate) event handed to a batch handler."""
+
+    message: M
+    event: CloudEvent
+    record: ConsumedRecord
+
+    @contextmanager
+    def in_its_trace(self) -> Iterator[None]:
+        """Make the producer's trace context current (no new span): events emitted inside
+        carry it on, so this event's journey stays one trace though it was handled in a
+        batch."""
+        carrier = self.record.trace_carrier()
+        if not carrier:
+            yield
+            return
+        token = otel_context.attach(_propagator.extract(carrier))
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+
+
+BatchHandler = Callable[[Sequence[Delivery[M]], UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class _Route(Generic[M]):
     model: type[M]
-    handler: Handler[M]
+    handler: Handler[M] | None = None
+    batch_handler: BatchHandler[M] | None = None
+
+    async def handle_one(self, message: M, uow: UnitOfWork, event: CloudEvent) -> None:
+        if self.handler is None:
+            raise TypeError(f"no single-event handler for {event.type}")
+        await self.handler(message, uow, event)
 
 
 class EventHandlers:
@@ -63,7 +121,19 @@ class EventHandlers:
 
     def on(self, model: type[M]) -> Callable[[Handler[M]], Handler[M]]:
         def register(handler: Handler[M]) -> Handler[M]:
-            self._routes[model.ce_type] = _Route(model, handler)
+            self._routes[model.ce_type] = _Route(model, handler=handler)
+            return handler
+
+        return register
+
+    def on_batch(self, model: type[M]) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
+        """Register a handler that receives a run of consecutive events of this type from one
+        poll (in offset order, duplicates already removed) in the poll's transaction. If it
+        raises, each event is handled again alone (a list of one) with its own retries and
+        dead letter, so a bad event cannot hold up the others."""
+
+        def register(handler: BatchHandler[M]) -> BatchHandler[M]:
+            self._routes[model.ce_type] = _Route(model, batch_handler=handler)
             return handler
 
         return register
@@ -74,16 +144,6 @@ class EventHandlers:
 
     def route(self, ce_type: str) -> _Route[Any] | None:
         return self._routes.get(ce_type)
-
-
-@dataclass(frozen=True)
-class ConsumedRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
 
 
 DeadLetter = Callable[[ConsumedRecord, str, str], Awaitable[None]]
@@ -174,13 +234,24 @@ class EventProcessor:
                     for w in work
                 ],
             )
+            todo = []
             for item in work:
                 if item.event.id not in fresh:
                     log.info("duplicate %s %s skipped", item.event.type, item.event.id)
                     continue
                 fresh.discard(item.event.id)  # the same id twice in one batch: once
-                with _handling_span(item):
-                    await item.route.handler(item.message, uow, item.event)
+                todo.append(item)
+            for route, run in itertools.groupby(todo, key=lambda w: w.route):
+                if route.batch_handler is not None:
+                    items = list(run)
+                    with _batch_span(items):
+                        await route.batch_handler(
+                            [Delivery(w.message, w.event, w.record) for w in items], uow
+                        )
+                    continue
+                for item in run:
+                    with _handling_span(item):
+                        await route.handle_one(item.message, uow, item.event)
 
 
 @dataclass(frozen=True)
@@ -194,18 +265,32 @@ class _Work:
 def _handling_span(item: _Work) -> Any:
     """A span for handling one record, child of the producer's span carried in its headers,
     so each record continues its own journey's trace even when handled in a batch."""
-    carrier = {}
-    for name, raw in item.record.headers:
-        if name in ("traceparent", "tracestate"):
-            carrier[name] = raw.decode(errors="replace")
+    carrier = item.record.trace_carrier()
     attributes = {"l2c.event_id": item.event.id, "l2c.event_type": item.event.type}
     if isinstance(item.message, JourneyEvent):
         attributes["l2c.lead_id"] = str(item.message.lead_id)
-    return trace.get_tracer("l2c").start_as_current_span(
+    return TRACER.start_as_current_span(
         f"{item.event.type} handle",
         context=_propagator.extract(carrier) if carrier else None,
         kind=trace.SpanKind.CONSUMER,
         attributes=attributes,
+    )
+
+
+def _batch_span(items: Sequence[_Work]) -> Any:
+    """One span for a run of records handled together, linked to each record's producer span
+    (each record's own journey continues through `Delivery.in_its_trace`)."""
+    links = []
+    for item in items:
+        carrier = item.record.trace_carrier()
+        if carrier:
+            context = trace.get_current_span(_propagator.extract(carrier)).get_span_context()
+            links.append(trace.Link(context))
+    return TRACER.start_as_current_span(
+        f"{items[0].event.type} handle batch",
+        kind=trace.SpanKind.CONSUMER,
+        links=links,
+        attributes={"l2c.event_type": items[0].event.type, "l2c.batch_size": len(items)},
     )
 
 
@@ -233,7 +318,9 @@ def dead_letter_headers(
 
 
 __all__ = [
+    "BatchHandler",
     "ConsumedRecord",
+    "Delivery",
     "EventHandlers",
     "EventProcessor",
     "RuleViolation",

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.telemetry import journey_span
+from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 # Any constant works; it only has to be the same for every replica of one service.
 RELAY_LOCK_ID = 0x12C0_0B0C
 
-Send = Callable[[str, bytes | None, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
-"""Hands one record to the producer; the returned future resolves when the broker acked."""
+Send = Callable[
+    [str, bytes | None, bytes, list[tuple[str, bytes]]], Awaitable["asyncio.Future[Any]"]
+]
+"""Hands one record (topic, key, value, headers) to the producer; the returned future
+resolves when the broker acknowledged it."""
 
 
 class OutboxRelay:
@@ -106,7 +109,7 @@ class OutboxRelay:
             faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
             deliveries = []
             for row in rows:
-                headers = {name: value for name, value in json.loads(row.headers)}
+                headers = [(name, value.encode()) for name, value in json.loads(row.headers)]
                 lead = json.loads(row.payload).get("lead_id")
                 with journey_span(
                     f"{row.ce_type} publish",
@@ -114,6 +117,9 @@ class OutboxRelay:
                     {"l2c.lead_id": str(lead or ""), "messaging.destination.name": row.topic},
                     kind=trace.SpanKind.PRODUCER,
                 ):
+                    traceparent = current_traceparent()
+                    if traceparent is not None:  # the consumer's span: a child of this one
+                        headers.append(("traceparent", traceparent.encode()))
                     key = row.message_key.encode() if row.message_key is not None else None
                     deliveries.append(await self._send(row.topic, key, row.payload, headers))
             await asyncio.gather(*deliveries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 
 import uvicorn
@@ -17,6 +18,11 @@ def main() -> None:
     module = importlib.import_module(f"{args.package}.app")
     settings = ServiceSettings()
     app = module.create_app(settings)
+    # The modules and app built so far live as long as the process: keep them out of the
+    # collector's scans, and collect the young generation less often (a service allocates
+    # many short-lived objects per event; the default threshold of 700 scans constantly).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     uvicorn.run(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )

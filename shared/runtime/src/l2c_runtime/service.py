@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -180,10 +181,18 @@ def create_app(
             parser=_tolerant_parser,
         )(on_records)
 
+    # The relay's own producer: it carries the trace context in the headers itself (one
+    # publish span per event) and needs none of the broker's per-message machinery.
+    # (aiokafka wants its producer created on the running loop: see lifespan.)
+    relay_producers: list[AIOKafkaProducer] = []
+
     async def send(
-        topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+        topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
     ) -> asyncio.Future[Any]:
-        return await broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
+        delivery: asyncio.Future[Any] = await relay_producers[0].send(
+            topic, value, key=key, headers=headers
+        )
+        return delivery
 
     relay = OutboxRelay(
         engine,
@@ -202,6 +211,15 @@ def create_app(
         topics += [dead_letter_topic(t) for t in definition.handlers.topics]
         await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
         await broker.start()
+        relay_producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id=f"{definition.name}-relay",
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+        )
+        await relay_producer.start()
+        relay_producers.append(relay_producer)
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
@@ -216,6 +234,7 @@ def create_app(
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await relay_producer.stop()
             await broker.stop()
             await engine.dispose()
             provider.shutdown()

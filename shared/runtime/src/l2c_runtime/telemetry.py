@@ -87,6 +87,10 @@ def setup_tracing(service_name: str, span_file: str | None = None) -> TracerProv
     return provider
 
 
+TRACER = trace.get_tracer("l2c")
+"""The platform's tracer (a proxy until `setup_tracing` installs the provider)."""
+
+
 def current_traceparent() -> str | None:
     """The W3C traceparent of the active span, to store with an aggregate or outbox row."""
     carrier: dict[str, str] = {}
@@ -108,9 +112,8 @@ def journey_span(
     kind: trace.SpanKind = trace.SpanKind.INTERNAL,
 ) -> Iterator[trace.Span]:
     """A span that joins the journey whose trace context was stored as `traceparent`."""
-    tracer = trace.get_tracer("l2c")
     parent = context_from_traceparent(traceparent)
-    with tracer.start_as_current_span(
+    with TRACER.start_as_current_span(
         name, context=parent, kind=kind, attributes=dict(attributes or {})
     ) as span:
         yield span

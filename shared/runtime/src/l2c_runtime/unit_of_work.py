@@ -4,17 +4,16 @@ outbox rows of the events it causes commit together, or not at all."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from l2c_runtime.clock import Clock
-from l2c_runtime.messaging_tables import inbox, outbox
+from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas.base import Message
 from l2c_schemas.envelope import encode
@@ -56,6 +55,28 @@ class UnitOfWork:
             "created_at": now,
         }
 
+    async def copy_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert many rows with one COPY, in this transaction: the bulk path for a batch
+        handler. Every row has the keys of the first one; the columns they leave out take
+        their server defaults (Python-side column defaults do not apply). JSON columns take
+        the value as SQLAlchemy would store it."""
+        if not rows:
+            return
+        columns = [column for column in table.columns if column.name in rows[0]]
+        as_json = [isinstance(column.type, sa.JSON) for column in columns]
+        records = [
+            tuple(
+                json.dumps(row[column.name]) if encode_json else row[column.name]
+                for column, encode_json in zip(columns, as_json, strict=True)
+            )
+            for row in rows
+        ]
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, columns=[column.name for column in columns], records=records
+        )
+
     async def record_received(
         self, consumer: str, event_id: str, ce_type: str, topic: str, partition: int, offset: int
     ) -> bool:
@@ -70,28 +91,30 @@ class UnitOfWork:
     ) -> set[str]:
         """Record (event id, type, topic, partition, offset) rows in the inbox in one
         statement; returns the ids not processed before."""
-        now = self.clock.now()
         inserted = await self.session.execute(
-            pg_insert(inbox)
-            .values(
-                [
-                    {
-                        "consumer": consumer,
-                        "event_id": event_id,
-                        "ce_type": ce_type,
-                        "topic": topic,
-                        "partition": partition,
-                        "offset": offset,
-                        "processed_at": now,
-                    }
-                    for event_id, ce_type, topic, partition, offset in events
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
+            _RECORD_RECEIVED,
+            {
+                "consumer": consumer,
+                "now": self.clock.now(),
+                "ids": [event[0] for event in events],
+                "types": [event[1] for event in events],
+                "topics": [event[2] for event in events],
+                "partitions": [event[3] for event in events],
+                "offsets": [event[4] for event in events],
+            },
         )
         return {row.event_id for row in inserted}
 
+
+# One statement text whatever the number of events (arrays unnested by the server), so it
+# is compiled and prepared once rather than for every batch size.
+_RECORD_RECEIVED = sa.text(
+    'INSERT INTO inbox (consumer, event_id, ce_type, topic, partition, "offset", processed_at)'
+    " SELECT :consumer, e.id, e.type, e.topic, e.part, e.off, :now FROM unnest("
+    " CAST(:ids AS text[]), CAST(:types AS text[]), CAST(:topics AS text[]),"
+    " CAST(:partitions AS int[]), CAST(:offsets AS bigint[])) AS e(id, type, topic, part, off)"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 UnitOfWorkFactory = Callable[[], Any]
 

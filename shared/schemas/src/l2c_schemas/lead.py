@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from functools import lru_cache
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic.networks import validate_email
 
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
+
+
+@lru_cache(maxsize=16_384)
+def _checked_email(value: str) -> str:
+    """The address as pydantic's EmailStr gives it (syntax checked, normalised). Cached: the
+    same address is validated again in every event built from a lead (an intake record,
+    then its LeadQualified), and the check costs more than the rest of the event."""
+    return validate_email(value)[1]
+
+
+Email = Annotated[
+    str, AfterValidator(_checked_email), WithJsonSchema({"type": "string", "format": "email"})
+]
 
 
 class LeadSubmitted(Message):
@@ -20,7 +35,7 @@ class LeadSubmitted(Message):
     topic: ClassVar[str] = LEAD_INTAKE
     subject_field: ClassVar[str] = "external_id"
 
-    email: EmailStr
+    email: Email
     full_name: str = Field(min_length=1, max_length=200)
     company: str = Field(min_length=1, max_length=200)
     country: str | None = Field(default=None, pattern="^[A-Z]{2}$")
@@ -60,7 +75,7 @@ class LeadActivityRecorded(Message):
     subject_field: ClassVar[str] = "lead_id"
 
     lead_id: UUID | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     kind: ActivityKind
     occurred_at: datetime
     detail: str | None = Field(default=None, max_length=500)
@@ -106,7 +121,7 @@ class LeadQualified(JourneyEvent):
 
     company: str
     contact_name: str
-    contact_email: EmailStr
+    contact_email: Email
     country: str | None = None
     source: str
     score: int

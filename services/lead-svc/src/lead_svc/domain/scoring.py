@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 from lead_svc.domain.identity import is_free_mail
@@ -90,15 +91,15 @@ class Score:
     rule_set_version: int = 0
     engagement: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return self.fit + self.intent
 
-    @property
+    @cached_property
     def fit(self) -> int:
         return sum(item.points for item in self.items if item.kind == "fit")
 
-    @property
+    @cached_property
     def intent(self) -> int:
         return sum(item.points for item in self.items if item.kind == "intent")
 

@@ -1,7 +1,7 @@
 """lead-svc's use cases: load, decide, save, emit — in the caller's unit of work."""
 
 from lead_svc.handlers.assignment import breach_next_due, reassign, record_contact
-from lead_svc.handlers.intake import capture_lead, merge_leads, record_activity
+from lead_svc.handlers.intake import capture_lead, capture_many, merge_leads, record_activity
 from lead_svc.handlers.privacy import erase_lead
 from lead_svc.handlers.qualification import disqualify, recycle
 from lead_svc.handlers.queries import find_lead, list_leads, timeline
@@ -9,6 +9,7 @@ from lead_svc.handlers.queries import find_lead, list_leads, timeline
 __all__ = [
     "breach_next_due",
     "capture_lead",
+    "capture_many",
     "disqualify",
     "erase_lead",
     "find_lead",

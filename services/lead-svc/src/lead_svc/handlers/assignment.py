@@ -12,6 +12,7 @@ from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadAssigned, LeadContacted, LeadSlaBreached
+from lead_svc.adapters.bulk_writes import pending_writes
 from lead_svc.adapters.tables import leads, routing_rules, sales_reps
 from lead_svc.domain.routing import (
     LeadFacts,
@@ -70,27 +71,26 @@ async def _rule_named(uow: UnitOfWork, name: str | None) -> RoutingRule:
 
 
 async def _next_rep(uow: UnitOfWork, team: str, exclude: str | None) -> str | None:
-    """Take the team's next rep in the weighted rotation and save the rotation's state."""
-    unstaffed: set[str] = transaction_cache(uow).setdefault("unstaffed_teams", set())
-    if team in unstaffed:
-        return None
-    rows = await uow.session.execute(
-        sa.select(sales_reps.c.rep_id, sales_reps.c.capacity, sales_reps.c.credit)
-        .where(sales_reps.c.team == team, sales_reps.c.active)
-        .order_by(sales_reps.c.rep_id)
-        .with_for_update()
-    )
-    reps = [Rep(r.rep_id, r.capacity, r.credit) for r in rows]
-    if not reps:
-        unstaffed.add(team)
-    rotation = next_in_rotation(reps, exclude=exclude)
+    """Take the team's next rep in the weighted rotation. The team's reps are read and locked
+    once per transaction; the rotation's new state is written when it commits."""
+    cache = transaction_cache(uow)
+    rotations: dict[str, list[Rep]] = cache.setdefault("rotations", {})
+    if team not in rotations:
+        rows = await uow.session.execute(
+            sa.select(sales_reps.c.rep_id, sales_reps.c.capacity, sales_reps.c.credit)
+            .where(sales_reps.c.team == team, sales_reps.c.active)
+            .order_by(sales_reps.c.rep_id)
+            .with_for_update()
+        )
+        rotations[team] = [Rep(r.rep_id, r.capacity, r.credit) for r in rows]
+    rotation = next_in_rotation(rotations[team], exclude=exclude)
     if rotation is None:
         return None
-    changed = [new for old, new in zip(reps, rotation.reps, strict=True) if old != new]
-    for rep in changed:
-        await uow.session.execute(
-            sa.update(sales_reps).where(sales_reps.c.rep_id == rep.rep_id).values(credit=rep.credit)
-        )
+    credits = pending_writes(uow, cache).rep_credits
+    for old, new in zip(rotations[team], rotation.reps, strict=True):
+        if old != new:
+            credits[new.rep_id] = new.credit
+    rotations[team] = list(rotation.reps)
     return rotation.chosen
 
 

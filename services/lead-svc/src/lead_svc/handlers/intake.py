@@ -3,16 +3,18 @@ Engagement signals attach to their lead (or wait for the person to become one)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
+from l2c_runtime.consumer import Delivery
 from l2c_runtime.errors import Conflict, RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadActivityRecorded, LeadCaptured, LeadMerged, LeadSubmitted
-from lead_svc.adapters.bulk_writes import pending_writes
+from lead_svc.adapters.bulk_writes import pending_writes, write_now
 from lead_svc.adapters.tables import lead_activities
 from lead_svc.domain.identity import company_key, normalise_email, person_key
 from lead_svc.domain.scoring import Activity
@@ -25,6 +27,7 @@ from lead_svc.handlers.store import (
     find_by_person,
     insert_lead,
     load_lead,
+    prefetch_people,
     save_lead,
     transaction_cache,
 )
@@ -102,6 +105,17 @@ async def capture_lead(
         await insert_lead(uow, lead)
         await history.save(uow)
     return lead["id"], "created"
+
+
+async def capture_many(deliveries: Sequence[Delivery[LeadSubmitted]], uow: UnitOfWork) -> None:
+    """A poll's submissions: the people already known are read in one statement, the new
+    leads written in one statement per table; each submission's events carry on its own
+    trace."""
+    await prefetch_people(uow, {person_key(str(d.message.email)) for d in deliveries})
+    for delivery in deliveries:
+        with delivery.in_its_trace():
+            await capture_lead(delivery.message, uow, in_bulk=True)
+    await write_now(uow, transaction_cache(uow))
 
 
 async def _claim_waiting_activities(uow: UnitOfWork, key: str, lead_id: UUID) -> list[Activity]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -52,11 +51,25 @@ async def load_lead(uow: UnitOfWork, lead_id: UUID, *, for_update: bool = True) 
 async def find_by_person(uow: UnitOfWork, key: str) -> Lead | None:
     cache = transaction_cache(uow)
     pending: PendingWrites | None = cache.get("pending")
+    prefetched: dict[str, Lead | None] = cache.get("people", {})
     if pending is not None and key in pending.leads:
         await write_now(uow, cache)  # the same person twice in one batch: merge into the row
+    elif key in prefetched:
+        return prefetched.pop(key)  # once: a second look reads the row as it is by then
     query = sa.select(leads).where(leads.c.person_key == key).with_for_update()
     row = (await uow.session.execute(query)).first()
     return None if row is None else dict(row._mapping)
+
+
+async def prefetch_people(uow: UnitOfWork, keys: set[str]) -> None:
+    """Read (and lock) the leads of many people in one statement, for `find_by_person`."""
+    rows = await uow.session.execute(
+        sa.select(leads).where(leads.c.person_key.in_(keys)).with_for_update()
+    )
+    found: dict[str, Lead | None] = dict.fromkeys(keys)
+    for row in rows:
+        found[row.person_key] = dict(row._mapping)
+    transaction_cache(uow)["people"] = found
 
 
 _per_transaction: weakref.WeakKeyDictionary[UnitOfWork, dict[str, Any]] = (
@@ -119,7 +132,9 @@ def apply_score(lead: Lead, score: Score) -> None:
         score=score.total,
         fit_score=score.fit,
         intent_score=score.intent,
-        score_items=[asdict(item) for item in score.items],
+        score_items=[
+            {"rule": item.rule, "points": item.points, "kind": item.kind} for item in score.items
+        ],
         rule_set_version=score.rule_set_version,
     )
 
