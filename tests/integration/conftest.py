@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from l2c_platform.launcher import Infrastructure, Platform, PlatformConfig, recreate_databases
+from l2c_platform.launcher import (
+    Infrastructure,
+    Platform,
+    PlatformConfig,
+    recreate_databases,
+    skip_earlier_records,
+)
 
 
 def _answers(host_port: str) -> bool:
@@ -77,6 +83,7 @@ async def platform(
         extra_env={"L2C_RELAY_POLL_SECONDS": "0.5", "L2C_CLOCK": "simulated"},
     )
     await recreate_databases(config)
+    await skip_earlier_records(config)
     running = Platform(config)
     try:
         await running.start()

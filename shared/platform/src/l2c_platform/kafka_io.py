@@ -3,7 +3,6 @@ any Kafka client, no L2C runtime involved."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -85,17 +84,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
             for tp, messages in batch.items():
-                for m in messages:
-                    records.append(
-                        Record(
-                            m.topic,
-                            m.partition,
-                            m.offset,
-                            m.key,
-                            m.value,
-                            {k: v.decode(errors="replace") for k, v in m.headers},
-                        )
-                    )
+                records += map(_record, messages)
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
         return records
@@ -110,10 +99,41 @@ async def wait_for_records(
     count: int = 1,
     timeout: float = 30.0,
 ) -> list[Record]:
-    """Re-read the topic until at least `count` records match."""
+    """Read the topic from the beginning, and on as records arrive, until at least `count`
+    records match and everything the topic held by then has been read (so a duplicate that
+    is already there is in the answer too). Returns the matches found, fewer on timeout.
+    One pass however long the topic is (a shared dev broker collects many records)."""
     deadline = time.monotonic() + timeout
-    while True:
-        found = [r for r in await read_topic(bootstrap, topic) if predicate(r)]
-        if len(found) >= count or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.5)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        found: list[Record] = []
+        while True:
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for messages in batch.values():
+                found += [r for r in map(_record, messages) if predicate(r)]
+            if len(found) >= count and await _read_to_end(consumer, partitions):
+                return found
+            if time.monotonic() > deadline:
+                return found
+    finally:
+        await consumer.stop()
+
+
+def _record(m: Any) -> Record:
+    return Record(
+        m.topic,
+        m.partition,
+        m.offset,
+        m.key,
+        m.value,
+        {k: v.decode(errors="replace") for k, v in m.headers},
+    )
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
+    ends = await consumer.end_offsets(partitions)
+    return all([await consumer.position(tp) >= ends[tp] for tp in partitions])

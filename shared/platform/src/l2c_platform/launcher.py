@@ -13,6 +13,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from l2c_schemas.topics import CLOCK
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,36 @@ async def recreate_databases(config: PlatformConfig) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+async def skip_earlier_records(config: PlatformConfig) -> None:
+    """Point every service's consumer group at the end of every L2C topic (the clock
+    excepted), so a platform on fresh databases starts with no backlog: what earlier runs
+    and benchmarks left on a shared broker is not its work."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith("l2c.") and t != CLOCK]
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]
+    ]
+    if not partitions:
+        return
+    for spec in SERVICES:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=config.kafka_bootstrap,
+            group_id=spec.name + config.group_suffix,
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            await consumer.commit(await consumer.end_offsets(partitions))
+        finally:
+            await consumer.stop()
 
 
 class ServiceProcess:
