@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from cpq_svc import handlers, lifecycle
-from cpq_svc.adapters.catalog import catalog_cache
 from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
@@ -25,7 +24,7 @@ from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
 from l2c_schemas import OpportunityOpened
 
 D = Decimal
@@ -62,7 +61,6 @@ async def cpq() -> AsyncIterator[Cpq]:
     engine = create_engine(url, 2)
     clock = FixedClock()
     uow = unit_of_work_factory(session_factory(engine), clock, "/test")
-    catalog_cache.ttl_seconds = 0  # each test changes prices under the cache's nose
     opportunity = OpportunityOpened(
         lead_id=uuid4(),
         account_id=uuid4(),
@@ -74,21 +72,24 @@ async def cpq() -> AsyncIterator[Cpq]:
     )
     async with uow() as u:
         await handlers.remember_opportunity(opportunity, u)
-        # A new seat price from 1 March 2026.
-        await u.session.execute(
-            sa.insert(price_book_entries).values(
-                price_book="standard",
-                currency="EUR",
-                product_code="PLAT-SEAT",
-                unit_price=D("52.00"),
-                effective_from=date(2026, 3, 1),
-            )
-        )
+        await new_seat_price(u, D("52.00"), date(2026, 3, 1))
     try:
         yield Cpq(clock, uow, opportunity.opportunity_id)
     finally:
-        catalog_cache.ttl_seconds = 10.0
         await engine.dispose()
+
+
+async def new_seat_price(uow: UnitOfWork, price: Decimal, effective_from: date) -> None:
+    """A new version of the seat's standard EUR price."""
+    await uow.session.execute(
+        sa.insert(price_book_entries).values(
+            price_book="standard",
+            currency="EUR",
+            product_code="PLAT-SEAT",
+            unit_price=price,
+            effective_from=effective_from,
+        )
+    )
 
 
 SEATS = RequestedLine("PLAT-SEAT", D(10))
@@ -103,6 +104,13 @@ async def test_a_quote_uses_the_price_version_effective_on_its_day(cpq: Cpq) -> 
     assert seat_price(await cpq.quote(SEATS)) == D("49.00")
     cpq.clock.set("2026-03-01")
     assert seat_price(await cpq.quote(SEATS)) == D("52.00")
+
+
+async def test_a_price_version_entered_today_prices_the_very_next_quote(cpq: Cpq) -> None:
+    assert seat_price(await cpq.quote(SEATS)) == D("49.00")
+    async with cpq.unit_of_work() as uow:
+        await new_seat_price(uow, D("50.00"), cpq.clock.now().date())
+    assert seat_price(await cpq.quote(SEATS)) == D("50.00")
 
 
 async def test_a_revision_of_a_valid_quote_keeps_the_prices_it_was_quoted(cpq: Cpq) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from cpq_svc.adapters.catalog import load_catalog, load_thresholds, price_book_named
+from cpq_svc.adapters.catalog import load_catalog, price_book_named
 from cpq_svc.adapters.tables import quotes
 from cpq_svc.domain.pricing import PriceSpec, unit_price_shown
 from l2c_runtime.service import Runtime, runtime_of
@@ -115,7 +115,7 @@ async def get_catalog(
     day = on or runtime.clock.now().date()
     async with runtime.unit_of_work() as uow:
         book = await price_book_named(uow.session, price_book, segment)
-        catalog = await load_catalog(uow.session, currency, day, book)
+        catalog, _ = await load_catalog(uow.session, currency, day, book)
     products = []
     for product in catalog.products.values():
         spec = catalog.prices.get(product.code)
@@ -147,8 +147,7 @@ async def get_catalog(
 async def get_pricing_policy(runtime: RuntimeDep) -> PolicyView:
     """Configuration rules, volume discount schedules, term discounts and approval thresholds."""
     async with runtime.unit_of_work() as uow:
-        catalog = await load_catalog(uow.session, "EUR", runtime.clock.now().date())
-        thresholds = await load_thresholds(uow.session)
+        catalog, thresholds = await load_catalog(uow.session, "EUR", runtime.clock.now().date())
     return PolicyView(
         configuration_rules=[
             RuleView(

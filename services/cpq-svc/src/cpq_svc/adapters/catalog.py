@@ -3,15 +3,14 @@ and the discount policy."""
 
 from __future__ import annotations
 
-import time
+import json
 from collections import defaultdict
-from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cpq_svc.adapters.tables import (
@@ -86,103 +85,133 @@ async def price_book_named(session: AsyncSession, name: str | None, segment: str
     return str(found)
 
 
-async def load_products(
-    session: AsyncSession, codes: Collection[str] | None = None
-) -> dict[str, Product]:
-    query = sa.select(products).order_by(products.c.code)
-    if codes is not None:
-        query = query.where(products.c.code.in_(list(codes)))
-    rows = await session.execute(query)
-    return {
-        r.code: Product(r.code, r.name, r.kind, r.charge, r.billing_period, r.unit, r.usage_metric)
-        for r in rows
-    }
+async def load_catalog(
+    session: AsyncSession, currency: str, on: date, price_book: str = STANDARD_PRICE_BOOK
+) -> tuple[Catalog, list[ApprovalThreshold]]:
+    """The whole catalog priced from one book on one day, with its rules, and the discount
+    policy: read in one statement, as this transaction sees it, so a quote never gets a price
+    that was replaced. Parsing it is done once per distinct content."""
+    document = await session.scalar(
+        _CATALOG_DOCUMENT, {"currency": currency, "on": on, "price_book": price_book}
+    )
+    key = (price_book, str(document))
+    parsed = _parsed_catalogs.get(key)
+    if parsed is None:
+        if len(_parsed_catalogs) >= 64:
+            _parsed_catalogs.clear()
+        tables = json.loads(key[1], parse_float=Decimal)
+        parsed = _parsed_catalogs[key] = _catalog_of(tables, price_book)
+    return parsed
 
 
-async def load_prices(
-    session: AsyncSession,
-    currency: str,
-    on: date,
-    price_book: str = STANDARD_PRICE_BOOK,
-    codes: Collection[str] | None = None,
-) -> dict[str, PriceSpec]:
-    """Each product's newest price version effective on `on` in the book and currency."""
+# Catalog documents as read, and what they parse to: a document is its own version, so an
+# entry can never be stale (a changed price, rule or threshold reads as another document).
+_parsed_catalogs: dict[tuple[str, str], tuple[Catalog, list[ApprovalThreshold]]] = {}
+
+
+def _catalog_document() -> sa.Select[tuple[str]]:
+    """One JSON text holding every table pricing needs; for prices, each product's newest
+    version effective on `on` in the book and currency."""
     e = price_book_entries.c
-    query = (
+    prices = (
         sa.select(e.product_code, e.unit_price, e.pricing_model, e.tiers, e.package_size)
-        .where(e.price_book == price_book, e.currency == currency, e.effective_from <= on)
+        .where(
+            e.price_book == sa.bindparam("price_book"),
+            e.currency == sa.bindparam("currency"),
+            e.effective_from <= sa.bindparam("on", type_=sa.Date),
+        )
         .order_by(e.product_code, e.effective_from.desc())
         .distinct(e.product_code)
     )
-    if codes is not None:
-        query = query.where(e.product_code.in_(list(codes)))
-    rows = await session.execute(query)
-    return {
-        r.product_code: spec_of(r.pricing_model, r.unit_price, r.tiers, r.package_size)
-        for r in rows
+    # Products and prices by code; the rest as stored (a bundle's components in the order it
+    # was defined: they become the quote's lines in that order).
+    parts = {
+        "products": _rows_as_json(sa.select(products), "code"),
+        "prices": _rows_as_json(prices, "product_code"),
+        "bundles": _rows_as_json(sa.select(bundle_components)),
+        "volume": _rows_as_json(sa.select(volume_discounts)),
+        "rules": _rows_as_json(sa.select(configuration_rules)),
+        "terms": _rows_as_json(sa.select(term_discounts)),
+        "thresholds": _rows_as_json(sa.select(approval_thresholds)),
     }
+    pairs: list[sa.ColumnElement[Any]] = []
+    for name, rows in parts.items():
+        pairs += [sa.literal_column(f"'{name}'"), rows]
+    return sa.select(sa.cast(sa.func.json_build_object(*pairs), sa.Text))
 
 
-async def load_catalog(
-    session: AsyncSession, currency: str, on: date, price_book: str = STANDARD_PRICE_BOOK
-) -> Catalog:
-    """The whole catalog priced from one book on one day, with its rules and discount policy."""
+def _rows_as_json(query: sa.Select[Any], *order: str) -> sa.ScalarSelect[Any]:
+    rows = query.subquery()
+    aggregated: Any = rows.table_valued()
+    if order:
+        aggregated = aggregate_order_by(aggregated, *(rows.c[name] for name in order))
+    return sa.select(
+        sa.func.coalesce(sa.func.json_agg(aggregated), sa.literal_column("'[]'::json"))
+    ).scalar_subquery()
+
+
+def _catalog_of(
+    tables: dict[str, list[dict[str, Any]]], price_book: str
+) -> tuple[Catalog, list[ApprovalThreshold]]:
+    # Numbers are parsed as Decimal (integral ones as int, which Decimal() takes exactly).
     bundles: dict[str, list[BundleComponent]] = defaultdict(list)
-    for r in await session.execute(sa.select(bundle_components)):
-        bundles[r.bundle_code].append(BundleComponent(r.product_code, r.quantity, r.required))
-    schedules: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    for r in await session.execute(sa.select(volume_discounts)):
-        schedules[r.product_code].append((r.min_quantity, r.percent))
-    rules = [
-        ConfigurationRule(
-            r.name, r.kind, r.product_code, r.other_code, r.min_quantity, r.max_quantity
+    for r in tables["bundles"]:
+        bundles[r["bundle_code"]].append(
+            BundleComponent(r["product_code"], Decimal(r["quantity"]), r["required"])
         )
-        for r in await session.execute(sa.select(configuration_rules))
-    ]
-    terms = [
-        TermDiscount(r.name, r.percent, r.billing_period, r.min_term_months)
-        for r in await session.execute(sa.select(term_discounts))
-    ]
-    return Catalog(
-        products=await load_products(session),
-        prices=await load_prices(session, currency, on, price_book),
+    schedules: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for r in tables["volume"]:
+        schedules[r["product_code"]].append((Decimal(r["min_quantity"]), Decimal(r["percent"])))
+    catalog = Catalog(
+        products={
+            r["code"]: Product(
+                r["code"],
+                r["name"],
+                r["kind"],
+                r["charge"],
+                r["billing_period"],
+                r["unit"],
+                r["usage_metric"],
+            )
+            for r in tables["products"]
+        },
+        prices={
+            r["product_code"]: spec_of(
+                r["pricing_model"], r["unit_price"], r["tiers"], r["package_size"]
+            )
+            for r in tables["prices"]
+        },
         bundles=dict(bundles),
-        rules=rules,
+        rules=[
+            ConfigurationRule(
+                r["name"],
+                r["kind"],
+                r["product_code"],
+                r["other_code"],
+                _decimal_or_none(r["min_quantity"]),
+                _decimal_or_none(r["max_quantity"]),
+            )
+            for r in tables["rules"]
+        ],
         volume_schedules=dict(schedules),
-        term_discounts=terms,
+        term_discounts=[
+            TermDiscount(
+                r["name"], Decimal(r["percent"]), r["billing_period"], r["min_term_months"]
+            )
+            for r in tables["terms"]
+        ],
         price_book=price_book,
     )
+    thresholds = [
+        ApprovalThreshold(r["step_no"], r["role"], Decimal(r["above_percent"]))
+        for r in tables["thresholds"]
+    ]
+    return catalog, thresholds
 
 
-async def load_thresholds(session: AsyncSession) -> list[ApprovalThreshold]:
-    rows = await session.execute(sa.select(approval_thresholds))
-    return [ApprovalThreshold(r.step_no, r.role, r.above_percent) for r in rows]
+def _decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
-@dataclass
-class CatalogCache:
-    """The catalog and policy change only with new price versions and rules, a day-dated
-    matter; re-reading seven tables for every quote would dominate its latency. Entries are
-    kept for `ttl_seconds` per currency, day and price book."""
-
-    ttl_seconds: float = 10.0
-    _entries: dict[tuple[str, date, str], tuple[float, Catalog, list[ApprovalThreshold]]] = field(
-        default_factory=dict
-    )
-
-    async def get(
-        self, session: AsyncSession, currency: str, on: date, price_book: str
-    ) -> tuple[Catalog, list[ApprovalThreshold]]:
-        key = (currency, on, price_book)
-        found = self._entries.get(key)
-        if found is not None and time.monotonic() - found[0] < self.ttl_seconds:
-            return found[1], found[2]
-        catalog = await load_catalog(session, currency, on, price_book)
-        thresholds = await load_thresholds(session)
-        if len(self._entries) > 100:
-            self._entries.clear()
-        self._entries[key] = (time.monotonic(), catalog, thresholds)
-        return catalog, thresholds
-
-
-catalog_cache = CatalogCache()
+# Built once: composing and hashing this statement anew cost more than running it.
+_CATALOG_DOCUMENT = _catalog_document()
