@@ -319,7 +319,7 @@ async def test_the_company_countersigns_by_e_signature_after_the_customer(
             await handlers.record_esignature(contract_id, evidence("env-a", "company"), uow)
 
 
-async def test_an_amendment_replaces_the_lines_and_is_kept_in_the_history(
+async def test_an_amendment_replaces_the_lines_revalues_the_contract_and_is_kept_in_the_history(
     service: Service,
 ) -> None:
     contract_id = await service.draft()
@@ -329,6 +329,11 @@ async def test_an_amendment_replaces_the_lines_and_is_kept_in_the_history(
         await handlers.amend_contract(contract_id, date(2026, 3, 1), change, "upsell", uow)
     amended = await service.contract(contract_id)
     assert amended.lines[0].net_amount == Money.of("1323.00", "EUR")  # 30 × 49.00 less 10 %
+    # The term runs from 2 January; 1 March is the last day of the period from 2 February (28
+    # days). 12 × 1102.50 = 13230.00, less what 25 seats were worth from 1 March
+    # (1102.50/28 → 39.38, + 10 × 1102.50 = 11064.38), plus what 30 are (1323.00/28 = 47.25,
+    # + 10 × 1323.00 = 13277.25).
+    assert amended.row["total_contract_value"] == Decimal("15442.87")
     async with service.unit_of_work() as uow:
         (history,) = await handlers.list_amendments(contract_id, uow)
     assert (history["effective_date"], history["reason"]) == (date(2026, 3, 1), "upsell")

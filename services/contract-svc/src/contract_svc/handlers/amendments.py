@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from contract_svc.adapters.tables import amendments
 from contract_svc.domain.amendment import LineChange, amend_lines, check_effective_date
 from contract_svc.domain.lifecycle import ContractStatus, check_in_force
-from contract_svc.handlers.records import contract_span, lock_contract, replace_lines
+from contract_svc.domain.value import amended_contract_value, charged
+from contract_svc.handlers.records import (
+    contract_span,
+    lock_contract,
+    replace_lines,
+    update_contract,
+)
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.contract import ContractAmended
 
@@ -30,9 +36,19 @@ async def amend_contract(
     check_in_force(ContractStatus(row["status"]), "amend")
     check_effective_date(effective_date, uow.clock.now().date(), row["start_date"], row["end_date"])
     lines = amend_lines(record.lines, changes, row["currency"])
+    value = amended_contract_value(
+        row["total_contract_value"],
+        [charged(line, row["billing_period"]) for line in record.lines],
+        [charged(line, row["billing_period"]) for line in lines],
+        effective_date,
+        row["term_start_date"],
+        row["term_months"],
+        row["currency"],
+    )
     amendment_id, now = uuid4(), uow.clock.now()
     with contract_span("amend contract", record):
         await replace_lines(record.id, lines, uow)
+        await update_contract(record.id, uow, total_contract_value=value)
         await uow.session.execute(
             sa.insert(amendments).values(
                 id=amendment_id,

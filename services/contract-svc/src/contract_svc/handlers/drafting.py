@@ -17,13 +17,13 @@ from contract_svc.domain.approvals import ApprovalStatus
 from contract_svc.domain.lifecycle import ContractStatus
 from contract_svc.domain.policy import standard_terms
 from contract_svc.domain.term import contract_term
-from contract_svc.domain.value import ChargedLine, total_contract_value
+from contract_svc.domain.value import charged, total_contract_value
 from contract_svc.handlers.approvals import start_approval_round
 from contract_svc.handlers.records import line_values, load_policy
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
-from l2c_schemas import ContractDrafted, Money, PricedLine
+from l2c_schemas import ContractDrafted, Money
 from l2c_schemas.cpq import QuoteAccepted
 
 
@@ -37,7 +37,7 @@ async def draft_contract(accepted: QuoteAccepted, uow: UnitOfWork) -> UUID | Non
     terms = standard_terms(policy, accepted.payment_terms_days)
     term = contract_term(accepted.accepted_at, accepted.term_months, accepted.billing_period)
     value = total_contract_value(
-        (_charged(line, accepted.billing_period) for line in accepted.lines),
+        (charged(line, accepted.billing_period) for line in accepted.lines),
         term.months,
         accepted.currency,
     )
@@ -140,9 +140,3 @@ def _check_lines(accepted: QuoteAccepted) -> None:
             raise RuleViolation(
                 f"line {line.line_no} of quote {accepted.quote_id} is not in {accepted.currency}"
             )
-
-
-def _charged(line: PricedLine, contract_period: str) -> ChargedLine:
-    # A recurring line without its own period is priced per the contract's billing period.
-    period = (line.billing_period or contract_period) if line.charge == "recurring" else None
-    return ChargedLine(charge=line.charge, net_amount=line.net_amount.amount, billing_period=period)

@@ -18,7 +18,7 @@ from contract_svc.domain.renewal import (
     renewal_lines,
     termination_effective_date,
 )
-from contract_svc.domain.value import ChargedLine, total_contract_value
+from contract_svc.domain.value import charged, total_contract_value
 from contract_svc.handlers.records import (
     ContractRecord,
     contract_span,
@@ -82,17 +82,11 @@ async def activate_next_due_contract(uow: UnitOfWork) -> bool:
 
 def _term_value(lines: list[PricedLine], record: ContractRecord) -> Decimal:
     row = record.row
-    charged = (
-        ChargedLine(
-            charge=line.charge,
-            net_amount=line.net_amount.amount,
-            billing_period=(line.billing_period or row["billing_period"])
-            if line.charge == "recurring"
-            else None,
-        )
-        for line in lines
+    return total_contract_value(
+        (charged(line, row["billing_period"]) for line in lines),
+        row["term_months"],
+        row["currency"],
     )
-    return total_contract_value(charged, row["term_months"], row["currency"])
 
 
 async def announce_next_renewal(uow: UnitOfWork) -> bool:
