@@ -14,98 +14,39 @@ in their own groups and capture these leads too; on a busy machine they also tak
 
     uv run python bench/bench_lead_intake.py [--leads 10000]
 
-Prints `BENCH lead_intake.throughput <n> leads/s` and `BENCH lead_intake.baseline <n> msgs/s`.
+Prints `BENCH lead_intake.throughput <n> leads/s`, `BENCH lead_intake.service_cpu_per_lead
+<ms> ms` (lead-svc's CPU time per lead) and `BENCH lead_intake.baseline <n> msgs/s`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import asyncpg
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from servicebench import (
+    KAFKA,
+    PG,
+    ServiceUnderTest,
+    end_offsets,
+    position_group_at_end,
+    raw_consume_rate,
+    recreate_database,
+)
 
 from l2c_schemas import LeadQualified, LeadSubmitted
 from l2c_schemas.envelope import encode
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 DB = "l2c_bench_h_lead"
 PORT = 18190
 TIMEOUT_SECONDS = 600
-ROOT = Path(__file__).resolve().parent.parent
-
-
-async def recreate_database() -> None:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-
-
-async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    found = consumer.partitions_for_topic(topic)
-    if not found:
-        await consumer._client.force_metadata_update()  # aiokafka: no public call
-        found = consumer.partitions_for_topic(topic) or set()
-    return [TopicPartition(topic, p) for p in sorted(found)]
-
-
-async def position_group_at_end(group: str) -> dict[TopicPartition, int]:
-    """Commit the group's offsets at the end of the topics lead-svc consumes: it starts with
-    this run's records. Returns the intake offsets (where this run's records begin)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = await partitions(consumer, LEAD_INTAKE) + await partitions(consumer, LEAD_ACTIVITY)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
-        consumer.assign(tps)
-        await consumer.commit(ends)
-        return {tp: offset for tp, offset in ends.items() if tp.topic == LEAD_INTAKE}
-    finally:
-        await consumer.stop()
-
-
-def start_lead_svc(group: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}",
-        "HTTP_PORT": str(PORT),
-        "L2C_CONSUMER_GROUP": group,
-        "L2C_LOG_LEVEL": "WARNING",
-        "L2C_CLOCK": "system",
-    }
-    return subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "l2c-serve"), "lead_svc"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-async def wait_ready(process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError("lead-svc exited during start-up")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"http://127.0.0.1:{PORT}/health/ready")).status_code == 200:
-                    return
-            await asyncio.sleep(0.5)
-    raise RuntimeError("lead-svc did not get ready")
 
 
 def submissions(run: str, count: int) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
@@ -149,7 +90,7 @@ async def qualified_published(count: int) -> float:
         await conn.close()
 
 
-async def seen_on_topic(run: str, since: dict[TopicPartition, int]) -> int:
+async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
     """How many of this run's LeadQualified (by event id) are on the events topic."""
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
@@ -179,64 +120,21 @@ async def seen_on_topic(run: str, since: dict[TopicPartition, int]) -> int:
         await consumer.stop()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def end_offsets(topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(
-            await partitions(consumer, topic)
-        )
-        return ends
-    finally:
-        await consumer.stop()
-
-
-async def raw_consume_rate(start: dict[TopicPartition, int], run: str, count: int) -> float:
-    """Messages per second of a bare aiokafka consumer reading this run's intake records."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(start))
-        for tp, offset in start.items():
-            consumer.seek(tp, offset)
-        prefix = f"bench-{run}-".encode()
-        seen = 0
-        began = time.perf_counter()
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            if not batch and time.perf_counter() - began > 60:
-                raise TimeoutError("intake records not found again")
-            for records in batch.values():
-                for r in records:
-                    if r.key and r.key.startswith(prefix):
-                        json.loads(r.value or b"{}")  # as much parsing as a consumer does
-                        seen += 1
-        return count / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
-
-
 async def main(count: int) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"lead-svc-h-lead-bench-{run}"
-    await recreate_database()
-    start = await position_group_at_end(group)
-    log = Path(f"/tmp/bench-lead-intake-{run}.log")
-    process = start_lead_svc(group, log)
+    await recreate_database(DB)
+    start = await position_group_at_end(group, [LEAD_INTAKE, LEAD_ACTIVITY])
+    start = {tp: offset for tp, offset in start.items() if tp.topic == LEAD_INTAKE}
+    service = ServiceUnderTest("lead_svc", DB, PORT, group)
     try:
-        await wait_ready(process)
+        await service.wait_ready()
         records = submissions(run, count)
-        events_start = await end_offsets(LEAD_EVENTS)
+        events_start = await end_offsets([LEAD_EVENTS])
         producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
         await producer.start()
         try:
-            cpu_before = cpu_seconds(process.pid)
+            cpu_before = service.cpu_seconds()
             began = time.perf_counter()
             watcher = asyncio.create_task(qualified_published(count))
             sends = [
@@ -248,21 +146,23 @@ async def main(count: int) -> None:
         finally:
             await producer.stop()
         finished = await watcher
-        cpu = cpu_seconds(process.pid) - cpu_before
+        cpu = service.cpu_seconds() - cpu_before
         seconds = finished - began
-        on_topic = await seen_on_topic(run, events_start)
+        on_topic = await seen_on_topic(events_start)
         print(f"# produced {count} in {produced - began:.2f}s; all qualified in {seconds:.2f}s")
         print(f"# LeadQualified of this run found on {LEAD_EVENTS}: {on_topic}")
         print(f"BENCH lead_intake.throughput {count / seconds:.0f} leads/s")
         print(f"BENCH lead_intake.service_cpu_per_lead {cpu / count * 1000:.2f} ms")
-        baseline = await raw_consume_rate(start, run, count)
+        prefix = f"bench-{run}-".encode()
+
+        def ours(record: ConsumerRecord) -> bool:
+            json.loads(record.value or b"{}")  # as much parsing as a consumer does
+            return bool(record.key and record.key.startswith(prefix))
+
+        baseline = await raw_consume_rate(start, count, ours)
         print(f"BENCH lead_intake.baseline {baseline:.0f} msgs/s")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        service.stop()
 
 
 if __name__ == "__main__":

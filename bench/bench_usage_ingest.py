@@ -1,66 +1,70 @@
-"""Usage ingestion into billing-svc: events/s, idempotent, against the raw consume rate.
+"""Usage ingestion: N UsageRecorded events (default 50,000) through l2c.usage.v1 into a running
+billing-svc, idempotent, against the raw consume rate of the same records.
 
-Publishes N UsageRecorded CloudEvents to a bench topic (bench.h-billing.usage.v1, so no real
-service's consumer group sees them), then reads them twice:
-- baseline: a raw aiokafka consumer, records fetched and nothing else;
-- billing-svc: the same records through the runtime's EventProcessor with billing-svc's
-  handlers on a dedicated database (l2c_bench_usage): CloudEvents attributes parsed, body
-  validated, inbox row + usage row committed — one transaction per record
-  (one_per_transaction), and one per poll of 200 records as the running service does
-  (events_per_second);
-- batched: what a batch-capable runtime would give: billing-svc's batch path
-  (metering.record_usage_batch), inbox and usage rows of 500 records per transaction.
-Every event is then replayed once: the count must not change (idempotent by event id).
+The run prepares a fresh database (l2c_bench_usage) with 100 active monthly subscriptions and a
+consumer group positioned at the end of the topics billing-svc reads (earlier records are not
+its work), produces N usage events spread over the subscriptions (a backlog, so that the
+producer does not take CPU from the service), then starts billing-svc as its own OS process.
+The rate is the events stored after its first transaction divided by the time between its
+first and its last usage row (their `received_at`); CPU time of the service over the same
+span, per event. Then it publishes the first 1,000 records again (same
+CloudEvents ids: a redelivery) and 1,000 new events carrying already-stored usage event ids
+(a source re-sending with new envelopes), waits until billing-svc's group has committed past
+them all, and checks that the number of usage rows did not change. Beside it: the raw
+aiokafka consume rate of the very same records (fetching and JSON parsing, no group).
 
-    uv run python bench/bench_usage_ingest.py [--events 10000]
+    uv run python bench/bench_usage_ingest.py [--events 50000]
+
+Prints `BENCH usage_ingest.events_per_second <n> events/s`,
+`BENCH usage_ingest.service_cpu_per_event <µs> us` and `BENCH usage_ingest.baseline <n> events/s`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import json
+import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+from servicebench import (
+    KAFKA,
+    PG,
+    ServiceUnderTest,
+    database_url,
+    end_offsets,
+    group_caught_up,
+    position_group_at_end,
+    raw_consume_rate,
+    recreate_database,
+)
 
 from billing_svc.app import MIGRATIONS
-from billing_svc.consumers import subscriptions
-from billing_svc.metering import ReceivedUsage, record_usage_batch
-from l2c_platform.kafka_io import partitions_of
-from l2c_runtime.clock import SystemClock
-from l2c_runtime.consumer import ConsumedRecord, EventProcessor
-from l2c_runtime.db import create_engine, session_factory
+from billing_svc.consumers import subscriptions as billing_handlers
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.topics import ensure_topics
-from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas.billing import UsageRecorded
-from l2c_schemas.envelope import decode_as, encode, read_attributes
+from l2c_schemas.envelope import encode
 from l2c_schemas.periods import add_months
+from l2c_schemas.topics import USAGE
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 DB = "l2c_bench_usage"
-TOPIC = "bench.h-billing.usage.v1"
+PORT = 18195
 SUBSCRIPTIONS = 100
-
-
-async def recreate_database() -> str:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    return url
+REPLAYED = 1_000
+TIMEOUT_SECONDS = 600
+Record = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 
 
 async def seed_subscriptions(conn: asyncpg.Connection) -> list[Any]:
+    """Active monthly subscriptions that started five days ago."""
     start = datetime.now(UTC).date() - timedelta(days=5)
     rows = [
         (
@@ -108,138 +112,124 @@ async def seed_subscriptions(conn: asyncpg.Connection) -> list[Any]:
     return [r[0] for r in rows]
 
 
-async def publish(count: int, subscription_ids: list[Any]) -> None:
-    await ensure_topics(KAFKA, [TOPIC], partitions=6)
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=20)
+def usage_records(run: str, count: int, subscription_ids: list[Any]) -> list[Record]:
+    now = datetime.now(UTC)
+    records = []
+    for n in range(count):
+        event = UsageRecorded(
+            event_id=f"bench-{run}-{n}",
+            subscription_id=subscription_ids[n % len(subscription_ids)],
+            metric="api_calls",
+            quantity=Decimal(n % 7 + 1),
+            occurred_at=now,
+        )
+        record = encode(event, source="/bench/metering")
+        records.append((record.key, record.value, record.headers))
+    return records
+
+
+def resent(records: list[Record]) -> list[Record]:
+    """The same usage events in new envelopes (new CloudEvents ids)."""
+    again = []
+    for _, value, _ in records:
+        record = encode(UsageRecorded.model_validate_json(value), source="/bench/metering")
+        again.append((record.key, record.value, record.headers))
+    return again
+
+
+async def produce(records: list[Record]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
     await producer.start()
     try:
-        now = datetime.now(UTC)
-        futures = []
-        for n in range(count):
-            event = UsageRecorded(
-                event_id=f"bench-{uuid4().hex}",
-                subscription_id=subscription_ids[n % len(subscription_ids)],
-                metric="api_calls",
-                quantity=Decimal(n % 7 + 1),
-                occurred_at=now,
-            )
-            record = encode(event, source="/bench")
-            futures.append(
-                await producer.send(TOPIC, record.value, key=record.key, headers=record.headers)
-            )
-        await asyncio.gather(*futures)
+        sends = [
+            await producer.send(USAGE, value, key=key, headers=headers)
+            for key, value, headers in records
+        ]
+        await asyncio.gather(*sends)
     finally:
         await producer.stop()
 
 
-async def read_all(count_from_end: int) -> list[ConsumedRecord]:
-    """The newest `count_from_end` records of the topic, as the runtime sees them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(TOPIC, p) for p in await partitions_of(KAFKA, TOPIC)]
-        consumer.assign(parts)
-        ends = await consumer.end_offsets(parts)
-        begins = await consumer.beginning_offsets(parts)
-        for tp in parts:
-            consumer.seek(tp, begins[tp])
-        records: list[ConsumedRecord] = []
-        want = sum(ends[tp] - begins[tp] for tp in parts)
-        while len(records) < want:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            for tp, items in batch.items():
-                records += [
-                    ConsumedRecord(
-                        tp.topic, tp.partition, r.offset, r.key, r.value, list(r.headers)
-                    )
-                    for r in items
-                ]
-        return records[-count_from_end:] if count_from_end else records
-    finally:
-        await consumer.stop()
+async def stored_usage(conn: asyncpg.Connection) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM usage_events")
+    return count
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=10_000)
-    count = parser.parse_args().events
-    url = await recreate_database()
+async def all_stored(conn: asyncpg.Connection, count: int) -> float:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while (stored := await stored_usage(conn)) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {stored} of {count} usage events stored in time")
+        await asyncio.sleep(0.02)
+    return time.perf_counter()
+
+
+async def first_stored(conn: asyncpg.Connection, service: ServiceUnderTest) -> int:
+    """How many usage rows the service's first transaction stored."""
+    deadline = time.monotonic() + 120
+    while True:
+        stored = await stored_usage(conn)
+        if stored:
+            return stored
+        if service.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"billing-svc stored nothing; see {service.log}")
+        await asyncio.sleep(0.01)
+
+
+async def main(count: int) -> None:
+    run = uuid.uuid4().hex[:10]
+    group = f"billing-svc-bench-usage-{run}"
+    await recreate_database(DB)
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, database_url(DB))
     conn = await asyncpg.connect(f"{PG}/{DB}")
-    subscription_ids = await seed_subscriptions(conn)
-    await ensure_topics(KAFKA, [TOPIC], partitions=6)
-    # Start from an empty topic of our own: delete old records by recreating is not needed,
-    # the bench reads the whole topic, so it keeps at most a few runs (retention does the rest).
-    await publish(count, subscription_ids)
-
-    began = time.perf_counter()
-    records = await read_all(0)
-    raw_rate = len(records) / (time.perf_counter() - began)
-    records = [r for r in records if _ours(r, subscription_ids)]
-
-    engine = create_engine(url, 2)
-    uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/bench")
-
-    async def dead_letter(record: ConsumedRecord, kind: str, reason: str) -> None:
-        raise RuntimeError(f"dead letter {kind}: {reason}")
-
-    processor = EventProcessor("billing-svc-bench", subscriptions, uow, dead_letter)
-    third = len(records) // 3
-    began = time.perf_counter()
-    for record in records[:third]:
-        await processor.process(record)
-    per_record_rate = third / (time.perf_counter() - began)
-
-    # What the running service does: the records of one poll (L2C_CONSUME_BATCH_SIZE, 200)
-    # share one transaction, the handler still called per record.
-    polled = records[third : 2 * third]
-    began = time.perf_counter()
-    for start in range(0, len(polled), 200):
-        await processor.process_batch(polled[start : start + 200])
-    per_poll_rate = len(polled) / (time.perf_counter() - began)
-
-    began = time.perf_counter()
-    await _batched(uow, records[2 * third :], 500)
-    batched_rate = (len(records) - 2 * third) / (time.perf_counter() - began)
-
-    for record in records[:200]:  # replays change nothing, on either path
-        await processor.process(record)
-    await _batched(uow, records[:1000], 500)
-    stored = await conn.fetchval("SELECT count(*) FROM usage_events")
-    assert stored == len(records), f"{stored} usage rows for {len(records)} events"
-    await engine.dispose()
-    await conn.close()
-    print(f"BENCH usage_ingest.one_per_transaction {per_record_rate:.0f} events/s")
-    print(f"BENCH usage_ingest.events_per_second {per_poll_rate:.0f} events/s")
-    print(f"BENCH usage_ingest.batched_500 {batched_rate:.0f} events/s")
-    print(f"BENCH usage_ingest.baseline {raw_rate:.0f} events/s")
-
-
-def _ours(record: ConsumedRecord, ids: list[Any]) -> bool:
-    """Records of this run (the bench topic keeps earlier runs' records too)."""
-    event = decode_as(UsageRecorded, record.value or b"")
-    return event.subscription_id in set(ids)
-
-
-async def _batched(uow: Any, records: list[ConsumedRecord], size: int) -> None:
-    """billing-svc's batch path (metering.record_usage_batch): inbox rows and usage rows of
-    `size` records in one transaction and a few statements."""
-    for start in range(0, len(records), size):
-        batch = []
-        for record in records[start : start + size]:
-            attributes = read_attributes(record.headers)
-            batch.append(
-                ReceivedUsage(
-                    attributes.id,
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    decode_as(UsageRecorded, record.value or b""),
-                )
+    try:
+        subscription_ids = await seed_subscriptions(conn)
+        start = await position_group_at_end(group, billing_handlers.topics)
+        start = {tp: offset for tp, offset in start.items() if tp.topic == USAGE}
+        records = usage_records(run, count, subscription_ids)
+        began = time.perf_counter()
+        await produce(records)  # a backlog: producing does not take CPU from the service
+        print(f"# produced {count} in {time.perf_counter() - began:.2f}s")
+        service = ServiceUnderTest("billing_svc", DB, PORT, group)
+        try:
+            first = await first_stored(conn, service)
+            cpu_before = service.cpu_seconds()
+            await all_stored(conn, count)
+            cpu = service.cpu_seconds() - cpu_before
+            window = await conn.fetchval(
+                "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM usage_events"
             )
-        async with uow() as unit:
-            rejected = await record_usage_batch("billing-svc-bench", batch, unit)
-        assert not rejected, rejected
+            rate = (count - first) / float(window)
+            print(f"# {count - first} events after the first batch in {window:.2f}s")
+            print(f"BENCH usage_ingest.events_per_second {rate:.0f} events/s")
+            print(f"BENCH usage_ingest.service_cpu_per_event {cpu / (count - first) * 1e6:.0f} us")
+
+            await produce(records[:REPLAYED] + resent(records[REPLAYED : 2 * REPLAYED]))
+            ends = await end_offsets([USAGE])
+            deadline = time.monotonic() + TIMEOUT_SECONDS
+            while not await group_caught_up(group, ends):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("billing-svc did not consume the replays in time")
+                await asyncio.sleep(0.2)
+            after = await stored_usage(conn)
+            print(f"# after {2 * REPLAYED} replayed/re-sent events: {after} usage rows")
+            if after != count:
+                raise SystemExit(f"not idempotent: {after} usage rows for {count} events")
+        finally:
+            service.stop()
+    finally:
+        await conn.close()
+    marker = f"bench-{run}-".encode()
+
+    def ours(record: ConsumerRecord) -> bool:
+        return marker in json.loads(record.value or b"{}").get("event_id", "").encode()
+
+    baseline = await raw_consume_rate(start, count, ours)
+    print(f"BENCH usage_ingest.baseline {baseline:.0f} events/s")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=50_000)
+    asyncio.run(main(parser.parse_args().events))
+    sys.exit(0)

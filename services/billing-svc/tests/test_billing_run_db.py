@@ -27,6 +27,7 @@ from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.revenue import close_month, deferred_revenue
 from l2c_platform.testing import empty_database
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.errors import NotFound
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -365,41 +366,39 @@ async def test_a_paid_invoice_cannot_be_voided_and_an_issued_one_can(billing: Bi
     _ = store
 
 
-async def test_a_usage_batch_stores_each_event_once_and_rejects_unknown_subscriptions(
+async def test_a_usage_run_stores_each_event_once_and_refuses_an_unknown_subscription(
     billing: Billing,
 ) -> None:
     billing.clock.set("2026-02-28")
     placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
     sid = await activate(billing, placed)
 
-    def received(ce_id: str, event_id: str, subscription: UUID) -> metering.ReceivedUsage:
-        return metering.ReceivedUsage(
-            ce_id,
-            "l2c.usage.v1",
-            0,
-            0,
-            UsageRecorded(
-                event_id=event_id,
-                subscription_id=subscription,
-                metric="api_calls",
-                quantity=D(5),
-                occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
-            ),
+    def usage(event_id: str, subscription: UUID | None, account: UUID | None = None) -> Any:
+        return UsageRecorded(
+            event_id=event_id,
+            subscription_id=subscription,
+            account_id=account or placed.account_id,
+            metric="api_calls",
+            quantity=D(5),
+            occurred_at=datetime(2026, 4, 2, tzinfo=UTC),
         )
 
-    batch = [received("c1", "u1", sid), received("c2", "u1", sid), received("c3", "u3", uuid4())]
+    async with billing.unit_of_work() as uow:  # u1 twice, and u2 by its account only
+        stored = await metering.record_usage_many([usage("u1", sid), usage("u1", sid)], uow)
+        stored += await metering.record_usage_many([usage("u2", None)], uow)
+    with pytest.raises(NotFound, match="no subscription"):
+        async with billing.unit_of_work() as uow:
+            await metering.record_usage_many([usage("u3", sid), usage("u4", uuid4())], uow)
     async with billing.unit_of_work() as uow:
-        rejected = await metering.record_usage_batch("test", batch, uow)
-    async with billing.unit_of_work() as uow:
-        again = await metering.record_usage_batch("test", batch[:1], uow)
-        stored = (
-            await uow.session.execute(sa.text("SELECT event_id, period_start FROM usage_events"))
+        again = await metering.record_usage_many([usage("u1", sid)], uow)
+        rows = (
+            await uow.session.execute(
+                sa.text("SELECT event_id, period_start FROM usage_events ORDER BY event_id")
+            )
         ).all()
-    assert [(r.ce_id, reason.startswith("no subscription")) for r, reason in rejected] == [
-        ("c3", True)
-    ]
-    assert again == []
-    assert [tuple(row) for row in stored] == [("u1", date(2026, 3, 1))]
+    assert (stored, again) == (2, 0)
+    # Monthly periods anchored on the 1st: 2 April falls in April. u3 was rolled back with u4.
+    assert [tuple(row) for row in rows] == [("u1", date(2026, 4, 1)), ("u2", date(2026, 4, 1))]
 
 
 async def test_in_arrears_a_period_is_invoiced_after_it_ends_with_its_usage(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from billing_svc import amendments, handlers, metering
-from l2c_runtime.consumer import EventHandlers
+from l2c_runtime.consumer import Delivery, EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced
 from l2c_schemas.ar import InvoiceWrittenOff
@@ -24,9 +26,9 @@ async def on_contract_amended(event: ContractAmended, uow: UnitOfWork, _: CloudE
     await amendments.amend_subscription(event, uow)
 
 
-@subscriptions.on(UsageRecorded)
-async def on_usage_recorded(event: UsageRecorded, uow: UnitOfWork, _: CloudEvent) -> None:
-    await metering.record_usage(event, uow)
+@subscriptions.on_batch(UsageRecorded)
+async def on_usage_recorded(deliveries: Sequence[Delivery[UsageRecorded]], uow: UnitOfWork) -> None:
+    await metering.record_usage_many([delivery.message for delivery in deliveries], uow)
 
 
 @subscriptions.on(InvoicePaid)

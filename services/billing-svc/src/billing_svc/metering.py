@@ -5,14 +5,13 @@ an adjustment on the next invoice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from billing_svc.adapters.tables import subscriptions, usage_events
+from billing_svc.adapters.tables import subscriptions
 from billing_svc.domain.calendar import period_index_of, service_period
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -22,149 +21,98 @@ from l2c_schemas.periods import months_in
 
 async def record_usage(event: UsageRecorded, uow: UnitOfWork) -> bool:
     """Store a usage event; False when its event id was seen before."""
-    query = sa.select(
-        subscriptions.c.id, subscriptions.c.start_date, subscriptions.c.billing_period
-    )
-    if event.subscription_id is not None:
-        query = query.where(subscriptions.c.id == event.subscription_id)
-    else:
-        query = (
-            query.where(subscriptions.c.account_id == event.account_id)
-            .order_by(
-                (subscriptions.c.status == "active").desc(), subscriptions.c.start_date.desc()
-            )
-            .limit(1)
-        )
-    sub = (await uow.session.execute(query)).first()
-    if sub is None:
-        raise NotFound(
-            f"no subscription {event.subscription_id or f'for account {event.account_id}'}"
-        )
-    if event.quantity < 0:
-        raise RuleViolation("usage quantities cannot be negative")
-    day = event.occurred_at.astimezone(UTC).date()
-    months = months_in(sub.billing_period)
-    period = service_period(sub.start_date, months, period_index_of(sub.start_date, months, day))
-    inserted = await uow.session.execute(
-        pg_insert(usage_events)
-        .values(
-            event_id=event.event_id,
-            subscription_id=sub.id,
-            metric=event.metric,
-            quantity=event.quantity,
-            unique_key=event.unique_key,
-            occurred_at=event.occurred_at,
-            period_start=period.start,
-            received_at=uow.clock.now(),
-        )
-        .on_conflict_do_nothing()
-        .returning(usage_events.c.event_id)
-    )
-    return inserted.first() is not None
+    return await record_usage_many([event], uow) == 1
 
 
-@dataclass(frozen=True)
-class ReceivedUsage:
-    """One consumed usage record: its CloudEvents id and place on the topic, and the event."""
-
-    ce_id: str
-    topic: str
-    partition: int
-    offset: int
-    event: UsageRecorded
-
-
-async def record_usage_batch(
-    consumer: str, batch: list[ReceivedUsage], uow: UnitOfWork
-) -> list[tuple[ReceivedUsage, str]]:
-    """Store many usage records in one transaction, with their inbox rows: what a batch-capable
-    consumer runtime would call (see the usage_ingest bench). Duplicates (by CloudEvents id in
-    the inbox, by usage event id in the table) are skipped. Returns the records that can never
-    be stored, with the reason, for the dead-letter topic."""
-    if not batch:
-        return []
-    now = uow.clock.now()
-    driver = await _driver(uow)
-    # One statement per table whatever the batch size: arrays unnested server-side.
-    fresh = {
-        row[0]
-        for row in await driver.fetch(
-            'INSERT INTO inbox (consumer, event_id, ce_type, topic, partition, "offset",'
-            " processed_at) SELECT $1, e, $2, t, p, o, $3"
-            " FROM unnest($4::text[], $5::text[], $6::int[], $7::bigint[]) AS u(e, t, p, o)"
-            " ON CONFLICT DO NOTHING RETURNING event_id",
-            consumer,
-            UsageRecorded.ce_type,
-            now,
-            [r.ce_id for r in batch],
-            [r.topic for r in batch],
-            [r.partition for r in batch],
-            [r.offset for r in batch],
+async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) -> int:
+    """Store a run of usage events with one subscription lookup and one insert; returns how
+    many were new (an event id seen before is skipped). Raises on the first event that
+    cannot be stored, and then nothing of the run is stored: the consumer handles the run
+    again one event at a time, so only that event goes to the dead-letter topic."""
+    for event in events:
+        if event.quantity < 0:
+            raise RuleViolation("usage quantities cannot be negative")
+    by_id, by_account = await _subscriptions_of(events, uow)
+    periods = []
+    period_starts: dict[tuple[Any, date], date] = {}  # a run's events share a few days
+    for event in events:
+        sub = (
+            by_id.get(event.subscription_id)
+            if event.subscription_id is not None
+            else by_account.get(event.account_id)
         )
-    }
-    todo = [r for r in batch if r.ce_id in fresh]
-    by_id = {
-        s.id: s
-        for s in await uow.session.execute(
-            sa.select(
-                subscriptions.c.id, subscriptions.c.start_date, subscriptions.c.billing_period
-            ).where(subscriptions.c.id.in_({r.event.subscription_id for r in todo}))
-        )
-    }
-    rows, rejected = [], []
-    for r in todo:
-        sub = by_id.get(r.event.subscription_id) if r.event.subscription_id else None
         if sub is None:
-            # Account-addressed usage takes the one-by-one path (its subscription lookup).
-            try:
-                if await record_usage(r.event, uow):
-                    continue
-            except RuleViolation as exc:
-                rejected.append((r, str(exc)))
-            continue
-        if r.event.quantity < 0:
-            rejected.append((r, "usage quantities cannot be negative"))
-            continue
-        months = months_in(sub.billing_period)
-        day = r.event.occurred_at.astimezone(UTC).date()
-        start = service_period(sub.start_date, months, period_index_of(sub.start_date, months, day))
-        rows.append(
-            {
-                "event_id": r.event.event_id,
-                "subscription_id": sub.id,
-                "metric": r.event.metric,
-                "quantity": r.event.quantity,
-                "unique_key": r.event.unique_key,
-                "occurred_at": r.event.occurred_at,
-                "period_start": start.start,
-            }
-        )
-    if rows:
-        await driver.execute(
-            "INSERT INTO usage_events (event_id, subscription_id, metric, quantity, unique_key,"
-            " occurred_at, period_start, received_at)"
-            " SELECT e, s, m, q, k, o, p, $1 FROM unnest($2::text[], $3::uuid[], $4::text[],"
-            " $5::numeric[], $6::text[], $7::timestamptz[], $8::date[]) AS u(e, s, m, q, k, o, p)"
-            " ON CONFLICT DO NOTHING",
-            now,
-            *[[row[c] for row in rows] for c in _USAGE_COLUMNS],
-        )
-    return rejected
+            raise NotFound(
+                f"no subscription {event.subscription_id or f'for account {event.account_id}'}"
+            )
+        day = event.occurred_at.astimezone(UTC).date()
+        start = period_starts.get((sub.id, day))
+        if start is None:
+            start = period_starts[sub.id, day] = _period_start(sub, day)
+        periods.append((sub.id, start))
+    inserted = await uow.session.execute(
+        _INSERT_USAGE,
+        {
+            "received_at": uow.clock.now(),
+            "event_ids": [e.event_id for e in events],
+            "subscription_ids": [sub_id for sub_id, _ in periods],
+            "metrics": [e.metric for e in events],
+            "quantities": [e.quantity for e in events],
+            "unique_keys": [e.unique_key for e in events],
+            "occurred": [e.occurred_at for e in events],
+            "period_starts": [start for _, start in periods],
+        },
+    )
+    return int(inserted.rowcount)  # type: ignore[attr-defined]
 
 
-_USAGE_COLUMNS = (
-    "event_id",
-    "subscription_id",
-    "metric",
-    "quantity",
-    "unique_key",
-    "occurred_at",
-    "period_start",
+def _period_start(sub: Any, day: date) -> date:
+    """The first day of the subscription's billing period that contains `day`."""
+    months = months_in(sub.billing_period)
+    index = period_index_of(sub.start_date, months, day)
+    return service_period(sub.start_date, months, index).start
+
+
+async def _subscriptions_of(
+    events: Sequence[UsageRecorded], uow: UnitOfWork
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """The subscriptions the events name: by id, and for events that name only an account,
+    the account's current one (active first, then the latest started)."""
+    columns = (
+        subscriptions.c.id,
+        subscriptions.c.account_id,
+        subscriptions.c.start_date,
+        subscriptions.c.billing_period,
+    )
+    ids = {e.subscription_id for e in events if e.subscription_id is not None}
+    accounts = {e.account_id for e in events if e.subscription_id is None}
+    by_id: dict[Any, Any] = {}
+    by_account: dict[Any, Any] = {}
+    if ids:
+        found = await uow.session.execute(sa.select(*columns).where(subscriptions.c.id.in_(ids)))
+        by_id = {row.id: row for row in found}
+    if accounts:
+        found = await uow.session.execute(
+            sa.select(*columns)
+            .where(subscriptions.c.account_id.in_(accounts))
+            .distinct(subscriptions.c.account_id)
+            .order_by(
+                subscriptions.c.account_id,
+                (subscriptions.c.status == "active").desc(),
+                subscriptions.c.start_date.desc(),
+            )
+        )
+        by_account = {row.account_id: row for row in found}
+    return by_id, by_account
+
+
+# One statement text for any number of events (arrays unnested by the server).
+_INSERT_USAGE = sa.text(
+    "INSERT INTO usage_events (event_id, subscription_id, metric, quantity, unique_key,"
+    " occurred_at, period_start, received_at)"
+    " SELECT e, s, m, q, k, o, p, :received_at FROM unnest(CAST(:event_ids AS text[]),"
+    " CAST(:subscription_ids AS uuid[]), CAST(:metrics AS text[]),"
+    " CAST(:quantities AS numeric[]), CAST(:unique_keys AS text[]),"
+    " CAST(:occurred AS timestamptz[]), CAST(:period_starts AS date[]))"
+    " AS u(e, s, m, q, k, o, p) ON CONFLICT DO NOTHING"
 )
-
-
-async def _driver(uow: UnitOfWork) -> Any:
-    """The asyncpg connection under the unit of work's transaction."""
-    connection = await uow.session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection

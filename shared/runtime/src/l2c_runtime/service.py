@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -94,11 +95,19 @@ def _header_safe(record: Any) -> Any:
 
 async def _tolerant_parser(raw: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
     """FastStream's parser, shielded from binary header values (it would fail, and the record
-    would be skipped); our processor still reads the original records."""
-    safe = tuple(_header_safe(r) for r in raw) if isinstance(raw, tuple) else _header_safe(raw)
+    would be skipped). Our processor reads the original records itself, so of a batch
+    FastStream parses only the first (its headers name the batch in logs and spans)."""
+    safe = (_header_safe(raw[0]),) if isinstance(raw, tuple) else _header_safe(raw)
     message = await original(safe)
     message.raw_message = raw
     return message
+
+
+async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:
+    try:
+        await consumer.commit(offsets)
+    except Exception as exc:  # e.g. the partitions went to another consumer meanwhile
+        log.warning("offset commit failed (%s); those records will be redelivered", exc)
 
 
 async def _raw_body(message: StreamMessage[Any]) -> Any:
@@ -150,6 +159,9 @@ def create_app(
 
     processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
+    offset_commits: dict[int, asyncio.Task[None]] = {}
+    """Per consumer, its offset commit in flight (at most one, so they land in order)."""
+
     async def on_records(body: Any, msg: KafkaMessage) -> None:
         raw = msg.raw_message
         batch = raw if isinstance(raw, tuple) else (raw,)
@@ -166,9 +178,19 @@ def create_app(
                 for r in batch
             ]
         )
-        await msg.ack()  # only after the handlers' transaction committed
+        # Only now, after the handlers' transaction committed, the offsets of exactly these
+        # records are committed. In the background: the next poll is handled meanwhile
+        # (a lost commit only means a redelivery, which the inbox skips).
+        consumer = msg.consumer
+        offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in batch}
+        previous = offset_commits.get(id(consumer))
+        if previous is not None:
+            await previous
+        offset_commits[id(consumer)] = asyncio.create_task(_commit(consumer, offsets))
 
-    for topic in definition.handlers.topics:
+    # Several consumers per topic in one process: each gets its share of the partitions and
+    # handles them in order; while one waits for the database, another works.
+    for topic, _ in itertools.product(definition.handlers.topics, range(settings.consumers)):
         broker.subscriber(
             topic,
             group_id=group,
@@ -234,6 +256,7 @@ def create_app(
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*offset_commits.values(), return_exceptions=True)
             await relay_producer.stop()
             await broker.stop()
             await engine.dispose()

@@ -1,0 +1,163 @@
+"""What the service benchmarks share: a fresh database, a service started as its own OS
+process (its own database, HTTP port and consumer group, nothing shared with a running
+platform), its CPU time, its consumer group placed at the end of the topics it reads, and the
+raw aiokafka consume rate of the records a run produced.
+
+Not a benchmark itself (`make bench` runs bench/bench_*.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def recreate_database(name: str) -> None:
+    admin = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+
+
+def database_url(name: str) -> str:
+    return f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+
+
+async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    found = consumer.partitions_for_topic(topic)
+    if not found:
+        await consumer._client.force_metadata_update()  # aiokafka: no public call
+        found = consumer.partitions_for_topic(topic) or set()
+    return [TopicPartition(topic, p) for p in sorted(found)]
+
+
+async def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [tp for topic in topics for tp in await partitions(consumer, topic)]
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
+        return ends
+    finally:
+        await consumer.stop()
+
+
+async def position_group_at_end(group: str, topics: list[str]) -> dict[TopicPartition, int]:
+    """Commit the group's offsets at the end of `topics`: the service starts with this run's
+    records. Returns those offsets (where this run's records begin)."""
+    ends = await end_offsets(topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(ends))
+        await consumer.commit(ends)
+    finally:
+        await consumer.stop()
+    return ends
+
+
+async def group_caught_up(group: str, ends: dict[TopicPartition, int]) -> bool:
+    """Whether the group has committed offsets at (or past) `ends` on every partition."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        for tp, end in ends.items():
+            if (await consumer.committed(tp) or 0) < end:
+                return False
+        return True
+    finally:
+        await consumer.stop()
+
+
+class ServiceUnderTest:
+    """`l2c-serve <package>` on its own database, port and consumer group."""
+
+    def __init__(self, package: str, database: str, port: int, group: str) -> None:
+        self.package = package
+        self.port = port
+        self.log = Path(f"/tmp/bench-{package}-{group}.log")
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(database),
+            "HTTP_PORT": str(port),
+            "L2C_CONSUMER_GROUP": group,
+            "L2C_LOG_LEVEL": "WARNING",
+            "L2C_CLOCK": "system",
+        }
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "l2c-serve"), package],
+            env=env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    async def wait_ready(self, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        url = f"http://127.0.0.1:{self.port}/health/ready"
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.package} exited during start-up; see {self.log}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(url)).status_code == 200:
+                        return
+                await asyncio.sleep(0.5)
+        raise RuntimeError(f"{self.package} did not get ready; see {self.log}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the service has used so far (Linux /proc)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+async def raw_consume_rate(
+    start: dict[TopicPartition, int], count: int, ours: Callable[[ConsumerRecord], bool]
+) -> float:
+    """Records per second of a bare aiokafka consumer (no group) reading `count` records of
+    this run from `start`, with as much work per record as a consumer must do at least:
+    fetching, and telling this run's records from others' (`ours`)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        seen = 0
+        began = time.perf_counter()
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            if not batch and time.perf_counter() - began > 60:
+                raise TimeoutError("this run's records were not found again")
+            for records in batch.values():
+                seen += sum(1 for r in records if ours(r))
+        return count / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
