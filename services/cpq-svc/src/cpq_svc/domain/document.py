@@ -1,16 +1,14 @@
 """The quote document a customer receives: the same content as text lines, HTML and PDF.
 
-The PDF is written by hand (PDF 1.4, one standard Helvetica font, uncompressed text) so the
-service needs no PDF library; it holds text only, which is all a quote needs."""
+The PDF is the text lines written by l2c_documents (no PDF library): text only, which is all
+a quote needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
 
-PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
-MARGIN, FONT_SIZE, LEADING = 50, 10, 14
-LINES_PER_PAGE = (PAGE_HEIGHT - 2 * MARGIN) // LEADING
+from l2c_documents import text_pdf
 
 
 @dataclass(frozen=True)
@@ -128,50 +126,6 @@ Discount total: -{_money(doc.discount_total, c)}<br>
 """
 
 
-def _pdf_text(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
 def render_pdf(doc: QuoteDocument) -> bytes:
-    """The document as a PDF 1.4 file of text pages (Helvetica, A4)."""
-    lines = document_lines(doc)
-    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
-    objects: list[bytes] = []  # object n is objects[n - 1]
-    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    objects.append(b"")  # pages tree, filled in below
-    objects.append(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    )
-    kids = []
-    for page_lines in pages:
-        content = b"BT /F1 %d Tf %d TL %d %d Td\n" % (
-            FONT_SIZE,
-            LEADING,
-            MARGIN,
-            PAGE_HEIGHT - MARGIN,
-        )
-        content += b"".join(b"(" + _pdf_text(text) + b") Tj T*\n" for text in page_lines)
-        content += b"ET"
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-        content_no = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, content_no)
-        )
-        kids.append(b"%d 0 R" % len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """The document as a PDF of its text lines (A4, Helvetica)."""
+    return text_pdf(document_lines(doc))
