@@ -4,19 +4,25 @@ billing-svc, idempotent, against the raw consume rate of the same records.
 The run prepares a fresh database (l2c_bench_usage) with 100 active monthly subscriptions and a
 consumer group positioned at the end of the topics billing-svc reads (earlier records are not
 its work), produces N usage events spread over the subscriptions (a backlog, so that the
-producer does not take CPU from the service), then starts billing-svc as its own OS process.
-The rate is the events stored after its first transaction divided by the time between its
-first and its last usage row (their `received_at`); CPU time of the service over the same
-span, per event. Then it publishes the first 1,000 records again (same
-CloudEvents ids: a redelivery) and 1,000 new events carrying already-stored usage event ids
-(a source re-sending with new envelopes), waits until billing-svc's group has committed past
-them all, and checks that the number of usage rows did not change. Beside it: the raw
-aiokafka consume rate of the very same records (fetching and JSON parsing, no group).
+producer does not take CPU from the service), then starts billing-svc: `--replicas` OS
+processes (default 2, one per core of the target machine) in one consumer group, each taking
+its share of the topic's 6 partitions, as a deployment scales out. `events_per_second` is the
+steady rate: the middle 80 % of the events divided by the time between the usage rows at the
+10th and the 90th percentile of `received_at` (start-up and the consumer group's rebalance
+as the replicas join are left out); `first_to_last` divides the events stored after the
+first transaction by the time from the first to the last row, start-up included; and the
+replicas' CPU time from the first row to the last, per event.
+Then it publishes the first 1,000 records again (same CloudEvents ids: a redelivery) and
+1,000 new events carrying already-stored usage event ids (a source re-sending with new
+envelopes), waits until billing-svc's group has committed past them all, and checks that the
+number of usage rows did not change. Beside it: the raw aiokafka consume rate of the very
+same records (fetching and JSON parsing, no group).
 
-    uv run python bench/bench_usage_ingest.py [--events 50000]
+    uv run python bench/bench_usage_ingest.py [--events 50000] [--replicas 2]
 
-Prints `BENCH usage_ingest.events_per_second <n> events/s`,
-`BENCH usage_ingest.service_cpu_per_event <µs> us` and `BENCH usage_ingest.baseline <n> events/s`.
+Prints `BENCH usage_ingest.events_per_second <n> events/s`, `BENCH usage_ingest.first_to_last
+<n> events/s`, `BENCH usage_ingest.service_cpu_per_event <µs> us` and
+`BENCH usage_ingest.baseline <n> events/s`.
 """
 
 from __future__ import annotations
@@ -164,19 +170,20 @@ async def all_stored(conn: asyncpg.Connection, count: int) -> float:
     return time.perf_counter()
 
 
-async def first_stored(conn: asyncpg.Connection, service: ServiceUnderTest) -> int:
-    """How many usage rows the service's first transaction stored."""
+async def first_stored(conn: asyncpg.Connection, replicas: list[ServiceUnderTest]) -> int:
+    """How many usage rows the first transaction stored."""
     deadline = time.monotonic() + 120
     while True:
         stored = await stored_usage(conn)
         if stored:
             return stored
-        if service.process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"billing-svc stored nothing; see {service.log}")
+        stopped = [r for r in replicas if r.process.poll() is not None]
+        if stopped or time.monotonic() > deadline:
+            raise RuntimeError(f"billing-svc stored nothing; see {replicas[0].log}")
         await asyncio.sleep(0.01)
 
 
-async def main(count: int) -> None:
+async def main(count: int, replica_count: int) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"billing-svc-bench-usage-{run}"
     await recreate_database(DB)
@@ -190,18 +197,26 @@ async def main(count: int) -> None:
         began = time.perf_counter()
         await produce(records)  # a backlog: producing does not take CPU from the service
         print(f"# produced {count} in {time.perf_counter() - began:.2f}s")
-        service = ServiceUnderTest("billing_svc", DB, PORT, group)
+        replicas = [
+            ServiceUnderTest("billing_svc", DB, PORT + n, group) for n in range(replica_count)
+        ]
         try:
-            first = await first_stored(conn, service)
-            cpu_before = service.cpu_seconds()
+            first = await first_stored(conn, replicas)
+            cpu_before = sum(r.cpu_seconds() for r in replicas)
             await all_stored(conn, count)
-            cpu = service.cpu_seconds() - cpu_before
+            cpu = sum(r.cpu_seconds() for r in replicas) - cpu_before
             window = await conn.fetchval(
                 "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM usage_events"
             )
-            rate = (count - first) / float(window)
-            print(f"# {count - first} events after the first batch in {window:.2f}s")
-            print(f"BENCH usage_ingest.events_per_second {rate:.0f} events/s")
+            overall = (count - first) / float(window)
+            middle = await conn.fetchval(
+                "SELECT extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY received_at)"
+                " - percentile_disc(0.1) WITHIN GROUP (ORDER BY received_at)) FROM usage_events"
+            )
+            steady = 0.8 * count / float(middle)
+            print(f"# {count - first} events after the first transaction in {window:.2f}s")
+            print(f"BENCH usage_ingest.events_per_second {steady:.0f} events/s")
+            print(f"BENCH usage_ingest.first_to_last {overall:.0f} events/s")
             print(f"BENCH usage_ingest.service_cpu_per_event {cpu / (count - first) * 1e6:.0f} us")
 
             await produce(records[:REPLAYED] + resent(records[REPLAYED : 2 * REPLAYED]))
@@ -216,7 +231,8 @@ async def main(count: int) -> None:
             if after != count:
                 raise SystemExit(f"not idempotent: {after} usage rows for {count} events")
         finally:
-            service.stop()
+            for replica in replicas:
+                replica.stop()
     finally:
         await conn.close()
     marker = f"bench-{run}-".encode()
@@ -231,5 +247,9 @@ async def main(count: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=50_000)
-    asyncio.run(main(parser.parse_args().events))
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="billing-svc processes in one consumer group"
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.events, arguments.replicas))
     sys.exit(0)

@@ -258,3 +258,19 @@ async def test_a_delivery_continues_the_trace_its_record_carries() -> None:
 
     assert inside == [traceparent]
     assert current_traceparent() is None  # the record's context does not leak out
+
+
+async def test_a_batch_handler_with_idempotent_writes_gets_redeliveries_and_no_inbox_rows() -> None:
+    harness = Harness(_ok)
+    calls: list[list[int]] = []
+
+    async def handle_many(deliveries: Sequence[Delivery[LeadDisqualified]], uow: Any) -> None:
+        calls.append([d.message.score for d in deliveries])
+
+    harness.processor._handlers.on_batch(LeadDisqualified, idempotent_writes=True)(handle_many)
+    records = _records([_disqualified(n) for n in range(2)])
+    await harness.processor.process_batch(records)
+    await harness.processor.process_batch(records)  # redelivered: the handler decides
+
+    assert calls == [[0, 1], [0, 1]]
+    assert harness.seen == set()

@@ -26,7 +26,8 @@ async def on_contract_amended(event: ContractAmended, uow: UnitOfWork, _: CloudE
     await amendments.amend_subscription(event, uow)
 
 
-@subscriptions.on_batch(UsageRecorded)
+# Stored once per usage event id (ON CONFLICT DO NOTHING), so no inbox row is needed.
+@subscriptions.on_batch(UsageRecorded, idempotent_writes=True)
 async def on_usage_recorded(deliveries: Sequence[Delivery[UsageRecorded]], uow: UnitOfWork) -> None:
     await metering.record_usage_many([delivery.message for delivery in deliveries], uow)
 

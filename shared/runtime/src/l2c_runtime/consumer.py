@@ -106,6 +106,7 @@ class _Route(Generic[M]):
     model: type[M]
     handler: Handler[M] | None = None
     batch_handler: BatchHandler[M] | None = None
+    inbox: bool = True
 
     async def handle_one(self, message: M, uow: UnitOfWork, event: CloudEvent) -> None:
         if self.handler is None:
@@ -126,14 +127,22 @@ class EventHandlers:
 
         return register
 
-    def on_batch(self, model: type[M]) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
+    def on_batch(
+        self, model: type[M], *, idempotent_writes: bool = False
+    ) -> Callable[[BatchHandler[M]], BatchHandler[M]]:
         """Register a handler that receives a run of consecutive events of this type from one
         poll (in offset order, duplicates already removed) in the poll's transaction. If it
         raises, each event is handled again alone (a list of one) with its own retries and
-        dead letter, so a bad event cannot hold up the others."""
+        dead letter, so a bad event cannot hold up the others.
+
+        `idempotent_writes`: the handler's writes are idempotent by a key of the event's own
+        (e.g. an INSERT … ON CONFLICT DO NOTHING on a usage event id), so a redelivery
+        changes nothing without the inbox: its events are not recorded there (half the rows
+        of a high-volume ingestion), and duplicates reach the handler."""
 
         def register(handler: BatchHandler[M]) -> BatchHandler[M]:
-            self._routes[model.ce_type] = _Route(model, batch_handler=handler)
+            route = _Route(model, batch_handler=handler, inbox=not idempotent_writes)
+            self._routes[model.ce_type] = route
             return handler
 
         return register
@@ -227,19 +236,19 @@ class EventProcessor:
 
     async def _handle_together(self, work: Sequence[_Work]) -> None:
         async with self._uow() as uow:
-            fresh = await uow.record_received_many(
-                self._name,
-                [
-                    (w.event.id, w.event.type, w.record.topic, w.record.partition, w.record.offset)
-                    for w in work
-                ],
-            )
+            inboxed = [
+                (w.event.id, w.event.type, w.record.topic, w.record.partition, w.record.offset)
+                for w in work
+                if w.route.inbox
+            ]
+            fresh = await uow.record_received_many(self._name, inboxed) if inboxed else set()
             todo = []
             for item in work:
-                if item.event.id not in fresh:
-                    log.info("duplicate %s %s skipped", item.event.type, item.event.id)
-                    continue
-                fresh.discard(item.event.id)  # the same id twice in one batch: once
+                if item.route.inbox:
+                    if item.event.id not in fresh:
+                        log.info("duplicate %s %s skipped", item.event.type, item.event.id)
+                        continue
+                    fresh.discard(item.event.id)  # the same id twice in one batch: once
                 todo.append(item)
             for route, run in itertools.groupby(todo, key=lambda w: w.route):
                 if route.batch_handler is not None:
