@@ -200,6 +200,7 @@ async def _issue_credit_note(
             .where(
                 invoices.c.subscription_id == sub.id,
                 invoices.c.period_start <= event.effective_date,
+                invoices.c.invoice_number.is_not(None),  # a draft was never sent: nothing to credit
             )
             .order_by(invoices.c.period_start.desc())
             .limit(1)

@@ -1,18 +1,20 @@
-"""billing-svc's HTTP API: read subscriptions and invoices."""
+"""billing-svc's HTTP API: invoices, their documents and their lifecycle
+(draft → issued → paid / void / uncollectible)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from billing_svc import handlers
-from billing_svc.document import invoice_html
+from billing_svc.config import issuer_name
+from billing_svc.document import invoice_html, invoice_pdf
 from l2c_runtime.errors import NotFound
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
@@ -36,7 +38,8 @@ class InvoiceLineView(BaseModel):
 
 class InvoiceView(BaseModel):
     id: UUID
-    invoice_number: str
+    invoice_number: str | None
+    """None while the invoice is a draft (and for a draft voided before it was issued)."""
     subscription_id: UUID
     account_id: UUID
     lead_id: UUID
@@ -45,12 +48,13 @@ class InvoiceView(BaseModel):
     status: str
     period_start: date
     period_end: date
-    issue_date: date
-    due_date: date
+    issue_date: date | None
+    due_date: date | None
     subtotal: DecimalStr
     tax_total: DecimalStr
     total: DecimalStr
-    issued_at: datetime
+    issued_at: datetime | None
+    drafted_at: datetime | None = None
     tax_jurisdiction: str | None = None
     tax_rate: DecimalStr = Decimal(0)
     voided_at: datetime | None = None
@@ -66,44 +70,74 @@ def _views(rows: list[dict[str, Any]]) -> list[InvoiceView]:
     return [InvoiceView.model_validate(row) for row in rows]
 
 
+InvoiceStatus = Literal["draft", "issued", "paid", "void", "uncollectible"]
+
+
+async def _invoice(runtime: Runtime, invoice_id: UUID) -> dict[str, Any]:
+    async with runtime.unit_of_work() as uow:
+        rows = await handlers.list_invoices(uow, id=invoice_id)
+    if not rows:
+        raise NotFound(f"no invoice {invoice_id}")
+    return rows[0]
+
+
 @router.get("/invoices", response_model=list[InvoiceView])
 async def list_invoices(
     runtime: RuntimeDep,
     account_id: UUID | None = None,
     subscription_id: UUID | None = None,
     lead_id: UUID | None = None,
+    status: InvoiceStatus | None = None,
 ) -> list[InvoiceView]:
-    """Invoices, oldest first, filtered by account, subscription or journey (lead)."""
+    """Invoices, oldest first, filtered by account, subscription, journey (lead) or status
+    (`status=draft`: the drafts waiting for finance)."""
     async with runtime.unit_of_work() as uow:
         rows = await handlers.list_invoices(
-            uow, account_id=account_id, subscription_id=subscription_id, lead_id=lead_id
+            uow,
+            account_id=account_id,
+            subscription_id=subscription_id,
+            lead_id=lead_id,
+            status=status,
         )
     return _views(rows)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceView)
 async def get_invoice(invoice_id: UUID, runtime: RuntimeDep) -> InvoiceView:
+    return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
+
+
+@router.post("/invoices/{invoice_id}/finalize", response_model=InvoiceView)
+async def finalize_invoice(invoice_id: UUID, runtime: RuntimeDep) -> InvoiceView:
+    """Issue a draft: the next invoice number, issued today, InvoiceIssued (ar-svc opens the
+    receivable). 409 if it is not a draft."""
     async with runtime.unit_of_work() as uow:
-        rows = await handlers.list_invoices(uow, id=invoice_id)
-    if not rows:
-        raise NotFound(f"no invoice {invoice_id}")
-    return _views(rows)[0]
+        await handlers.finalize_invoice(invoice_id, uow)
+    return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
 @router.post("/invoices/{invoice_id}/void", response_model=InvoiceView)
 async def void_invoice(invoice_id: UUID, body: VoidRequest, runtime: RuntimeDep) -> InvoiceView:
-    """Cancel an issued, unpaid invoice (409 if it is paid or void already): InvoiceVoided."""
+    """Cancel a draft (it never gets a number) or an issued, unpaid invoice (InvoiceVoided);
+    409 if it is paid, uncollectible or void already."""
     async with runtime.unit_of_work() as uow:
         await handlers.void_invoice(invoice_id, body.reason, uow)
-        rows = await handlers.list_invoices(uow, id=invoice_id)
-    return _views(rows)[0]
+    return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
 @router.get("/invoices/{invoice_id}/document.html", response_class=HTMLResponse)
 async def invoice_document(invoice_id: UUID, runtime: RuntimeDep) -> HTMLResponse:
     """The invoice as a printable HTML document."""
-    async with runtime.unit_of_work() as uow:
-        rows = await handlers.list_invoices(uow, id=invoice_id)
-    if not rows:
-        raise NotFound(f"no invoice {invoice_id}")
-    return HTMLResponse(invoice_html(rows[0]))
+    return HTMLResponse(invoice_html(await _invoice(runtime, invoice_id), issuer_name()))
+
+
+@router.get("/invoices/{invoice_id}/document.pdf")
+async def invoice_document_pdf(invoice_id: UUID, runtime: RuntimeDep) -> Response:
+    """The invoice as a PDF: the same content as the HTML document."""
+    invoice = await _invoice(runtime, invoice_id)
+    filename = f"invoice-{invoice['invoice_number'] or f'draft-{invoice_id}'}.pdf"
+    return Response(
+        invoice_pdf(invoice, issuer_name()),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from billing_svc import handlers
 from billing_svc.adapters.tables import (
     account_tax_jurisdictions,
     credit_notes,
@@ -20,7 +21,6 @@ from billing_svc.adapters.tables import (
     tax_rates,
     usage_plans,
 )
-from billing_svc.handlers import subscription_view
 from billing_svc.revenue import deferred_revenue
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
@@ -117,8 +117,23 @@ async def list_subscriptions(
 ) -> list[dict[str, Any]]:
     """Subscriptions with their current items, next period and recorded usage count."""
     async with runtime.unit_of_work() as uow:
-        rows = await subscription_view(uow, lead_id=lead_id, account_id=account_id)
+        rows = await handlers.subscription_view(uow, lead_id=lead_id, account_id=account_id)
     return [{**_jsonable(row), "items": [_jsonable(i) for i in row["items"]]} for row in rows]
+
+
+class AutoFinalize(BaseModel):
+    auto_finalize: bool
+    """false: the billing run leaves the invoices as drafts for POST /invoices/{id}/finalize."""
+
+
+@router.put("/subscriptions/{subscription_id}/auto-finalize")
+async def set_auto_finalize(
+    subscription_id: UUID, body: AutoFinalize, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Whether the subscription's next invoices are issued by the billing run or drafted."""
+    async with runtime.unit_of_work() as uow:
+        await handlers.set_auto_finalize(subscription_id, body.auto_finalize, uow)
+    return {"subscription_id": str(subscription_id), "auto_finalize": body.auto_finalize}
 
 
 @router.get("/credit-notes")

@@ -3,9 +3,12 @@
 A batch claims due subscriptions with FOR UPDATE SKIP LOCKED (replicas share the work), loads
 what their invoices need in a few queries, drafts each invoice with the pure domain, and writes
 invoices, lines, revenue schedules and InvoiceIssued events with multi-row inserts in one
-transaction. A subscription behind by several periods (after a clock advance) comes back in
-the next batch until it is caught up. The unique (subscription, period start) constraint makes
-a second invoice for a period impossible whatever happens."""
+transaction. A subscription that does not finalize automatically gets a draft instead: the
+same invoice and lines, without number, dates, schedule or event, until `issue` (through
+handlers.finalize_invoice) issues it exactly as the run would have. A subscription behind by
+several periods (after a clock advance) comes back in the next batch until it is caught up.
+The unique (subscription, period start) constraint makes a second invoice for a period
+impossible whatever happens, drafts included."""
 
 from __future__ import annotations
 
@@ -32,10 +35,11 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.domain.calendar import service_period
 from billing_svc.domain.drafting import Adjustment, Draft, bill_date, draft_invoice
-from billing_svc.domain.invoicing import due_date, invoice_number, invoice_totals
+from billing_svc.domain.invoicing import DraftLine, due_date, invoice_number, invoice_totals
 from billing_svc.revenue import first_open_month, schedule_rows
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, InvoiceLine, Money
+from l2c_schemas.base import Message
 from l2c_schemas.periods import months_in
 
 LEGAL_ENTITY = "INV"
@@ -43,9 +47,21 @@ LEGAL_ENTITY = "INV"
 
 @dataclass(frozen=True)
 class Issued:
+    """An invoice the billing run made: issued, or left as a draft (no number yet)."""
+
     invoice_id: UUID
     subscription_id: UUID
     total: Decimal
+    drafted: bool = False
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """An invoice being issued: its row (updated in place), subscription and lines."""
+
+    row: dict[str, Any]
+    sub: Any
+    lines: list[DraftLine]
 
 
 async def claim_due(
@@ -76,7 +92,9 @@ async def claim_due(
 
 
 async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issued]:
-    """Issue the next invoice of each (locked) subscription; returns what was issued."""
+    """Invoice the next period of each (locked) subscription: issue the invoice, or leave it a
+    draft when the subscription does not finalize automatically (no number, no schedule, no
+    event: finalizing issues it). Returns what was made."""
     if not subs:
         return []
     ids = [s.id for s in subs]
@@ -86,9 +104,7 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
     taxes = await store.tax_rates_of(uow, {s.account_id for s in subs})
     plans = await store.plans_by_currency(uow)
     waiting = await store.pending_amendments(uow, ids)
-    first_open = await first_open_month(uow)
     now = uow.clock.now()
-    today = now.date()
     drafts: list[tuple[Row[Any], Draft, date, date, list[int]]] = []
     ended: list[UUID] = []
     for sub in subs:
@@ -121,19 +137,16 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
                 continue
         end = period.start if closing else period.end
         drafts.append((sub, draft, period.start, end, [i for i, _ in adjustment_rows]))
-    numbers = await store.next_numbers(uow, LEGAL_ENTITY, today.year, len(drafts))
-    invoice_rows, line_rows, revenue, events, issued = [], [], [], [], []
+    invoice_rows, line_rows, to_issue, made = [], [], [], []
     billed_usage: dict[UUID, list[tuple[UUID, str, date]]] = defaultdict(list)
     adjustments_billed: list[tuple[UUID, list[int]]] = []
-    for (sub, draft, start, end, adjustment_ids), seq in zip(drafts, numbers, strict=True):
+    for sub, draft, start, end, adjustment_ids in drafts:
         invoice_id = uuid4()
         jurisdiction, rate = taxes.get(sub.account_id, (None, Decimal(0)))
         totals = invoice_totals(draft.lines, sub.currency, rate)
-        number = invoice_number(LEGAL_ENTITY, today.year, seq)
-        due = due_date(today, sub.payment_terms_days)
         row = {
             "id": invoice_id,
-            "invoice_number": number,
+            "invoice_number": None,
             "subscription_id": sub.id,
             "lead_id": sub.lead_id,
             "account_id": sub.account_id,
@@ -141,29 +154,30 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             "currency": sub.currency,
             "period_start": start,
             "period_end": end,
-            "issue_date": today,
-            "due_date": due,
+            "issue_date": None,
+            "due_date": None,
             "subtotal": totals.subtotal,
             "tax_total": totals.tax_total,
             "total": totals.total,
-            "status": "issued",
+            "status": "draft",
             "traceparent": sub.traceparent,
-            "issued_at": now,
+            "issued_at": None,
             "tax_jurisdiction": jurisdiction,
             "tax_rate": rate,
+            "drafted_at": None if sub.auto_finalize else now,
         }
         invoice_rows.append(row)
         line_rows += [{"invoice_id": invoice_id, **vars(line)} for line in draft.lines]
-        revenue += schedule_rows(invoice_id, sub, today, draft.lines, first_open)
+        if sub.auto_finalize:
+            to_issue.append(Issuing(row, sub, draft.lines))
         for metric, start in draft.billed_usage:
             billed_usage[invoice_id].append((sub.id, metric, start))
         if adjustment_ids:
             adjustments_billed.append((invoice_id, adjustment_ids))
-        events.append((_issued_event(row, draft), sub.traceparent))
-        issued.append(Issued(invoice_id, sub.id, totals.total))
+        made.append(Issued(invoice_id, sub.id, totals.total, drafted=not sub.auto_finalize))
+    events = await issue(uow, to_issue)  # numbers and dates the rows before they are written
     await copy_rows(uow, invoices, invoice_rows)
     await copy_rows(uow, invoice_lines, line_rows)
-    await copy_rows(uow, revenue_schedule, revenue)
     for invoice_id, billed_groups in billed_usage.items():
         for sub_id, metric, start in billed_groups:
             await uow.session.execute(
@@ -184,7 +198,34 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
         )
     await _advance(uow, subs, set(ended))
     await emit_all(uow, events)
-    return issued
+    return made
+
+
+async def issue(uow: UnitOfWork, pending: list[Issuing]) -> list[tuple[Message, str | None]]:
+    """Issue invoices made by the billing run: the next gapless numbers, issued today and due
+    after the subscription's payment terms, their revenue schedules written. Sets number, dates
+    and status in each `row`, which the caller then writes (the run inserts its rows, finalizing
+    a draft updates it), and returns the InvoiceIssued events for the caller to emit with them."""
+    if not pending:
+        return []
+    first_open = await first_open_month(uow)
+    now = uow.clock.now()
+    today = now.date()
+    numbers = await store.next_numbers(uow, LEGAL_ENTITY, today.year, len(pending))
+    revenue: list[dict[str, Any]] = []
+    events: list[tuple[Message, str | None]] = []
+    for invoice, seq in zip(pending, numbers, strict=True):
+        invoice.row.update(
+            invoice_number=invoice_number(LEGAL_ENTITY, today.year, seq),
+            status="issued",
+            issue_date=today,
+            due_date=due_date(today, invoice.sub.payment_terms_days),
+            issued_at=now,
+        )
+        revenue += schedule_rows(invoice.row["id"], invoice.sub, today, invoice.lines, first_open)
+        events.append((_issued_event(invoice.row, invoice.lines), invoice.sub.traceparent))
+    await copy_rows(uow, revenue_schedule, revenue)
+    return events
 
 
 async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> None:
@@ -213,7 +254,7 @@ async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> N
     )
 
 
-def _issued_event(row: dict[str, Any], draft: Draft) -> InvoiceIssued:
+def _issued_event(row: dict[str, Any], lines: list[DraftLine]) -> InvoiceIssued:
     currency = row["currency"]
 
     def money(amount: Decimal) -> Money:
@@ -244,7 +285,7 @@ def _issued_event(row: dict[str, Any], draft: Draft) -> InvoiceIssued:
                 period_start=line.period_start,
                 period_end=line.period_end,
             )
-            for line in draft.lines
+            for line in lines
         ],
         subtotal=money(row["subtotal"]),
         tax_total=money(row["tax_total"]),

@@ -8,7 +8,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 
+from billing_svc import config
+from billing_svc.adapters.outbox import emit_all
 from billing_svc.adapters.tables import (
     invoice_lines,
     invoices,
@@ -16,8 +19,9 @@ from billing_svc.adapters.tables import (
     subscriptions,
     usage_events,
 )
-from billing_svc.billing_run import bill_subscriptions
+from billing_svc.billing_run import Issuing, bill_subscriptions, issue
 from billing_svc.domain.drafting import bill_date
+from billing_svc.domain.invoicing import DraftLine
 from billing_svc.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import current_traceparent, journey_span
@@ -59,6 +63,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             status="active",
             traceparent=current_traceparent(),
             activated_at=now,
+            auto_finalize=config.auto_finalize(),
         )
     )
     await uow.session.execute(
@@ -95,6 +100,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             end_date=order.end_date,
             recurring_amount=Money.of(recurring, order.currency),
             activated_at=now,
+            auto_finalize=config.auto_finalize(),
         )
     )
     if timing == "in_advance":
@@ -110,8 +116,8 @@ def _trial_end(order: OrderPlaced) -> date | None:
 
 
 async def issue_next_invoice(subscription_id: UUID, uow: UnitOfWork) -> UUID | None:
-    """Issue the invoice of the subscription's next unbilled period now, due or not (None when
-    nothing is left to invoice)."""
+    """Invoice the subscription's next unbilled period now, due or not: issued, or a draft
+    when the subscription does not finalize automatically (None when nothing is left)."""
     sub = (
         await uow.session.execute(
             sa.select(subscriptions).where(subscriptions.c.id == subscription_id).with_for_update()
@@ -135,7 +141,8 @@ async def mark_invoice_paid(event: InvoicePaid, uow: UnitOfWork) -> None:
 
 
 async def list_invoices(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
-    query = sa.select(invoices).order_by(invoices.c.issued_at, invoices.c.invoice_number)
+    made_at = sa.func.coalesce(invoices.c.issued_at, invoices.c.drafted_at)
+    query = sa.select(invoices).order_by(made_at, invoices.c.invoice_number, invoices.c.id)
     for name, value in filters.items():
         if value is not None:
             query = query.where(invoices.c[name] == value)
@@ -151,9 +158,7 @@ async def list_invoices(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]
     return result
 
 
-async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[str, Any]:
-    """Cancel an issued, unpaid invoice: issued → void, InvoiceVoided (ar-svc reverses the
-    receivable). Its usage and adjustments are not re-billed: voiding is a cancellation."""
+async def _locked_invoice(uow: UnitOfWork, invoice_id: UUID) -> Row[Any]:
     row = (
         await uow.session.execute(
             sa.select(invoices).where(invoices.c.id == invoice_id).with_for_update()
@@ -161,10 +166,50 @@ async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[s
     ).first()
     if row is None:
         raise NotFound(f"no invoice {invoice_id}")
-    if row.status != "issued":
-        raise Conflict(
-            f"invoice {row.invoice_number} is {row.status}; only an issued one can be voided"
+    return row
+
+
+def _name(invoice: Row[Any]) -> str:
+    return f"invoice {invoice.invoice_number or invoice.id}"
+
+
+async def finalize_invoice(invoice_id: UUID, uow: UnitOfWork) -> None:
+    """Issue a draft: draft → issued with the next gapless number, issued today, InvoiceIssued
+    and its revenue schedule, exactly as the billing run issues (409 unless it is a draft)."""
+    row = await _locked_invoice(uow, invoice_id)
+    if row.status != "draft":
+        raise Conflict(f"{_name(row)} is {row.status}; only a draft can be finalized")
+    sub = (
+        await uow.session.execute(
+            sa.select(subscriptions).where(subscriptions.c.id == row.subscription_id)
         )
+    ).one()
+    invoice = (await list_invoices(uow, id=invoice_id))[0]
+    lines = [
+        DraftLine(**{k: v for k, v in line.items() if k != "invoice_id"})
+        for line in invoice.pop("lines")
+    ]
+    issuing = Issuing(invoice, sub, lines)
+    with journey_span("finalize invoice", row.traceparent, {"l2c.lead_id": str(row.lead_id)}):
+        events = await issue(uow, [issuing])
+        issued = {
+            name: issuing.row[name]
+            for name in ("invoice_number", "status", "issue_date", "due_date", "issued_at")
+        }
+        await uow.session.execute(
+            sa.update(invoices).where(invoices.c.id == invoice_id).values(**issued)
+        )
+        await emit_all(uow, events)
+
+
+async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[str, Any]:
+    """Cancel an unpaid invoice. An issued one: issued → void, InvoiceVoided (ar-svc reverses
+    the receivable) and its revenue reversed. A draft: draft → void, still without a number,
+    and without an event (nobody was told of it). Its usage and adjustments are not re-billed:
+    voiding is a cancellation."""
+    row = await _locked_invoice(uow, invoice_id)
+    if row.status not in ("issued", "draft"):
+        raise Conflict(f"{_name(row)} is {row.status}; only a draft or issued one can be voided")
     now = uow.clock.now()
     with journey_span("void invoice", row.traceparent, {"l2c.lead_id": str(row.lead_id)}):
         await uow.session.execute(
@@ -172,19 +217,33 @@ async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[s
             .where(invoices.c.id == invoice_id)
             .values(status="void", voided_at=now, void_reason=reason)
         )
-        await reverse_schedule(uow, invoice_id, now.date())
-        await uow.emit(
-            InvoiceVoided(
-                lead_id=row.lead_id,
-                account_id=row.account_id,
-                invoice_id=row.id,
-                invoice_number=row.invoice_number,
-                amount=Money(amount=row.total, currency=row.currency),
-                reason=reason,
-                voided_at=now,
+        if row.status == "issued":
+            await reverse_schedule(uow, invoice_id, now.date())
+            await uow.emit(
+                InvoiceVoided(
+                    lead_id=row.lead_id,
+                    account_id=row.account_id,
+                    invoice_id=row.id,
+                    invoice_number=row.invoice_number,
+                    amount=Money(amount=row.total, currency=row.currency),
+                    reason=reason,
+                    voided_at=now,
+                )
             )
-        )
     return {**row._mapping, "status": "void", "voided_at": now, "void_reason": reason}
+
+
+async def set_auto_finalize(subscription_id: UUID, enabled: bool, uow: UnitOfWork) -> None:
+    """Whether the billing run issues the subscription's next invoices (true) or leaves them as
+    drafts for finance to finalize (false). Invoices made already stay as they are."""
+    updated = await uow.session.execute(
+        sa.update(subscriptions)
+        .where(subscriptions.c.id == subscription_id)
+        .values(auto_finalize=enabled)
+        .returning(subscriptions.c.id)
+    )
+    if updated.first() is None:
+        raise NotFound(f"no subscription {subscription_id}")
 
 
 async def subscription_view(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:

@@ -20,11 +20,11 @@ BATCH_SIZE = 1000
 
 
 async def billing_pass(runtime: Runtime, batch_size: int = BATCH_SIZE) -> int:
-    """Invoice everything due today; returns the number of invoices. Each sweep walks the due
-    subscriptions in id order, a batch per transaction; a subscription several periods behind
-    gets one period per sweep, so sweeps repeat until one finds nothing due. A batch that fails
-    is retried one subscription per transaction, so one bad subscription (logged, left due)
-    cannot stop everyone else's invoices."""
+    """Invoice everything due today; returns the number of invoices (issued or drafts). Each
+    sweep walks the due subscriptions in id order, a batch per transaction; a subscription
+    several periods behind gets one period per sweep, so sweeps repeat until one finds nothing
+    due. A batch that fails is retried one subscription per transaction, so one bad
+    subscription (logged, left due) cannot stop everyone else's invoices."""
     issued = 0
     failed: set[UUID] = set()
     while True:
@@ -72,7 +72,7 @@ async def _bill_one_by_one(
 async def run_billing(runtime: Runtime) -> None:
     issued = await billing_pass(runtime)
     if issued:
-        log.info("billing run issued %s invoices", issued)
+        log.info("billing run made %s invoices", issued)
 
 
 @periodic(5.0)

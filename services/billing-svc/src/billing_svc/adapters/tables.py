@@ -30,6 +30,8 @@ subscriptions = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("traceparent", sa.Text),
     sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
+    # Added by migration 0005: false leaves the billing run's invoices as drafts.
+    sa.Column("auto_finalize", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 subscription_items = sa.Table(
@@ -50,7 +52,7 @@ invoices = sa.Table(
     "invoices",
     metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("invoice_number", sa.Text, nullable=False, unique=True),
+    sa.Column("invoice_number", sa.Text, unique=True),  # none while a draft
     sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), nullable=False),
     sa.Column("lead_id", sa.Uuid, nullable=False),
     sa.Column("account_id", sa.Uuid, nullable=False),
@@ -58,21 +60,24 @@ invoices = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
-    sa.Column("issue_date", sa.Date, nullable=False),
-    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("issue_date", sa.Date),
+    sa.Column("due_date", sa.Date),
     sa.Column("subtotal", MONEY, nullable=False),
     sa.Column("tax_total", MONEY, nullable=False),
     sa.Column("total", MONEY, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("traceparent", sa.Text),
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True)),
     sa.Column("paid_at", sa.DateTime(timezone=True)),
     sa.Column("tax_jurisdiction", sa.Text),
     sa.Column("tax_rate", sa.Numeric(9, 6), nullable=False, server_default="0"),
     sa.Column("voided_at", sa.DateTime(timezone=True)),
     sa.Column("void_reason", sa.Text),
+    sa.Column("drafted_at", sa.DateTime(timezone=True)),  # migration 0005
     sa.UniqueConstraint("subscription_id", "period_start", name="uq_invoice_per_period"),
     sa.CheckConstraint("total = subtotal + tax_total", name="ck_invoice_total"),
+    # Migration 0005 adds ck_invoice_numbered_when_issued: number and dates come together, when
+    # the invoice is issued; only a draft (or a draft voided unissued) has none.
 )
 
 invoice_lines = sa.Table(
