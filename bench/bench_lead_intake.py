@@ -12,7 +12,7 @@ records (no group, no processing but JSON parsing) is the floor of what consumin
 Other lead-svc deployments on the broker (a running test platform) read the same intake topic
 in their own groups and capture these leads too; on a busy machine they also take CPU.
 
-    uv run python bench/bench_lead_intake.py [--leads 10000]
+    uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 1]
 
 Prints `BENCH lead_intake.throughput <n> leads/s`, `BENCH lead_intake.service_cpu_per_lead
 <ms> ms` (lead-svc's CPU time per lead) and `BENCH lead_intake.baseline <n> msgs/s`.
@@ -120,21 +120,22 @@ async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
         await consumer.stop()
 
 
-async def main(count: int) -> None:
+async def main(count: int, replica_count: int) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"lead-svc-h-lead-bench-{run}"
     await recreate_database(DB)
     start = await position_group_at_end(group, [LEAD_INTAKE, LEAD_ACTIVITY])
     start = {tp: offset for tp, offset in start.items() if tp.topic == LEAD_INTAKE}
-    service = ServiceUnderTest("lead_svc", DB, PORT, group)
+    replicas = [ServiceUnderTest("lead_svc", DB, PORT + n, group) for n in range(replica_count)]
     try:
-        await service.wait_ready()
+        for replica in replicas:
+            await replica.wait_ready()
         records = submissions(run, count)
         events_start = await end_offsets([LEAD_EVENTS])
         producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
         await producer.start()
         try:
-            cpu_before = service.cpu_seconds()
+            cpu_before = sum(r.cpu_seconds() for r in replicas)
             began = time.perf_counter()
             watcher = asyncio.create_task(qualified_published(count))
             sends = [
@@ -146,7 +147,7 @@ async def main(count: int) -> None:
         finally:
             await producer.stop()
         finished = await watcher
-        cpu = service.cpu_seconds() - cpu_before
+        cpu = sum(r.cpu_seconds() for r in replicas) - cpu_before
         seconds = finished - began
         on_topic = await seen_on_topic(events_start)
         print(f"# produced {count} in {produced - began:.2f}s; all qualified in {seconds:.2f}s")
@@ -162,12 +163,14 @@ async def main(count: int) -> None:
         baseline = await raw_consume_rate(start, count, ours)
         print(f"BENCH lead_intake.baseline {baseline:.0f} msgs/s")
     finally:
-        service.stop()
+        for replica in replicas:
+            replica.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--replicas", type=int, default=1, help="lead-svc processes, one group")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.leads))
+    asyncio.run(main(arguments.leads, arguments.replicas))
     sys.exit(0)

@@ -286,11 +286,15 @@ def _handling_span(item: _Work) -> Any:
     )
 
 
+MAX_LINKS = 128
+"""OpenTelemetry keeps 128 links per span by default (OTEL_SPAN_LINK_COUNT_LIMIT)."""
+
+
 def _batch_span(items: Sequence[_Work]) -> Any:
-    """One span for a run of records handled together, linked to each record's producer span
-    (each record's own journey continues through `Delivery.in_its_trace`)."""
+    """One span for a run of records handled together, linked to the producer spans of its
+    first records (each record's own journey continues through `Delivery.in_its_trace`)."""
     links = []
-    for item in items:
+    for item in items[:MAX_LINKS]:
         carrier = item.record.trace_carrier()
         if carrier:
             context = trace.get_current_span(_propagator.extract(carrier)).get_span_context()

@@ -80,11 +80,14 @@ def encode(
     )
 
 
+_KNOWN_ATTRIBUTES = frozenset({"id", "type", "source", "specversion", "time", "subject"})
+
+
 def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
     """The CloudEvents attributes from record headers; InvalidMessage if required ones lack."""
     attrs: dict[str, str] = {}
     for name, raw in headers:
-        if name.startswith("ce_"):
+        if name[:3] == "ce_":
             try:
                 attrs[name[3:]] = raw.decode()
             except UnicodeDecodeError as exc:
@@ -96,18 +99,23 @@ def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
         )
     if attrs["specversion"] != SPEC_VERSION:
         raise InvalidMessage(f"unsupported ce_specversion {attrs['specversion']!r}")
+    stamp = attrs.get("time")
     try:
-        time = datetime.fromisoformat(attrs["time"]) if attrs.get("time") else datetime.now(UTC)
+        time = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
     except ValueError as exc:
-        raise InvalidMessage(f"ce_time {attrs['time']!r} is not ISO-8601") from exc
-    known = {"id", "type", "source", "specversion", "time", "subject"}
+        raise InvalidMessage(f"ce_time {stamp!r} is not ISO-8601") from exc
+    extensions = (
+        {k: v for k, v in attrs.items() if k not in _KNOWN_ATTRIBUTES}
+        if len(attrs) > len(_KNOWN_ATTRIBUTES.intersection(attrs))
+        else {}
+    )
     return CloudEvent(
         id=attrs["id"],
         type=attrs["type"],
         source=attrs["source"],
         time=time,
         subject=attrs.get("subject"),
-        extensions={k: v for k, v in attrs.items() if k not in known},
+        extensions=extensions,
     )
 
 
