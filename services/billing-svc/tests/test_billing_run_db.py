@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -22,52 +19,17 @@ from billing_svc.adapters.tables import (
     tax_rates,
     usage_plans,
 )
-from billing_svc.app import MIGRATIONS
-from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.revenue import close_month, deferred_revenue
-from l2c_platform.testing import empty_database
-from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import NotFound
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended
 
+if TYPE_CHECKING:
+    from conftest import Billing  # the `billing` fixture
+
 D = Decimal
-DB = "l2c_billing_svc_tests"
-
-
-class FixedClock:
-    """A clock a test sets by hand."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, day: str) -> None:
-        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-
-@dataclass
-class Billing:
-    clock: FixedClock
-    unit_of_work: Callable[[], Any]
-
-
-@pytest.fixture
-async def billing() -> AsyncIterator[Billing]:
-    url = await empty_database(DB)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url, 2)
-    clock = FixedClock()
-    try:
-        yield Billing(clock, unit_of_work_factory(session_factory(engine), clock, "/test"))
-    finally:
-        await engine.dispose()
 
 
 def seats(quantity: int, price: str = "10.00", line_no: int = 1) -> PricedLine:
@@ -139,25 +101,6 @@ def amend(placed: OrderPlaced, effective: date, *lines: PricedLine) -> ContractA
     )
 
 
-async def activate(b: Billing, placed: OrderPlaced) -> UUID:
-    async with b.unit_of_work() as uow:
-        return await handlers.activate_subscription(placed, uow)
-
-
-async def run(b: Billing, grace_days: int = 1) -> int:
-    issued = 0
-    async with b.unit_of_work() as uow:
-        cutoff = date.fromordinal(uow.clock.now().date().toordinal() - grace_days)
-        while subs := await claim_due(uow, cutoff, 100):
-            issued += len(await bill_subscriptions(uow, subs))
-    return issued
-
-
-async def invoices_of(b: Billing, sid: UUID) -> list[dict[str, Any]]:
-    async with b.unit_of_work() as uow:
-        return await handlers.list_invoices(uow, subscription_id=sid)
-
-
 def summary(invoice: dict[str, Any]) -> tuple[Any, ...]:
     lines = [(line["product_code"], line["amount"]) for line in invoice["lines"]]
     return (invoice["period_start"], invoice["period_end"], lines, invoice["total"])
@@ -167,13 +110,13 @@ async def test_periods_stay_anchored_and_a_clock_jump_catches_up_every_period(
     billing: Billing,
 ) -> None:
     billing.clock.set("2026-01-30")
-    sid = await activate(
-        billing, order(date(2026, 1, 31), date(2026, 12, 30), seats(10), onboarding("50.00"))
+    sid = await billing.activate(
+        order(date(2026, 1, 31), date(2026, 12, 30), seats(10), onboarding("50.00"))
     )
     billing.clock.set("2026-04-15")
-    assert await run(billing) == 2
-    assert await run(billing) == 0  # nothing twice
-    found = await invoices_of(billing, sid)
+    assert await billing.run() == 2
+    assert await billing.run() == 0  # nothing twice
+    found = await billing.invoices(sid)
     assert [summary(i) for i in found] == [
         (
             date(2026, 1, 31),
@@ -198,13 +141,13 @@ async def test_an_upgrade_is_prorated_on_the_next_invoice_and_a_downgrade_credit
 ) -> None:
     billing.clock.set("2026-02-28")
     placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(10))
-    sid = await activate(billing, placed)
+    sid = await billing.activate(placed)
     billing.clock.set("2026-03-11")
     async with billing.unit_of_work() as uow:
         await amendments.amend_subscription(amend(placed, date(2026, 3, 11), seats(20)), uow)
     billing.clock.set("2026-04-02")
-    assert await run(billing) == 1
-    april = (await invoices_of(billing, sid))[1]
+    assert await billing.run() == 1
+    april = (await billing.invoices(sid))[1]
     # March has 31 days, 21 left from the 11th: credit 100 × 21/31 = 67.74, charge
     # 200 × 21/31 = 135.48; April's 20 seats 200.00.
     assert summary(april)[2] == [
@@ -227,7 +170,7 @@ async def test_usage_is_billed_in_arrears_and_late_usage_as_a_difference(
 ) -> None:
     billing.clock.set("2026-02-28")
     placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
-    sid = await activate(billing, placed)
+    sid = await billing.activate(placed)
     async with billing.unit_of_work() as uow:
         await uow.session.execute(
             sa.insert(usage_plans).values(
@@ -264,14 +207,14 @@ async def test_usage_is_billed_in_arrears_and_late_usage_as_a_difference(
     assert not await use("e2", "30", "2026-03-31T23:00:00")  # same event id: counted once
     assert await use("e3", "999", "2026-04-03T10:00:00")  # April's, not on April's invoice
     billing.clock.set("2026-04-02")
-    assert await run(billing) == 1
-    april = (await invoices_of(billing, sid))[1]
+    assert await billing.run() == 1
+    april = (await billing.invoices(sid))[1]
     # 150 calls: 100 × 0.10 + 50 × 0.08 = 14.00
     assert summary(april)[2] == [("SEAT", D("10.00")), ("API", D("14.00"))]
     assert await use("e4", "10", "2026-03-20T10:00:00")  # after March was invoiced
     billing.clock.set("2026-05-02")
-    assert await run(billing) == 1
-    may = (await invoices_of(billing, sid))[2]
+    assert await billing.run() == 1
+    may = (await billing.invoices(sid))[2]
     # April: 999 calls = 10.00 + 899 × 0.08 = 81.92; March late: 160 → 14.80 − 14.00 = 0.80.
     assert summary(may)[2] == [("SEAT", D("10.00")), ("API", D("0.80")), ("API", D("81.92"))]
 
@@ -286,26 +229,24 @@ async def test_tax_comes_from_the_accounts_jurisdiction_rate(billing: Billing) -
             sa.insert(account_tax_jurisdictions).values(account_id=account, jurisdiction="DE")
         )
     billing.clock.set("2026-02-28")
-    sid = await activate(
-        billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00"), account=account)
+    sid = await billing.activate(
+        order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00"), account=account)
     )
-    first = (await invoices_of(billing, sid))[0]
+    first = (await billing.invoices(sid))[0]
     # 1225.00 × 0.19 = 232.75
     assert (first["subtotal"], first["tax_total"], first["total"]) == (
         D("1225.00"),
         D("232.75"),
         D("1457.75"),
     )
-    untaxed = await activate(
-        billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00"))
-    )
-    assert (await invoices_of(billing, untaxed))[0]["tax_total"] == D("0.00")
+    untaxed = await billing.activate(order(date(2026, 3, 1), date(2027, 2, 28), seats(25, "49.00")))
+    assert (await billing.invoices(untaxed))[0]["tax_total"] == D("0.00")
 
 
 async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billing) -> None:
     billing.clock.set("2026-01-14")
-    sid = await activate(
-        billing, order(date(2026, 1, 15), date(2027, 1, 14), seats(10), onboarding("50.00"))
+    sid = await billing.activate(
+        order(date(2026, 1, 15), date(2027, 1, 14), seats(10), onboarding("50.00"))
     )
     async with billing.unit_of_work() as uow:
         rows = (
@@ -328,7 +269,7 @@ async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billi
         # February cannot close while the invoice due on 15 (+1 grace) February is missing.
         assert await close_month(uow, billing.clock.now().date()) == date(2026, 1, 1)
         assert await close_month(uow, billing.clock.now().date()) is None
-    assert await run(billing) == 1  # 15 Feb – 14 Mar, 28 days: 14 in February = 50.00
+    assert await billing.run() == 1  # 15 Feb – 14 Mar, 28 days: 14 in February = 50.00
     async with billing.unit_of_work() as uow:
         assert await close_month(uow, billing.clock.now().date()) == date(2026, 2, 1)
         assert await close_month(uow, billing.clock.now().date()) is None
@@ -347,8 +288,8 @@ async def test_revenue_is_recognised_by_day_and_months_close_once(billing: Billi
 
 async def test_a_paid_invoice_cannot_be_voided_and_an_issued_one_can(billing: Billing) -> None:
     billing.clock.set("2026-02-28")
-    sid = await activate(billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
-    invoice = (await invoices_of(billing, sid))[0]
+    sid = await billing.activate(order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
+    invoice = (await billing.invoices(sid))[0]
     async with billing.unit_of_work() as uow:
         voided = await handlers.void_invoice(invoice["id"], "duplicate order", uow)
     assert voided["status"] == "void"
@@ -371,7 +312,7 @@ async def test_a_usage_run_stores_each_event_once_and_refuses_an_unknown_subscri
 ) -> None:
     billing.clock.set("2026-02-28")
     placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
-    sid = await activate(billing, placed)
+    sid = await billing.activate(placed)
 
     def usage(event_id: str, subscription: UUID | None, account: UUID | None = None) -> Any:
         return UsageRecorded(
@@ -408,13 +349,13 @@ async def test_in_arrears_a_period_is_invoiced_after_it_ends_with_its_usage(
     placed = order(
         date(2026, 3, 1), date(2027, 2, 28), seats(10), onboarding("50.00"), timing="in_arrears"
     )
-    sid = await activate(billing, placed)
-    assert await invoices_of(billing, sid) == []
+    sid = await billing.activate(placed)
+    assert await billing.invoices(sid) == []
     billing.clock.set("2026-04-01")  # the grace day after March is not over yet
-    assert await run(billing) == 0
+    assert await billing.run() == 0
     billing.clock.set("2026-04-02")
-    assert await run(billing) == 1
-    (march,) = await invoices_of(billing, sid)
+    assert await billing.run() == 1
+    (march,) = await billing.invoices(sid)
     assert summary(march) == (
         date(2026, 3, 1),
         date(2026, 3, 31),
@@ -428,8 +369,8 @@ async def test_a_written_off_invoice_becomes_uncollectible(billing: Billing) -> 
 
     billing.clock.set("2026-02-28")
     placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
-    sid = await activate(billing, placed)
-    invoice = (await invoices_of(billing, sid))[0]
+    sid = await billing.activate(placed)
+    invoice = (await billing.invoices(sid))[0]
     async with billing.unit_of_work() as uow:
         await handlers.mark_invoice_uncollectible(
             InvoiceWrittenOff(
@@ -444,7 +385,7 @@ async def test_a_written_off_invoice_becomes_uncollectible(billing: Billing) -> 
             ),
             uow,
         )
-    assert (await invoices_of(billing, sid))[0]["status"] == "uncollectible"
+    assert (await billing.invoices(sid))[0]["status"] == "uncollectible"
 
 
 async def test_one_subscription_that_cannot_be_billed_does_not_stop_the_others(
@@ -458,11 +399,11 @@ async def test_one_subscription_that_cannot_be_billed_does_not_stop_the_others(
 
     billing.clock.set("2026-02-28")
     healthy = [
-        await activate(billing, order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
+        await billing.activate(order(date(2026, 3, 1), date(2027, 2, 28), seats(1)))
         for _ in range(3)
     ]
     broken = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
-    broken_id = await activate(billing, broken)
+    broken_id = await billing.activate(broken)
     async with billing.unit_of_work() as uow:
         # A volume plan without an open-ended tier (the API refuses it): rating fails.
         await uow.session.execute(
@@ -491,8 +432,8 @@ async def test_one_subscription_that_cannot_be_billed_does_not_stop_the_others(
     billing.clock.set("2026-04-02")
     runtime = cast(Runtime, SimpleNamespace(unit_of_work=billing.unit_of_work))
     assert await billing_pass(runtime, batch_size=2) == 3
-    assert [len(await invoices_of(billing, sid)) for sid in healthy] == [2, 2, 2]
-    assert len(await invoices_of(billing, broken_id)) == 1
+    assert [len(await billing.invoices(sid)) for sid in healthy] == [2, 2, 2]
+    assert len(await billing.invoices(broken_id)) == 1
 
 
 async def test_a_year_of_revenue_recognised_equals_what_was_invoiced_and_not_voided(
@@ -502,18 +443,18 @@ async def test_a_year_of_revenue_recognised_equals_what_was_invoiced_and_not_voi
 
     billing.clock.set("2026-01-30")
     placed = order(date(2026, 1, 31), date(2027, 1, 30), seats(10), onboarding("50.00"))
-    sid = await activate(billing, placed)
+    sid = await billing.activate(placed)
     async with billing.unit_of_work() as uow:
         await amendments.amend_subscription(amend(placed, date(2026, 2, 10), seats(20)), uow)
     billing.clock.set("2026-04-02")
-    await run(billing)
-    third = (await invoices_of(billing, sid))[2]
+    await billing.run()
+    third = (await billing.invoices(sid))[2]
     async with billing.unit_of_work() as uow:
         await handlers.void_invoice(third["id"], "test", uow)
         while await close_month(uow, billing.clock.now().date()):
             pass
     billing.clock.set("2027-03-02")
-    await run(billing)
+    await billing.run()
     async with billing.unit_of_work() as uow:
         while await close_month(uow, billing.clock.now().date()):
             pass
@@ -525,6 +466,6 @@ async def test_a_year_of_revenue_recognised_equals_what_was_invoiced_and_not_voi
             )
         ).scalars()
         recognised = sum((D(json.loads(p)["amount"]["amount"]) for p in payloads), D(0))
-    found = await invoices_of(billing, sid)
+    found = await billing.invoices(sid)
     assert len(found) == 12
     assert recognised == sum(i["subtotal"] for i in found if i["status"] != "void")

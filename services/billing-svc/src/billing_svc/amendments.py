@@ -90,8 +90,8 @@ async def apply_due(
     extra: list[Adjustment] = []
     applied = False
     for amendment in sorted(pending, key=lambda a: a.effective_date):
-        if amendment.effective_date > period.end:
-            break
+        if amendment.effective_date > min(period.end, sub.end_date):
+            break  # later, or after the last day of service (a terminated subscription)
         new = items_from_lines(amendment.lines)
         if amendment.effective_date > period.start:
             lines = prorate_change(
@@ -122,56 +122,105 @@ def _new_one_time(
     ]
 
 
-async def amend_subscription(event: ContractAmended, uow: UnitOfWork) -> None:
-    """Record the amendment; prorate it now when it reaches back into invoiced periods."""
+async def contract_subscription(uow: UnitOfWork, contract_id: UUID) -> Row[Any]:
+    """The subscription of a contract, locked for this transaction."""
     sub = (
         await uow.session.execute(
             sa.select(subscriptions)
-            .where(subscriptions.c.contract_id == event.contract_id)
+            .where(subscriptions.c.contract_id == contract_id)
             .with_for_update()
         )
     ).first()
     if sub is None:
-        raise NotFound(f"no subscription for contract {event.contract_id}")
+        raise NotFound(f"no subscription for contract {contract_id}")
+    return sub
+
+
+async def amend_subscription(event: ContractAmended, uow: UnitOfWork) -> None:
+    """Record the amendment; prorate it now when it reaches back into invoiced periods."""
+    sub = await contract_subscription(uow, event.contract_id)
+    await change_items(
+        uow,
+        sub,
+        event.amendment_id,
+        event.effective_date,
+        [line.model_dump(mode="json") for line in event.lines],
+        event.reason or "downgrade",
+    )
+
+
+async def change_items(
+    uow: UnitOfWork,
+    sub: Row[Any],
+    amendment_id: UUID,
+    effective: date,
+    lines: list[dict[str, Any]],
+    reason: str,
+) -> bool:
+    """The subscription's lines become `lines` (PricedLine as JSON) from `effective`: waiting
+    for the billing run when that period is not invoiced yet, else prorated now against the
+    invoiced periods. False when this amendment was recorded before (nothing done)."""
     inserted = await uow.session.execute(
         pg_insert(subscription_amendments)
         .values(
-            amendment_id=event.amendment_id,
+            amendment_id=amendment_id,
             subscription_id=sub.id,
-            effective_date=event.effective_date,
-            lines=[line.model_dump(mode="json") for line in event.lines],
+            effective_date=effective,
+            lines=lines,
             received_at=uow.clock.now(),
         )
         .on_conflict_do_nothing()
         .returning(subscription_amendments.c.amendment_id)
     )
     if inserted.first() is None:
-        return  # the same amendment again
+        return False
     months = months_in(sub.billing_period)
     unbilled = service_period(sub.start_date, months, sub.next_period_index)
-    if event.effective_date >= unbilled.start:
-        return  # the billing run applies it when it invoices that period
+    if effective >= unbilled.start:
+        return True  # the billing run applies it when it invoices that period
     old = (await store.items_of(uow, [sub.id]))[sub.id]
-    new = items_from_lines([line.model_dump(mode="json") for line in event.lines])
-    lines: list[ProrationLine] = []
-    first = period_index_of(sub.start_date, months, max(event.effective_date, sub.start_date))
-    for index in range(first, sub.next_period_index):
-        period = service_period(sub.start_date, months, index)
-        effective = max(event.effective_date, period.start)
-        lines += prorate_change(recurring(old), recurring(new), period, effective, sub.currency)
-    adjustments = [_adjustment(line) for line in lines]
-    adjustments += _new_one_time(old, new, event.effective_date)
+    new = items_from_lines(lines)
+    adjustments = prorate_invoiced(sub, old, new, effective) + _new_one_time(old, new, effective)
     await store.replace_items(uow, sub.id, new)
     await uow.session.execute(
         sa.update(subscription_amendments)
-        .where(subscription_amendments.c.amendment_id == event.amendment_id)
+        .where(subscription_amendments.c.amendment_id == amendment_id)
         .values(applied_at=uow.clock.now())
     )
-    net = sum((a.amount for a in adjustments), Decimal(0))
-    if net >= 0:
-        await _defer_to_next_invoice(uow, sub.id, adjustments, f"amendment {event.amendment_id}")
+    await settle(uow, sub, adjustments, effective, reason, f"amendment {amendment_id}")
+    return True
+
+
+def prorate_invoiced(
+    sub: Row[Any], old: list[SubscriptionItem], new: list[SubscriptionItem], effective: date
+) -> list[Adjustment]:
+    """The proration of a change from `old` to `new` items on `effective` against every period
+    invoiced already (within the term) from that day on."""
+    months = months_in(sub.billing_period)
+    first = period_index_of(sub.start_date, months, max(effective, sub.start_date))
+    last = min(sub.next_period_index, period_index_of(sub.start_date, months, sub.end_date) + 1)
+    lines: list[ProrationLine] = []
+    for index in range(first, last):
+        period = service_period(sub.start_date, months, index)
+        lines += prorate_change(
+            recurring(old), recurring(new), period, max(effective, period.start), sub.currency
+        )
+    return [_adjustment(line) for line in lines]
+
+
+async def settle(
+    uow: UnitOfWork,
+    sub: Row[Any],
+    adjustments: list[Adjustment],
+    effective: date,
+    reason: str,
+    source: str,
+) -> None:
+    """A net charge waits for the next invoice; a net credit is a credit note issued now."""
+    if sum((a.amount for a in adjustments), Decimal(0)) >= 0:
+        await _defer_to_next_invoice(uow, sub.id, adjustments, source)
     else:
-        await _issue_credit_note(uow, sub, adjustments, event)
+        await _issue_credit_note(uow, sub, adjustments, effective, reason)
 
 
 async def _defer_to_next_invoice(
@@ -190,16 +239,17 @@ async def _defer_to_next_invoice(
 
 
 async def _issue_credit_note(
-    uow: UnitOfWork, sub: Row[Any], adjustments: list[Adjustment], event: ContractAmended
+    uow: UnitOfWork, sub: Row[Any], adjustments: list[Adjustment], effective: date, reason: str
 ) -> None:
-    """A credit note for a downgrade: each line is the amount credited (a charge of the new,
-    smaller line shows as a negative credit), tax credited at the credited invoice's rate."""
+    """A credit note for a downgrade or a termination: each line is the amount credited (a
+    charge of the new, smaller line shows as a negative credit), tax credited at the credited
+    invoice's rate."""
     credited = (
         await uow.session.execute(
             sa.select(invoices.c.id, invoices.c.tax_rate)
             .where(
                 invoices.c.subscription_id == sub.id,
-                invoices.c.period_start <= event.effective_date,
+                invoices.c.period_start <= effective,
                 invoices.c.invoice_number.is_not(None),  # a draft was never sent: nothing to credit
             )
             .order_by(invoices.c.period_start.desc())
@@ -242,7 +292,7 @@ async def _issue_credit_note(
             subtotal=subtotal,
             tax_total=tax,
             total=subtotal + tax,
-            reason=event.reason or "downgrade",
+            reason=reason,
             lines=[line.model_dump(mode="json") for line in lines],
             issued_at=now,
         )
@@ -262,7 +312,7 @@ async def _issue_credit_note(
             subtotal=money(subtotal),
             tax_total=money(tax),
             total=money(subtotal + tax),
-            reason=event.reason or "downgrade",
+            reason=reason,
             issued_at=now,
         )
     )

@@ -130,12 +130,13 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             sub.start_date,
             months,
             sub.trial_end,
+            sub.terminated_on,
         )
         if closing:
             ended.append(sub.id)
             if not draft.lines:
                 continue
-        end = period.start if closing else period.end
+        end = period.start if closing else min(period.end, sub.terminated_on or period.end)
         drafts.append((sub, draft, period.start, end, [i for i, _ in adjustment_rows]))
     invoice_rows, line_rows, to_issue, made = [], [], [], []
     billed_usage: dict[UUID, list[tuple[UUID, str, date]]] = defaultdict(list)
@@ -229,17 +230,21 @@ async def issue(uow: UnitOfWork, pending: list[Issuing]) -> list[tuple[Message, 
 
 
 async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> None:
-    """Move each subscription to its next period (anchored), or end it after its term."""
+    """Move each subscription to its next period (anchored), or end it after its term:
+    `ended`, or `terminated` when its contract was terminated."""
     values = []
     for sub in subs:
         months = months_in(sub.billing_period)
         k = sub.next_period_index + 1
+        status = "active"
+        if sub.id in ended:
+            status = "ended" if sub.terminated_on is None else "terminated"
         values.append(
             {
                 "sid": sub.id,
                 "idx": k,
                 "next": bill_date(sub.start_date, months, k, sub.billing_timing),
-                "status": "ended" if sub.id in ended else "active",
+                "status": status,
             }
         )
     await uow.session.execute(

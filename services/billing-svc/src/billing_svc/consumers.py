@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing_svc import amendments, handlers, metering
+from billing_svc import amendments, handlers, metering, terms
 from l2c_runtime.consumer import Delivery, EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced
 from l2c_schemas.ar import InvoiceWrittenOff
 from l2c_schemas.billing import UsageRecorded
-from l2c_schemas.contract import ContractAmended
+from l2c_schemas.contract import ContractAmended, ContractRenewed, ContractTerminated
 from l2c_schemas.envelope import CloudEvent
 
 subscriptions = EventHandlers()
@@ -24,6 +24,16 @@ async def on_order_placed(event: OrderPlaced, uow: UnitOfWork, _: CloudEvent) ->
 @subscriptions.on(ContractAmended)
 async def on_contract_amended(event: ContractAmended, uow: UnitOfWork, _: CloudEvent) -> None:
     await amendments.amend_subscription(event, uow)
+
+
+@subscriptions.on(ContractRenewed)
+async def on_contract_renewed(event: ContractRenewed, uow: UnitOfWork, _: CloudEvent) -> None:
+    await terms.renew_subscription(event, uow)
+
+
+@subscriptions.on(ContractTerminated)
+async def on_contract_terminated(event: ContractTerminated, uow: UnitOfWork, _: CloudEvent) -> None:
+    await terms.terminate_subscription(event, uow)
 
 
 # Stored once per usage event id (ON CONFLICT DO NOTHING), so no inbox row is needed.

@@ -32,6 +32,9 @@ subscriptions = sa.Table(
     sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
     # Added by migration 0005: false leaves the billing run's invoices as drafts.
     sa.Column("auto_finalize", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Added by migration 0006: the last day of service of a terminated contract.
+    sa.Column("terminated_on", sa.Date),
+    sa.Column("termination_reason", sa.Text),
 )
 
 subscription_items = sa.Table(
@@ -123,6 +126,18 @@ subscription_amendments = sa.Table(
     sa.Column("lines", JSONB, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True)),
+)
+
+# Added by migration 0006: the terms a subscription was renewed for (lines: the amendment).
+subscription_renewals = sa.Table(
+    "subscription_renewals",
+    metadata,
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("start_date", sa.Date, primary_key=True),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("uplift_percent", sa.Numeric(9, 4), nullable=False),
+    sa.Column("amendment_id", sa.Uuid, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 billing_adjustments = sa.Table(

@@ -77,30 +77,23 @@ def draft_invoice(
     anchor: date,
     months: int,
     trial_end: date | None = None,
+    service_end: date | None = None,
 ) -> Draft:
     """The invoice of `period` (None for a closing invoice after the term): the period's
     recurring items, one-time fees on the first invoice, each usage group of a closed period
     rated (late events as the difference to what was invoiced), then the adjustments.
     Recurring items are free until `trial_end` (inclusive): a period inside the trial has no
     recurring lines, a period the trial ends in is charged for the days after it
-    (proration.segment_value)."""
+    (proration.segment_value). Likewise they stop after `service_end` (the last day of service
+    of a terminated contract): the period it falls in is charged up to that day."""
     draft = Draft()
     if period is not None:
         for line in invoice_lines(items, currency, (period.start, period.end), first_invoice):
-            if line.kind == "recurring" and trial_end is not None and trial_end >= period.start:
-                if trial_end >= period.end:
+            if line.kind == "recurring":
+                paid = _paid_part(line, period, trial_end, service_end, currency)
+                if paid is None:
                     continue
-                paid_from = trial_end + timedelta(days=1)
-                amount = segment_value(line.amount, period, paid_from, period.end, currency)
-                line = replace(
-                    line,
-                    description=f"{line.description} (after the trial, from {paid_from})",
-                    amount=amount,
-                    discount_amount=segment_value(
-                        line.discount_amount, period, paid_from, period.end, currency
-                    ),
-                    period_start=paid_from,
-                )
+                line = paid
             draft.lines.append(DraftLine(len(draft.lines) + 1, *_fields_after_line_no(line)))
     for group in sorted(usage, key=lambda g: (g.period_start, g.metric)):
         plan = plans.get(group.metric)
@@ -133,6 +126,37 @@ def draft_invoice(
             adj.period_end,
         )
     return draft
+
+
+def _paid_part(
+    line: DraftLine,
+    period: Period,
+    trial_end: date | None,
+    service_end: date | None,
+    currency: str,
+) -> DraftLine | None:
+    """The recurring line for the days of the period that are paid for: after the trial and up
+    to the last day of service (None when no day is)."""
+    first, last = period.start, period.end
+    notes = []
+    if trial_end is not None and trial_end >= first:
+        first = trial_end + timedelta(days=1)
+        notes.append(f"after the trial, from {first}")
+    if service_end is not None and service_end < last:
+        last = service_end
+        notes.append(f"last day of service {last}")
+    if first > last:
+        return None
+    if not notes:
+        return line
+    return replace(
+        line,
+        description=f"{line.description} ({'; '.join(notes)})",
+        amount=segment_value(line.amount, period, first, last, currency),
+        discount_amount=segment_value(line.discount_amount, period, first, last, currency),
+        period_start=first,
+        period_end=last,
+    )
 
 
 def _fields_after_line_no(
