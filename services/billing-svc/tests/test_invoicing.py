@@ -1,6 +1,13 @@
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from billing_svc.amendments import recurring
+from billing_svc.domain.calendar import Period
+from billing_svc.domain.drafting import draft_invoice
 from billing_svc.domain.invoicing import (
     SubscriptionItem,
     billing_period,
@@ -9,6 +16,7 @@ from billing_svc.domain.invoicing import (
     invoice_number,
     invoice_totals,
 )
+from billing_svc.domain.proration import prorate_change
 
 SEATS = SubscriptionItem(
     line_no=1,
@@ -31,6 +39,7 @@ ONBOARDING = SubscriptionItem(
     net_amount=Decimal("1500.00"),
 )
 MARCH = (date(2026, 3, 15), date(2026, 4, 14))
+ONE_DAY = timedelta(days=1)
 
 
 def test_first_invoice_bills_the_recurring_period_and_the_one_time_fee() -> None:
@@ -83,9 +92,6 @@ def test_due_date_is_net_days_after_issue_and_numbers_are_zero_padded() -> None:
 
 
 def test_a_trial_makes_its_days_free_and_the_period_it_ends_in_is_charged_by_day() -> None:
-    from billing_svc.domain.calendar import Period
-    from billing_svc.domain.drafting import draft_invoice
-
     march = Period(0, date(2026, 3, 1), date(2026, 3, 31))
     april = Period(1, date(2026, 4, 1), date(2026, 4, 30))
     seat = SubscriptionItem(
@@ -103,3 +109,24 @@ def test_a_trial_makes_its_days_free_and_the_period_it_ends_in_is_charged_by_day
     assert whole.lines == []
     rest = draft_invoice([seat], "EUR", april, False, *args, date(2026, 4, 14))
     assert [line.amount for line in rest.lines] == [Decimal("16.53")]  # 31 × 16/30 = 16.533…
+
+
+@given(
+    net=st.decimals(min_value=0, max_value=100000, places=2),
+    last_day=st.integers(min_value=1, max_value=31),
+)
+def test_a_terminated_period_charged_to_its_last_day_plus_the_unused_days_is_its_full_price(
+    net: Decimal, last_day: int
+) -> None:
+    """Whether the run charges the period up to the last day of service (notice came first)
+    or the period was invoiced in full and the rest credited (notice came later), the
+    customer pays the same to the cent."""
+    march = Period(0, date(2026, 3, 1), date(2026, 3, 31))
+    seat = replace(SEATS, discount_amount=Decimal(0), net_amount=net)
+    end = date(2026, 3, last_day)
+    draft = draft_invoice([seat], "EUR", march, False, [], {}, [], march.start, 1, None, end)
+    charged = sum((line.amount for line in draft.lines), Decimal(0))
+    unused = prorate_change(recurring([seat]), [], march, end + ONE_DAY, "EUR")
+    credited = -sum((line.amount for line in unused), Decimal(0))
+    assert charged + credited == net
+    assert all(line.period_end == end for line in draft.lines)
