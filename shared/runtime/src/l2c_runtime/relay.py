@@ -109,7 +109,9 @@ class OutboxRelay:
             faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
             deliveries = []
             for row in rows:
-                headers = [(name, value.encode()) for name, value in json.loads(row.headers)]
+                pairs = row.headers  # [[name, value], ...] (JSON text in rows of older versions)
+                pairs = json.loads(pairs) if isinstance(pairs, str) else pairs
+                headers = [(name, value.encode()) for name, value in pairs]
                 lead = json.loads(row.payload).get("lead_id")
                 with journey_span(
                     f"{row.ce_type} publish",

@@ -93,9 +93,10 @@ TRACER = trace.get_tracer("l2c")
 
 def current_traceparent() -> str | None:
     """The W3C traceparent of the active span, to store with an aggregate or outbox row."""
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get("traceparent")
+    span = trace.get_current_span().get_span_context()
+    if not span.is_valid:
+        return None
+    return f"00-{span.trace_id:032x}-{span.span_id:016x}-{span.trace_flags:02x}"
 
 
 def context_from_traceparent(traceparent: str | None) -> otel_context.Context | None:

@@ -49,7 +49,7 @@ class UnitOfWork:
             "topic": record.topic,
             "message_key": record.key.decode() if record.key is not None else None,
             "ce_type": message.ce_type,
-            "headers": json.dumps([[k, v.decode()] for k, v in record.headers]),
+            "headers": [[k, v.decode()] for k, v in record.headers],
             "payload": record.value,
             "traceparent": traceparent,
             "created_at": now,

@@ -29,8 +29,7 @@ async def emit_all(uow: UnitOfWork, events: Sequence[tuple[Message, str | None]]
     if len(rows) == 1:
         await uow.session.execute(sa.insert(outbox), rows)
         return
-    # The runtime keeps `headers` as a JSON *string* inside the JSONB column (SQLAlchemy
-    # encodes the string it is given); COPY takes the JSONB text, so encode it once more.
+    # COPY takes the JSONB column's text.
     for row in rows:
         row["headers"] = json.dumps(row["headers"])
     await copy_rows(uow, outbox, rows)
