@@ -240,6 +240,41 @@ async def test_scoring_rules_are_versioned_and_a_new_version_scores_new_leads(
     assert later["score"] == 80
 
 
+async def test_a_new_rule_set_rescores_the_open_leads_already_captured(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    marker = uuid4().hex[:8]
+    industry = f"industry-{marker}"
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        rules = (await api.get("/scoring-rules"))["rules"]
+        # 10 points (a business e-mail domain): below the MQL gate of 30, so it stays new.
+        small = _lead(
+            marker, employees=5, title="Intern", source="web_form", campaign=None, industry=industry
+        )
+        lead = await api.post("/leads", small, expect=201)
+        assert (lead["status"], lead["score"]) == ("new", 10)
+        niche = {
+            "label": f"niche {marker}",
+            "attribute": "industry",
+            "points": 45,
+            "any_of": [industry],
+        }
+        try:
+            await api.put(
+                "/scoring-rules", {**rules, "fit": [*rules["fit"], niche], "note": marker}
+            )
+            qualified = await wait_for_records(
+                infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadQualified.ce_type, lead["lead_id"])
+            )
+        finally:
+            await api.put("/scoring-rules", {**rules, "note": f"undo {marker}"})
+        after = await api.get(f"/leads/{lead['lead_id']}")
+    # 10 + 45 = 55 points, 55 of them fit: past the SQL gate (50 points, 30 of them fit).
+    assert len(qualified) == 1 and qualified[0].json()["score"] == 55
+    assert (after["status"], after["score"]) == ("qualified", 55)
+
+
 async def test_leads_are_listed_filtered_searched_and_paged(platform: Platform) -> None:
     marker = uuid4().hex[:8]
     async with httpx.AsyncClient() as client:

@@ -13,7 +13,7 @@ from l2c_schemas.topics import LEAD_EVENTS
 from lead_svc.api import router
 from lead_svc.configuration_api import router as configuration_router
 from lead_svc.consumers import subscriptions
-from lead_svc.jobs import breach_overdue_first_contacts
+from lead_svc.jobs import breach_overdue_first_contacts, rescore_after_rule_changes
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -29,7 +29,7 @@ definition = ServiceDefinition(
     handlers=subscriptions,
     routers=[router, configuration_router],
     produces=[LEAD_EVENTS],
-    jobs=[breach_overdue_first_contacts],
+    jobs=[breach_overdue_first_contacts, rescore_after_rule_changes],
 )
 
 

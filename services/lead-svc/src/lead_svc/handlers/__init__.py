@@ -3,7 +3,7 @@
 from lead_svc.handlers.assignment import breach_next_due, reassign, record_contact
 from lead_svc.handlers.intake import capture_lead, capture_many, merge_leads, record_activity
 from lead_svc.handlers.privacy import erase_lead
-from lead_svc.handlers.qualification import disqualify, recycle
+from lead_svc.handlers.qualification import disqualify, recycle, rescore_outdated
 from lead_svc.handlers.queries import find_lead, list_leads, timeline
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "record_activity",
     "record_contact",
     "recycle",
+    "rescore_outdated",
     "timeline",
 ]

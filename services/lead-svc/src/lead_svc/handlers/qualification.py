@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import sqlalchemy as sa
+
 from l2c_runtime.errors import Conflict, RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import (
@@ -14,6 +16,7 @@ from l2c_schemas.lead import (
     LeadScored,
     ScoreContribution,
 )
+from lead_svc.adapters.tables import leads
 from lead_svc.domain.gates import DISQUALIFICATION_REASONS, advances, stage_for
 from lead_svc.domain.scoring import Activity, Score, score_lead
 from lead_svc.handlers.assignment import route
@@ -94,6 +97,41 @@ async def assess(
                 qualified_at=now,
             ),
         )
+
+
+OPEN_STATUSES = ("new", "marketing_qualified")
+"""Leads still in marketing's hands: a new rule set re-scores them. (A qualified lead is
+sales' now; a disqualified, merged or erased one is closed.)"""
+
+
+async def rescore_outdated(uow: UnitOfWork, limit: int) -> int:
+    """Re-assess up to `limit` open leads last scored under another rule set version than the
+    active one: a rule change reaches the leads already captured, not only new ones (each may
+    emit LeadScored and pass a gate). Returns how many were re-assessed; replicas share the
+    work (SKIP LOCKED)."""
+    rules, _ = await active_rules(uow)
+    rows = await uow.session.execute(
+        sa.select(leads)
+        .where(
+            leads.c.status.in_(OPEN_STATUSES),
+            leads.c.erased_at.is_(None),
+            # Versions only grow (each change publishes a new one), and every lead is scored
+            # at capture: older means smaller (ix_leads_open_rule_set).
+            leads.c.rule_set_version < rules.version,
+        )
+        .order_by(leads.c.captured_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    outdated = [dict(row._mapping) for row in rows]
+    for before in outdated:
+        after = dict(before)
+        history = History(before["id"], uow.clock.now())
+        await assess(after, uow, history, trigger="rules_changed")
+        after["updated_at"] = uow.clock.now()
+        await save_lead(uow, before, after)
+        await history.save(uow)
+    return len(outdated)
 
 
 async def disqualify(lead_id: UUID, reason_code: str, note: str, uow: UnitOfWork) -> Lead:
