@@ -23,8 +23,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from billing_svc import amendments, store
-from billing_svc.adapters.bulk import copy_rows
-from billing_svc.adapters.outbox import emit_all
 from billing_svc.adapters.tables import (
     billing_adjustments,
     invoice_lines,
@@ -177,8 +175,8 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             adjustments_billed.append((invoice_id, adjustment_ids))
         made.append(Issued(invoice_id, sub.id, totals.total, drafted=not sub.auto_finalize))
     events = await issue(uow, to_issue)  # numbers and dates the rows before they are written
-    await copy_rows(uow, invoices, invoice_rows)
-    await copy_rows(uow, invoice_lines, line_rows)
+    await uow.copy_rows(invoices, invoice_rows)
+    await uow.copy_rows(invoice_lines, line_rows)
     for invoice_id, billed_groups in billed_usage.items():
         for sub_id, metric, start in billed_groups:
             await uow.session.execute(
@@ -198,7 +196,7 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             .values(billed_invoice_id=invoice_id)
         )
     await _advance(uow, subs, set(ended))
-    await emit_all(uow, events)
+    await uow.emit_many(events)
     return made
 
 
@@ -225,7 +223,7 @@ async def issue(uow: UnitOfWork, pending: list[Issuing]) -> list[tuple[Message, 
         )
         revenue += schedule_rows(invoice.row["id"], invoice.sub, today, invoice.lines, first_open)
         events.append((_issued_event(invoice.row, invoice.lines), invoice.sub.traceparent))
-    await copy_rows(uow, revenue_schedule, revenue)
+    await uow.copy_rows(revenue_schedule, revenue)
     return events
 
 

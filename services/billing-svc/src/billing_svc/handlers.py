@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from billing_svc import config
-from billing_svc.adapters.outbox import emit_all
 from billing_svc.adapters.tables import (
     invoice_lines,
     invoices,
@@ -199,7 +198,7 @@ async def finalize_invoice(invoice_id: UUID, uow: UnitOfWork) -> None:
         await uow.session.execute(
             sa.update(invoices).where(invoices.c.id == invoice_id).values(**issued)
         )
-        await emit_all(uow, events)
+        await uow.emit_many(events)
 
 
 async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from billing_svc.adapters.outbox import emit_all
 from billing_svc.adapters.tables import revenue_closes, revenue_schedule, subscriptions
 from billing_svc.config import usage_grace_days
 from billing_svc.domain.invoicing import DraftLine
@@ -139,7 +138,7 @@ async def close_month(uow: UnitOfWork, today: date) -> date | None:
             recognized_at=now,
         )
         events.append((event, sub.traceparent))
-    await emit_all(uow, events)
+    await uow.emit_many(events)
     return first_open
 
 

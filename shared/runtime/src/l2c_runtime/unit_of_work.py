@@ -38,6 +38,14 @@ class UnitOfWork:
         self.emitted.append(message)
         return UUID(str(row["event_id"]))
 
+    async def emit_many(self, events: Sequence[tuple[Message, str | None]]) -> None:
+        """Record many (event, traceparent) pairs in the outbox, in order, with one COPY: a
+        job that emits thousands of events in one transaction (e.g. a billing run), each
+        continuing the trace of the journey it belongs to."""
+        rows = [self.outbox_row(message, traceparent) for message, traceparent in events]
+        self.emitted += [message for message, _ in events]
+        await self.copy_rows(outbox, rows)
+
     def outbox_row(self, message: Message, traceparent: str | None) -> dict[str, Any]:
         """The outbox row of an event, for services that write many rows in one statement;
         they append the message to `emitted` so the relay is woken at commit."""
