@@ -18,9 +18,7 @@ def upgrade() -> None:
         "ix_leads_open_rule_set",
         "leads",
         ["rule_set_version"],
-        postgresql_where=sa.text(
-            "status IN ('new', 'marketing_qualified') AND erased_at IS NULL"
-        ),
+        postgresql_where=sa.text("status IN ('new', 'marketing_qualified') AND erased_at IS NULL"),
     )
 
 
