@@ -179,3 +179,24 @@ async def test_sent_outbox_rows_and_old_inbox_rows_are_pruned_after_their_retent
         inbox_left = [row.event_id for row in await conn.execute(sa.select(inbox.c.event_id))]
     assert left == ids[1:]  # the week-old sent row is gone; the recent and the unsent stay
     assert inbox_left == ["e29"]
+
+
+async def test_events_written_in_bulk_roll_back_with_their_transaction(
+    engine: AsyncEngine,
+) -> None:
+    """`emit_many` (a COPY on the driver's connection) as a transaction's first statement
+    is part of the transaction: a rollback leaves no outbox row behind."""
+    uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/test")
+    event = LeadDisqualified(
+        lead_id=uuid4(), score=1, reason="below_threshold", disqualified_at=datetime.now(UTC)
+    )
+    with pytest.raises(RuntimeError, match="handler failed"):
+        async with uow() as unit:
+            await unit.emit_many([(event, None), (event, None)])
+            raise RuntimeError("handler failed")
+    async with uow() as unit:
+        await unit.emit_many([(event, None)])
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(outbox.c.ce_type, outbox.c.headers))).all()
+    assert len(rows) == 1  # only the committed one
+    assert ["ce_type", LeadDisqualified.ce_type] in rows[0].headers  # a JSON list of pairs

@@ -103,6 +103,18 @@ async def _tolerant_parser(raw: Any, original: Callable[[Any], Awaitable[Any]]) 
     return message
 
 
+def _rewind(consumer: Any, batch: Sequence[Any]) -> None:
+    """Set the consumer back to the first record of the batch on each of its partitions."""
+    first: dict[TopicPartition, int] = {}
+    for record in batch:
+        first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
+    for partition, offset in first.items():
+        try:
+            consumer.seek(partition, offset)
+        except Exception as exc:  # no longer assigned: its new owner reads from the commit
+            log.warning("cannot rewind %s: %s", partition, exc)
+
+
 async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:
     try:
         await consumer.commit(offsets)
@@ -165,23 +177,32 @@ def create_app(
     async def on_records(body: Any, msg: KafkaMessage) -> None:
         raw = msg.raw_message
         batch = raw if isinstance(raw, tuple) else (raw,)
-        await processor.process_batch(
-            [
-                ConsumedRecord(
-                    topic=r.topic,
-                    partition=r.partition,
-                    offset=r.offset,
-                    key=r.key,
-                    value=r.value,
-                    headers=list(r.headers or ()),
-                )
-                for r in batch
-            ]
-        )
+        consumer = msg.consumer
+        try:
+            await processor.process_batch(
+                [
+                    ConsumedRecord(
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                        value=r.value,
+                        headers=list(r.headers or ()),
+                    )
+                    for r in batch
+                ]
+            )
+        except Exception:
+            # E.g. the broker went away while a record was being dead-lettered. FastStream
+            # would go on with the next poll, and its commit would pass over these records:
+            # read them again instead (those already handled are skipped by the inbox).
+            log.exception("a poll of %d records failed; reading them again", len(batch))
+            _rewind(consumer, batch)
+            await asyncio.sleep(1.0)
+            return
         # Only now, after the handlers' transaction committed, the offsets of exactly these
         # records are committed. In the background: the next poll is handled meanwhile
         # (a lost commit only means a redelivery, which the inbox skips).
-        consumer = msg.consumer
         offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in batch}
         previous = offset_commits.get(id(consumer))
         if previous is not None:
@@ -256,7 +277,10 @@ def create_app(
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.gather(*offset_commits.values(), return_exceptions=True)
+            with contextlib.suppress(TimeoutError):  # Kafka away: those get redelivered
+                await asyncio.wait_for(
+                    asyncio.gather(*offset_commits.values(), return_exceptions=True), 10
+                )
             await relay_producer.stop()
             await broker.stop()
             await engine.dispose()

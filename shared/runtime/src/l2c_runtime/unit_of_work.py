@@ -70,7 +70,13 @@ class UnitOfWork:
         the value as SQLAlchemy would store it."""
         if not rows:
             return
-        columns = [column for column in table.columns if column.name in rows[0]]
+        keys = rows[0].keys()
+        unknown = set(keys) - set(table.columns.keys())
+        if unknown or any(row.keys() != keys for row in rows):
+            raise ValueError(
+                f"rows for {table.name} must have the same columns (unknown: {unknown})"
+            )
+        columns = [column for column in table.columns if column.name in keys]
         as_json = [isinstance(column.type, sa.JSON) for column in columns]
         records = [
             tuple(
@@ -80,8 +86,12 @@ class UnitOfWork:
             for row in rows
         ]
         connection = await self.session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        await driver.copy_records_to_table(  # type: ignore[union-attr]
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        if not driver.is_in_transaction():
+            # The driver opens the transaction at the first statement; a COPY first would
+            # run outside it (and survive a rollback).
+            await self.session.execute(sa.text("SELECT 1"))
+        await driver.copy_records_to_table(
             table.name, columns=[column.name for column in columns], records=records
         )
 

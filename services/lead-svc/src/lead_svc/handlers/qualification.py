@@ -8,6 +8,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from l2c_runtime.errors import Conflict, RuleViolation
+from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import (
     LeadDisqualified,
@@ -119,18 +120,22 @@ async def rescore_outdated(uow: UnitOfWork, limit: int) -> int:
             # at capture: older means smaller (ix_leads_open_rule_set).
             leads.c.rule_set_version < rules.version,
         )
-        .order_by(leads.c.captured_at)
+        .order_by(leads.c.rule_set_version, leads.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     outdated = [dict(row._mapping) for row in rows]
     for before in outdated:
-        after = dict(before)
-        history = History(before["id"], uow.clock.now())
-        await assess(after, uow, history, trigger="rules_changed")
-        after["updated_at"] = uow.clock.now()
-        await save_lead(uow, before, after)
-        await history.save(uow)
+        # Its events join the lead's own trace (a qualification leads on to a deal).
+        with journey_span(
+            "lead rescore", before["traceparent"], {"l2c.lead_id": str(before["id"])}
+        ):
+            after = dict(before)
+            history = History(before["id"], uow.clock.now())
+            await assess(after, uow, history, trigger="rules_changed")
+            after["updated_at"] = uow.clock.now()
+            await save_lead(uow, before, after)
+            await history.save(uow)
     return len(outdated)
 
 

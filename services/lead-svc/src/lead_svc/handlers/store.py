@@ -64,7 +64,10 @@ async def find_by_person(uow: UnitOfWork, key: str) -> Lead | None:
 async def prefetch_people(uow: UnitOfWork, keys: set[str]) -> None:
     """Read (and lock) the leads of many people in one statement, for `find_by_person`."""
     rows = await uow.session.execute(
-        sa.select(leads).where(leads.c.person_key.in_(keys)).with_for_update()
+        sa.select(leads)
+        .where(leads.c.person_key.in_(keys))
+        .order_by(leads.c.person_key)  # one lock order for all consumers: no deadlock
+        .with_for_update()
     )
     found: dict[str, Lead | None] = dict.fromkeys(keys)
     for row in rows:
