@@ -154,6 +154,34 @@ async def test_partial_payment_credit_note_and_balance_to_the_cent(uow: Any) -> 
     assert state["unapplied_cash"] == D("0.00")
 
 
+async def test_balances_of_different_currencies_are_never_added(uow: Any) -> None:
+    account = uuid4()
+    eur = invoice(account, "1102.50", date(2026, 1, 1), date(2026, 1, 31))
+    usd = invoice(account, "500.00", date(2026, 1, 2), date(2026, 2, 1)).model_copy(
+        update={
+            "currency": "USD",
+            "subtotal": Money.of("500.00", "USD"),
+            "tax_total": Money.zero("USD"),
+            "total": Money.of("500.00", "USD"),
+        }
+    )
+    await issue(uow, eur)
+    await issue(uow, usd)
+    await pay(uow, account, "100.00", eur.invoice_number)
+    with pytest.raises(RuleViolation, match="balances in EUR, USD"):
+        await balance(uow, account)
+    async with uow() as u:
+        in_eur = await handlers.account_balance(u, account, "EUR")
+        in_usd = await handlers.account_balance(u, account, "USD")
+    assert (in_eur["currency"], in_eur["balance"]) == ("EUR", D("1002.50"))  # 1102.50 − 100.00
+    assert [i["invoice_number"] for i in in_eur["invoices"]] == [eur.invoice_number]
+    assert (in_usd["currency"], in_usd["balance"], in_usd["unapplied_cash"]) == (
+        "USD",
+        D("500.00"),
+        D("0"),
+    )
+
+
 async def test_overpayment_pays_the_next_invoice_when_it_is_issued(
     uow: Any, engine: AsyncEngine
 ) -> None:

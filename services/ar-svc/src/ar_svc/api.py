@@ -179,6 +179,8 @@ class ReceivableView(BaseModel):
 
 class BalanceView(BaseModel):
     account_id: UUID
+    currency: str | None
+    """The currency of every amount below (None: the account has no postings yet)."""
     balance: DecimalStr
     """Invoices − payments − credits: what the customer owes (negative: we owe them)."""
     unapplied_cash: DecimalStr
@@ -186,6 +188,10 @@ class BalanceView(BaseModel):
 
 
 @router.get("/accounts/{account_id}/balance", response_model=BalanceView)
-async def account_balance(account_id: UUID, runtime: RuntimeDep) -> BalanceView:
+async def account_balance(
+    account_id: UUID, runtime: RuntimeDep, currency: str | None = None
+) -> BalanceView:
+    """422 when the account holds balances in several currencies and none is named."""
     async with runtime.unit_of_work() as uow:
-        return BalanceView.model_validate(await handlers.account_balance(uow, account_id))
+        state = await handlers.account_balance(uow, account_id, currency)
+        return BalanceView.model_validate(state)

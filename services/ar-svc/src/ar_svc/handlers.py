@@ -163,17 +163,32 @@ async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
     )
 
 
-async def account_balance(uow: UnitOfWork, account_id: UUID) -> dict[str, Any]:
-    """The account's balance (invoices − payments − credits − write-offs), its unapplied
-    cash and credit, and each receivable's balance."""
+async def account_balance(
+    uow: UnitOfWork, account_id: UUID, currency: str | None = None
+) -> dict[str, Any]:
+    """The account's balance in one currency (invoices − payments − credits − write-offs),
+    its unapplied cash and credit, and each receivable's balance. Amounts of different
+    currencies are never added: an account with postings in several must name one."""
+    held = sorted(
+        await uow.session.scalars(
+            sa.select(postings.c.currency).distinct().where(postings.c.account_id == account_id)
+        )
+    )
+    if currency is None:
+        if len(held) > 1:
+            raise RuleViolation(
+                f"account {account_id} has balances in {', '.join(held)}; name one (?currency=)"
+            )
+        currency = held[0] if held else None
+    in_currency = postings.c.currency == currency if currency else sa.true()
     total = await uow.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(postings.c.amount), 0)).where(
-            postings.c.account_id == account_id
+            postings.c.account_id == account_id, in_currency
         )
     )
     unapplied = await uow.session.scalar(
         sa.select(sa.func.coalesce(-sa.func.sum(postings.c.amount), 0)).where(
-            postings.c.account_id == account_id, postings.c.invoice_id.is_(None)
+            postings.c.account_id == account_id, postings.c.invoice_id.is_(None), in_currency
         )
     )
     invoice_rows = await uow.session.execute(
@@ -188,12 +203,16 @@ async def account_balance(uow: UnitOfWork, account_id: UUID) -> dict[str, Any]:
             sa.func.sum(postings.c.amount).label("balance"),
         )
         .join(postings, postings.c.invoice_id == receivables.c.invoice_id)
-        .where(receivables.c.account_id == account_id)
+        .where(
+            receivables.c.account_id == account_id,
+            receivables.c.currency == currency if currency else sa.true(),
+        )
         .group_by(receivables.c.invoice_id)
         .order_by(receivables.c.issue_date, receivables.c.invoice_number)
     )
     return {
         "account_id": account_id,
+        "currency": currency,
         "balance": total,
         "unapplied_cash": unapplied,
         "invoices": [dict(row._mapping) for row in invoice_rows],
