@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from l2c_platform.journey import JourneyDriver
-from l2c_platform.launcher import SERVICES, Platform, PlatformConfig
+from l2c_platform.launcher import SERVICES, Platform, PlatformConfig, skip_earlier_records
 from l2c_platform.spans import journey_spans, read_spans
 
 
@@ -26,6 +26,9 @@ async def run_demo(keep_running: bool) -> int:
     print("starting lead-svc, deal-svc, cpq-svc, contract-svc, billing-svc, ar-svc …", flush=True)
     began = time.monotonic()
     try:
+        # Only this run's journey: what earlier runs, tests or benchmarks left on the broker
+        # (a bench leaves 10,000s of leads) is not replayed into the demo's services.
+        await skip_earlier_records(config)
         await platform.start()
         print(f"all six services ready in {time.monotonic() - began:.1f}s\n", flush=True)
         journey = await JourneyDriver(config.base_url).run()
