@@ -342,6 +342,39 @@ async def test_a_usage_run_stores_each_event_once_and_refuses_an_unknown_subscri
     assert [tuple(row) for row in rows] == [("u1", date(2026, 4, 1)), ("u2", date(2026, 4, 1))]
 
 
+async def test_usage_of_an_account_without_a_subscription_yet_waits_and_is_filed_at_activation(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    early = UsageRecorded(  # the meter saw the account before the order reached billing
+        event_id=f"early-{uuid4()}",
+        account_id=placed.account_id,
+        metric="api_calls",
+        quantity=D(7),
+        occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    async with billing.unit_of_work() as uow:
+        assert await metering.record_usage_many([early, early], uow) == 0  # kept, once
+        waiting = await uow.session.scalar(sa.text("SELECT count(*) FROM usage_pending"))
+    sid = await billing.activate(placed)
+    async with billing.unit_of_work() as uow:
+        filed = (
+            await uow.session.execute(
+                sa.text(
+                    "SELECT subscription_id, quantity, period_start FROM usage_events"
+                    " WHERE event_id = :id"
+                ),
+                {"id": early.event_id},
+            )
+        ).all()
+        left = await uow.session.scalar(sa.text("SELECT count(*) FROM usage_pending"))
+        again = await metering.record_usage_many([early], uow)  # a redelivery: stored already
+    assert waiting == 1
+    assert [tuple(row) for row in filed] == [(sid, D("7.000000"), date(2026, 3, 1))]
+    assert (left, again) == (0, 0)
+
+
 async def test_in_arrears_a_period_is_invoiced_after_it_ends_with_its_usage(
     billing: Billing,
 ) -> None:

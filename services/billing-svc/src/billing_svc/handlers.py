@@ -21,6 +21,7 @@ from billing_svc.adapters.tables import (
 from billing_svc.billing_run import Issuing, bill_subscriptions, issue
 from billing_svc.domain.drafting import bill_date
 from billing_svc.domain.invoicing import DraftLine
+from billing_svc.metering import file_pending_usage
 from billing_svc.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import current_traceparent, journey_span
@@ -102,6 +103,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             auto_finalize=config.auto_finalize(),
         )
     )
+    await file_pending_usage(order.account_id, uow)  # usage that came before the order
     if timing == "in_advance":
         await issue_next_invoice(subscription_id, uow)  # the first period, billed at once
     return subscription_id

@@ -5,18 +5,22 @@ an adjustment on the next invoice."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from billing_svc.adapters.tables import subscriptions
+from billing_svc.adapters.tables import subscriptions, usage_pending
 from billing_svc.domain.calendar import period_index_of, service_period
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.periods import months_in
+
+log = logging.getLogger(__name__)
 
 
 async def record_usage(event: UsageRecorded, uow: UnitOfWork) -> bool:
@@ -26,30 +30,35 @@ async def record_usage(event: UsageRecorded, uow: UnitOfWork) -> bool:
 
 async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) -> int:
     """Store a run of usage events with one subscription lookup and one insert; returns how
-    many were new (an event id seen before is skipped). Raises on the first event that
-    cannot be stored, and then nothing of the run is stored: the consumer handles the run
-    again one event at a time, so only that event goes to the dead-letter topic."""
+    many were new (an event id seen before is skipped). Usage addressed to an account that
+    has no subscription yet waits in `usage_pending` (see `file_pending_usage`). Raises on
+    the first event that cannot be stored (an unknown subscription id, a negative quantity),
+    and then nothing of the run is stored: the consumer handles the run again one event at
+    a time, so only that event goes to the dead-letter topic."""
     for event in events:
         if event.quantity < 0:
             raise RuleViolation("usage quantities cannot be negative")
     by_id, by_account = await _subscriptions_of(events, uow)
     periods = []
     period_starts: dict[tuple[Any, date], date] = {}  # a run's events share a few days
+    waiting = [e for e in events if e.subscription_id is None and e.account_id not in by_account]
+    await _keep_until_subscribed(waiting, uow)
+    events = [e for e in events if e.subscription_id is not None or e.account_id in by_account]
     for event in events:
         sub = (
             by_id.get(event.subscription_id)
             if event.subscription_id is not None
-            else by_account.get(event.account_id)
+            else by_account[event.account_id]
         )
-        if sub is None:
-            raise NotFound(
-                f"no subscription {event.subscription_id or f'for account {event.account_id}'}"
-            )
+        if sub is None:  # subscription ids are billing's own: an unknown one is wrong
+            raise NotFound(f"no subscription {event.subscription_id}")
         day = event.occurred_at.astimezone(UTC).date()
         start = period_starts.get((sub.id, day))
         if start is None:
             start = period_starts[sub.id, day] = _period_start(sub, day)
         periods.append((sub.id, start))
+    if not events:
+        return 0
     inserted = await uow.session.execute(
         _INSERT_USAGE,
         {
@@ -64,6 +73,54 @@ async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) ->
         },
     )
     return int(inserted.rowcount)  # type: ignore[attr-defined]
+
+
+async def _keep_until_subscribed(events: Sequence[UsageRecorded], uow: UnitOfWork) -> None:
+    """Usage of accounts without a subscription yet (it can arrive before the order that
+    creates one, on another topic): kept in `usage_pending`, once per event id."""
+    if not events:
+        return
+    log.info("%d usage events wait for their account's subscription", len(events))
+    await uow.session.execute(
+        pg_insert(usage_pending)
+        .values(
+            [
+                {
+                    "event_id": e.event_id,
+                    "account_id": e.account_id,
+                    "metric": e.metric,
+                    "quantity": e.quantity,
+                    "unique_key": e.unique_key,
+                    "occurred_at": e.occurred_at,
+                    "received_at": uow.clock.now(),
+                }
+                for e in events
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def file_pending_usage(account_id: Any, uow: UnitOfWork) -> int:
+    """The account's subscription now exists: file the usage that waited for it (in the
+    subscription's periods, by when it occurred). Returns how many were filed."""
+    claimed = await uow.session.execute(
+        sa.delete(usage_pending)
+        .where(usage_pending.c.account_id == account_id)
+        .returning(*usage_pending.c)
+    )
+    events = [
+        UsageRecorded(
+            event_id=row.event_id,
+            account_id=row.account_id,
+            metric=row.metric,
+            quantity=row.quantity,
+            unique_key=row.unique_key,
+            occurred_at=row.occurred_at,
+        )
+        for row in claimed
+    ]
+    return await record_usage_many(events, uow) if events else 0
 
 
 def _period_start(sub: Any, day: date) -> date:

@@ -183,6 +183,20 @@ usage_events = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("billed_invoice_id", sa.Uuid),
 )
+
+usage_pending = sa.Table(
+    "usage_pending",
+    metadata,
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("metric", sa.Text, nullable=False),
+    sa.Column("quantity", sa.Numeric(24, 6), nullable=False),
+    sa.Column("unique_key", sa.Text),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""Usage addressed to an account with no subscription yet (it arrived before the order):
+kept, and filed when the account's subscription is activated."""
 sa.Index(
     "ix_usage_unbilled",
     usage_events.c.subscription_id,
