@@ -31,7 +31,7 @@ class ServiceSettings(BaseSettings):
     span_file: str | None = Field(default=None, validation_alias="L2C_SPAN_FILE")
     """Test mode: also write every finished span as one JSON line to this file."""
     migrate_on_start: bool = Field(default=True, validation_alias="L2C_MIGRATE_ON_START")
-    consume_batch_size: int = Field(default=500, validation_alias="L2C_CONSUME_BATCH_SIZE")
+    consume_batch_size: int = Field(default=1000, validation_alias="L2C_CONSUME_BATCH_SIZE")
     """Records handled per transaction (one inbox insert, one commit, one offset commit)."""
     consumers: int = Field(default=1, ge=1, validation_alias="L2C_CONSUMERS_PER_TOPIC")
     """Consumers of each topic in this process (each takes a share of the partitions)."""
