@@ -12,86 +12,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
+from servicebench import PG, migrated_database
 
 from contract_svc import handlers
 from contract_svc.app import MIGRATIONS
+from l2c_platform.journey import demo_quote_accepted
+from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
-from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
+from l2c_schemas import QuoteAccepted
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_bench_h_contract"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-def _eur(amount: str) -> Money:
-    return Money.of(amount, "EUR")
-
-
-LINES = [
-    PricedLine(
-        line_no=1,
-        product_code="PLAT-SEAT",
-        description="Platform seat",
-        charge="recurring",
-        billing_period="month",
-        quantity=Decimal(25),
-        unit_price=_eur("49.00"),
-        list_amount=_eur("1225.00"),
-        discount_percent=Decimal(10),
-        discount_amount=_eur("122.50"),
-        net_amount=_eur("1102.50"),
-    ),
-    PricedLine(
-        line_no=2,
-        product_code="ONBOARD",
-        description="Onboarding",
-        charge="one_time",
-        quantity=Decimal(1),
-        unit_price=_eur("1500.00"),
-        list_amount=_eur("1500.00"),
-        discount_percent=Decimal(0),
-        discount_amount=_eur("0"),
-        net_amount=_eur("1500.00"),
-    ),
-]
-
-
-def accepted(clock: Clock) -> QuoteAccepted:
-    return QuoteAccepted(
-        lead_id=uuid4(),
-        account_id=uuid4(),
-        quote_id=uuid4(),
-        opportunity_id=uuid4(),
-        customer_name="Analytical Engines Ltd",
-        version=1,
-        currency="EUR",
-        term_months=12,
-        billing_period="month",
-        payment_terms_days=30,
-        lines=LINES,
-        totals=QuoteTotals(
-            list_total=_eur("2725.00"), discount_total=_eur("122.50"), net_total=_eur("2602.50")
-        ),
-        accepted_at=clock.now(),
-    )
+def accepted(clock: FixedClock) -> QuoteAccepted:
+    return demo_quote_accepted(clock.now())
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -100,14 +42,9 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def main(count: int) -> None:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
+    url = await migrated_database(DB, MIGRATIONS)
     engine = create_engine(url, 4)
-    clock = Clock()
+    clock = FixedClock()
     uow: Any = unit_of_work_factory(session_factory(engine), clock, "/bench")
     try:
         drafts: list[float] = []

@@ -21,6 +21,7 @@ from ar_svc.app import MIGRATIONS
 from ar_svc.domain.dunning import DEFAULT_POLICY
 from ar_svc.dunning import dun_due_invoices
 from l2c_platform.launcher import Infrastructure
+from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, RuleViolation
 from l2c_runtime.messaging_tables import outbox
@@ -33,14 +34,6 @@ pytestmark = pytest.mark.integration
 DATABASE = "l2c_test_h_ar"
 D = Decimal
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-
-
-class HandSetClock:
-    def __init__(self) -> None:
-        self.at = T0
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +50,12 @@ async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def clock() -> HandSetClock:
-    return HandSetClock()
+def clock() -> FixedClock:
+    return FixedClock(T0)
 
 
 @pytest.fixture
-def uow(engine: AsyncEngine, clock: HandSetClock) -> Callable[[], Any]:
+def uow(engine: AsyncEngine, clock: FixedClock) -> Callable[[], Any]:
     return unit_of_work_factory(session_factory(engine), clock, "/test/ar")
 
 
@@ -294,18 +287,18 @@ async def test_failed_card_payment_is_announced_and_retried(uow: Any, engine: As
 
 
 async def test_dunning_runs_its_schedule_then_stops_on_payment(
-    uow: Any, engine: AsyncEngine, clock: HandSetClock
+    uow: Any, engine: AsyncEngine, clock: FixedClock
 ) -> None:
     account = uuid4()
     inv = invoice(account, "2602.50", date(2025, 12, 1), date(2025, 12, 31))
     await issue(uow, inv)
     due = datetime(2025, 12, 31, 12, tzinfo=UTC)
     for days in (1, 2, 7, 14, 30):
-        clock.at = due + timedelta(days=days)
+        clock.moment = due + timedelta(days=days)
         await dun_due_invoices(uow, DEFAULT_POLICY)
         await dun_due_invoices(uow, DEFAULT_POLICY)  # a second pass the same day does nothing
     await pay(uow, account, "2602.50")
-    clock.at = due + timedelta(days=95)
+    clock.moment = due + timedelta(days=95)
     await dun_due_invoices(uow, DEFAULT_POLICY)
     emitted = [(k, e) for k, e in await events(engine, account)]
     notices = [
@@ -324,13 +317,13 @@ async def test_dunning_runs_its_schedule_then_stops_on_payment(
 
 
 async def test_unpaid_invoice_is_written_off_90_days_past_due(
-    uow: Any, engine: AsyncEngine, clock: HandSetClock
+    uow: Any, engine: AsyncEngine, clock: FixedClock
 ) -> None:
     account = uuid4()
     inv = invoice(account, "1000.00", date(2025, 9, 1), date(2025, 10, 1))
     await issue(uow, inv)
     await pay(uow, account, "250.00")
-    clock.at = datetime(2025, 10, 1, 12, tzinfo=UTC) + timedelta(days=90)
+    clock.moment = datetime(2025, 10, 1, 12, tzinfo=UTC) + timedelta(days=90)
     await dun_due_invoices(uow, DEFAULT_POLICY)
     emitted = await events(engine, account)
     written_off = [e for k, e in emitted if k == "InvoiceWrittenOff"]
@@ -340,18 +333,16 @@ async def test_unpaid_invoice_is_written_off_90_days_past_due(
     assert (state["balance"], state["invoices"][0]["status"]) == (D("0.00"), "written_off")
 
 
-async def test_aging_dso_and_cash_collected_from_the_postings(
-    uow: Any, clock: HandSetClock
-) -> None:
+async def test_aging_dso_and_cash_collected_from_the_postings(uow: Any, clock: FixedClock) -> None:
     account = uuid4()
     a = invoice(account, "1000.00", date(2026, 1, 1), date(2026, 1, 31))
     b = invoice(account, "500.00", date(2026, 2, 10), date(2026, 3, 12))
-    clock.at = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    clock.moment = datetime(2026, 1, 1, 9, tzinfo=UTC)
     await issue(uow, a)
-    clock.at = datetime(2026, 2, 10, 9, tzinfo=UTC)
+    clock.moment = datetime(2026, 2, 10, 9, tzinfo=UTC)
     await issue(uow, b)
-    clock.at = datetime(2026, 2, 15, 9, tzinfo=UTC)
-    await pay(uow, account, "300.00", a.invoice_number, received_at=clock.at)
+    clock.moment = datetime(2026, 2, 15, 9, tzinfo=UTC)
+    await pay(uow, account, "300.00", a.invoice_number, received_at=clock.moment)
     async with uow() as u:
         # 31 March: a owes 700.00, 59 days late; b owes 500.00, 19 days late.
         assert await reports.aging_report(u, date(2026, 3, 31), "EUR", account) == {

@@ -14,50 +14,16 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from l2c_platform.journey import eventually
+from l2c_platform.journey import demo_quote_accepted, eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_runtime.clock_follower import advance_platform_clock
-from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
 from l2c_schemas.contract import ProvisioningReported
 from l2c_schemas.topics import CONTRACT_EVENTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 ADA = "Ada Lovelace <ada@engines.example>"
-
-
-def _eur(amount: str) -> Money:
-    return Money.of(amount, "EUR")
-
-
-LINES = [
-    PricedLine(
-        line_no=1,
-        product_code="PLAT-SEAT",
-        description="Platform seat",
-        charge="recurring",
-        billing_period="month",
-        quantity=Decimal(25),
-        unit_price=_eur("49.00"),
-        list_amount=_eur("1225.00"),
-        discount_percent=Decimal(10),
-        discount_amount=_eur("122.50"),
-        net_amount=_eur("1102.50"),
-    ),
-    PricedLine(
-        line_no=2,
-        product_code="ONBOARD",
-        description="Onboarding",
-        charge="one_time",
-        quantity=Decimal(1),
-        unit_price=_eur("1500.00"),
-        list_amount=_eur("1500.00"),
-        discount_percent=Decimal(0),
-        discount_amount=_eur("0"),
-        net_amount=_eur("1500.00"),
-    ),
-]
 
 
 class Contracts:
@@ -77,26 +43,8 @@ class Contracts:
         wait for its contract."""
         async with httpx.AsyncClient() as client:
             now = datetime.fromisoformat((await client.get(f"{self.url}/clock")).json()["now"])
-        quote_id = uuid4()
-        accepted = QuoteAccepted(
-            lead_id=uuid4(),
-            account_id=uuid4(),
-            quote_id=quote_id,
-            opportunity_id=uuid4(),
-            customer_name="Analytical Engines Ltd",
-            version=1,
-            currency="EUR",
-            term_months=12,
-            billing_period="month",
-            payment_terms_days=payment_terms_days,
-            lines=LINES,
-            totals=QuoteTotals(
-                list_total=_eur("2725.00"),
-                discount_total=_eur("122.50"),
-                net_total=_eur("2602.50"),
-            ),
-            accepted_at=now.astimezone(UTC),
-        )
+        accepted = demo_quote_accepted(now.astimezone(UTC), payment_terms_days)
+        quote_id = accepted.quote_id
         await publish_message(self.bootstrap, accepted)
 
         async def drafted() -> dict[str, Any] | None:

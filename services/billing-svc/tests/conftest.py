@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,26 +15,13 @@ import pytest
 from billing_svc import handlers
 from billing_svc.app import MIGRATIONS
 from billing_svc.billing_run import bill_subscriptions, claim_due
-from l2c_platform.testing import empty_database
+from l2c_platform.testing import FixedClock, empty_database
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import OrderPlaced
 
 DB = "l2c_billing_svc_tests"
-
-
-class FixedClock:
-    """A clock a test sets by hand."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, day: str) -> None:
-        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -24,6 +24,7 @@ from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
 from contract_svc.domain.amendment import LineChange
 from l2c_platform import testing
+from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -34,17 +35,6 @@ from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_contract_svc_tests"
 ASYNC_URL = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, day: str) -> None:
-        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
-from l2c_platform.testing import empty_database
+from l2c_platform.testing import FixedClock, empty_database
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -29,17 +29,6 @@ from l2c_schemas import OpportunityOpened
 
 D = Decimal
 DB = "l2c_cpq_svc_tests"
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 2, 15, 12, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, day: str) -> None:
-        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
 
 @dataclass
@@ -59,7 +48,7 @@ async def cpq() -> AsyncIterator[Cpq]:
     url = await empty_database(DB)
     await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
     engine = create_engine(url, 2)
-    clock = FixedClock()
+    clock = FixedClock(datetime(2026, 2, 15, 12, tzinfo=UTC))
     uow = unit_of_work_factory(session_factory(engine), clock, "/test")
     opportunity = OpportunityOpened(
         lead_id=uuid4(),

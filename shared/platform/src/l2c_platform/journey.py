@@ -8,11 +8,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import uuid4
 
 import httpx
+
+from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
 
 T = TypeVar("T")
 
@@ -31,6 +34,60 @@ DEMO_LINES = [
 ]
 # 25 × 49.00 = 1225.00 less 10 % (122.50) = 1102.50 per month, plus 1500.00 onboarding once.
 DEMO_FIRST_INVOICE_TOTAL = Decimal("2602.50")
+
+
+def _eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def demo_quote_accepted(accepted_at: datetime, payment_terms_days: int = 30) -> QuoteAccepted:
+    """The demo's quote as cpq-svc accepts it (DEMO_LINES priced: 25 seats × 49.00 less 10 %
+    = 1102.50 a month, onboarding 1500.00 once), with fresh ids: drives contract-svc on its
+    own (tests, benchmarks)."""
+    lines = [
+        PricedLine(
+            line_no=1,
+            product_code="PLAT-SEAT",
+            description="Platform seat",
+            charge="recurring",
+            billing_period="month",
+            quantity=Decimal(25),
+            unit_price=_eur("49.00"),
+            list_amount=_eur("1225.00"),
+            discount_percent=Decimal(10),
+            discount_amount=_eur("122.50"),
+            net_amount=_eur("1102.50"),
+        ),
+        PricedLine(
+            line_no=2,
+            product_code="ONBOARD",
+            description="Onboarding",
+            charge="one_time",
+            quantity=Decimal(1),
+            unit_price=_eur("1500.00"),
+            list_amount=_eur("1500.00"),
+            discount_percent=Decimal(0),
+            discount_amount=_eur("0"),
+            net_amount=_eur("1500.00"),
+        ),
+    ]
+    return QuoteAccepted(
+        lead_id=uuid4(),
+        account_id=uuid4(),
+        quote_id=uuid4(),
+        opportunity_id=uuid4(),
+        customer_name=str(DEMO_LEAD["company"]),
+        version=1,
+        currency="EUR",
+        term_months=12,
+        billing_period="month",
+        payment_terms_days=payment_terms_days,
+        lines=lines,
+        totals=QuoteTotals(
+            list_total=_eur("2725.00"), discount_total=_eur("122.50"), net_total=_eur("2602.50")
+        ),
+        accepted_at=accepted_at,
+    )
 
 
 @dataclass

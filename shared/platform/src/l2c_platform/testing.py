@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -43,3 +44,17 @@ async def empty_database(name: str) -> str:
     finally:
         await admin.close()
     return f"{pg_url().replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+
+
+class FixedClock:
+    """A clock a test or a benchmark sets by hand (`moment`, or `set("2026-03-01")` for noon
+    that day); services take any object with `now()`."""
+
+    def __init__(self, moment: datetime = datetime(2026, 1, 1, 12, tzinfo=UTC)) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, day: str) -> None:
+        self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
