@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,28 +21,17 @@ from typing import Any, cast
 from uuid import uuid4
 
 import asyncpg
+from servicebench import PG, migrated_database
 
 from billing_svc.app import MIGRATIONS
 from billing_svc.jobs import billing_pass
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.service import Runtime
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas.periods import add_months
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_bench_billing"
-
-
-async def recreate() -> str:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    return url
 
 
 async def seed(conn: asyncpg.Connection, count: int) -> None:
@@ -146,7 +134,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscriptions", type=int, default=100_000)
     count = parser.parse_args().subscriptions
-    url = await recreate()
+    url = await migrated_database(DB, MIGRATIONS)
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
         await seed(conn, count)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +21,7 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
+from servicebench import PG, migrated_database
 
 from ar_svc import handlers
 from ar_svc.app import MIGRATIONS
@@ -29,23 +29,11 @@ from ar_svc.domain.dunning import DEFAULT_POLICY
 from ar_svc.dunning import dun_due_invoices
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import InvoiceIssued, Money
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_bench_h_ar"
 CONCURRENCY = 8
-
-
-async def recreate() -> str:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DB}")
-    await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    return url
 
 
 def invoice(due: date) -> InvoiceIssued:
@@ -81,7 +69,7 @@ async def in_parallel(jobs: list[Any]) -> None:
 
 
 async def main(count: int) -> None:
-    url = await recreate()
+    url = await migrated_database(DB, MIGRATIONS)
     engine = create_engine(url, pool_size=CONCURRENCY)
     uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/bench/ar")
     today = datetime.now(UTC).date()

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
+from servicebench import migrated_database
 
 from deal_svc.app import MIGRATIONS
 from deal_svc.domain.forecast import ForecastDeal, forecast, parse_period
@@ -27,28 +28,14 @@ from deal_svc.domain.pipeline import DEFAULT_PIPELINE
 from deal_svc.queries import OpportunityFilter, forecast_deals, list_opportunities
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
 
-PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_bench_deal"
 PERIOD = parse_period("2027-Q2")
 FIRST_DAY = date(2026, 7, 1)  # eight quarters: 2026-Q3 … 2028-Q2
 
 
-async def recreate() -> str:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {DB}")
-    finally:
-        await admin.close()
-    url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{DB}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    return url
-
-
-def deal_rows(count: int, rng: random.Random) -> tuple[list[tuple[object, ...]], list[object]]:
+def deal_rows(count: int, rng: random.Random) -> tuple[list[tuple[Any, ...]], list[object]]:
     now = datetime.now(UTC)
     account_id, lead_id = uuid4(), uuid4()
     stages = [s for s in DEFAULT_PIPELINE.stages if s.outcome != "lost"]
@@ -120,7 +107,7 @@ def best_of(times: list[float]) -> float:
 
 
 async def main(count: int) -> None:
-    url = await recreate()
+    url = await migrated_database(DB, MIGRATIONS)
     await seed(url, count)
     engine = create_engine(url)
     uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/bench")

@@ -13,19 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import asyncpg
 import httpx
+from servicebench import (
+    PG,
+    ServiceUnderTest,
+    drop_database,
+    position_group_at_end,
+    recreate_database,
+)
 
-PG_URL = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+from cpq_svc.consumers import subscriptions as cpq_handlers
+
 DATABASE = "l2c_bench_quote_pricing"
 PORT = 18413
 OPPORTUNITIES = 10
@@ -54,74 +57,10 @@ def fifty_lines() -> list[dict[str, str]]:
     ]
 
 
-async def recreate_database() -> None:
-    admin = await asyncpg.connect(f"{PG_URL}/postgres")
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await admin.close()
-
-
-async def drop_database() -> None:
-    admin = await asyncpg.connect(f"{PG_URL}/postgres")
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    finally:
-        await admin.close()
-
-
-def start_service(log: Path) -> subprocess.Popen[bytes]:
-    host_port = PG_URL.split("://", 1)[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql+asyncpg://{host_port}/{DATABASE}",
-        "HTTP_PORT": str(PORT),
-        "KAFKA_BOOTSTRAP": KAFKA,
-        "L2C_CONSUMER_GROUP": "cpq-svc-bench-quote-pricing",
-        "L2C_CLOCK": "system",
-        "L2C_LOG_LEVEL": "WARNING",
-    }
-    serve = Path(sys.executable).parent / "l2c-serve"
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [str(serve), "cpq_svc"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-
-
-async def wait_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("cpq-svc exited during start")
-        try:
-            if (await client.get("/health/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.3)
-    raise TimeoutError("cpq-svc did not become ready in 60 s")
-
-
-async def settle() -> None:
-    """Wait until cpq-svc has caught up with the deal topic (its consumer group may start far
-    behind on a machine where tests have run), so the figures time quoting, not catching up."""
-    conn = await asyncpg.connect(f"{PG_URL}/{DATABASE}")
-    try:
-        deadline, last, still = time.monotonic() + 120, -1, 0
-        while time.monotonic() < deadline and still < 4:
-            count = await conn.fetchval("SELECT count(*) FROM inbox")
-            still = still + 1 if count == last else 0
-            last = count
-            await asyncio.sleep(0.5)
-    finally:
-        await conn.close()
-
-
 async def add_opportunities() -> list[str]:
     # Setup only: the opportunities cpq-svc would learn from OpportunityOpened events.
     ids = [str(uuid.uuid4()) for _ in range(OPPORTUNITIES)]
-    conn = await asyncpg.connect(f"{PG_URL}/{DATABASE}")
+    conn = await asyncpg.connect(f"{PG}/{DATABASE}")
     try:
         await conn.executemany(
             "INSERT INTO opportunities (id, lead_id, account_id, account_name) "
@@ -133,25 +72,21 @@ async def add_opportunities() -> list[str]:
     return ids
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used (Linux /proc), to tell the service's own
-    cost apart from waiting on a busy machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def percentile(sorted_ms: list[float], fraction: float) -> float:
     index = min(len(sorted_ms) - 1, max(0, round(fraction * len(sorted_ms)) - 1))
     return sorted_ms[index]
 
 
-async def run(requests: int, log: Path) -> None:
-    await recreate_database()
-    process = start_service(log)
+async def run(requests: int) -> None:
+    await recreate_database(DATABASE)
+    # Its own group, at the end of the topics cpq-svc reads: the figures time quoting, not
+    # catching up with what tests or a platform left on the broker.
+    group = "cpq-svc-bench-quote-pricing"
+    await position_group_at_end(group, cpq_handlers.topics)
+    service = ServiceUnderTest("cpq_svc", DATABASE, PORT, group)
     try:
+        await service.wait_ready()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-            await wait_ready(client, process)
-            await settle()
             opportunities = await add_opportunities()
             lines = fifty_lines()
 
@@ -173,17 +108,13 @@ async def run(requests: int, log: Path) -> None:
 
             for n in range(20):  # warm-up: connections, caches, statement preparation
                 await price_one(n)
-            cpu_before = cpu_seconds(process.pid)
+            cpu_before = service.cpu_seconds()
             timings = sorted([await price_one(n) for n in range(requests)])
-            cpu_per_quote = (cpu_seconds(process.pid) - cpu_before) * 1000 / requests
+            cpu_per_quote = (service.cpu_seconds() - cpu_before) * 1000 / requests
             metrics = (await client.get("/metrics/quotes")).json()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        await drop_database()
+        service.stop()
+        await drop_database(DATABASE)
     print(f"BENCH quote_pricing.p50 {percentile(timings, 0.50):.1f} ms")
     print(f"BENCH quote_pricing.p99 {percentile(timings, 0.99):.1f} ms")
     print(f"BENCH quote_pricing.max {timings[-1]:.1f} ms")
@@ -195,9 +126,7 @@ async def run(requests: int, log: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--log", type=Path, default=Path("/tmp/bench_quote_pricing.log"))
-    args = parser.parse_args()
-    asyncio.run(run(args.requests, args.log))
+    asyncio.run(run(parser.parse_args().requests))
 
 
 if __name__ == "__main__":

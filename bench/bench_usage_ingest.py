@@ -45,17 +45,15 @@ from servicebench import (
     KAFKA,
     PG,
     ServiceUnderTest,
-    database_url,
     end_offsets,
     group_caught_up,
+    migrated_database,
     position_group_at_end,
     raw_consume_rate,
-    recreate_database,
 )
 
 from billing_svc.app import MIGRATIONS
 from billing_svc.consumers import subscriptions as billing_handlers
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.envelope import encode
 from l2c_schemas.periods import add_months
@@ -186,8 +184,7 @@ async def first_stored(conn: asyncpg.Connection, replicas: list[ServiceUnderTest
 async def main(count: int, replica_count: int) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"billing-svc-bench-usage-{run}"
-    await recreate_database(DB)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, database_url(DB))
+    await migrated_database(DB, MIGRATIONS)
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
         subscription_ids = await seed_subscriptions(conn)

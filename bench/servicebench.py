@@ -22,22 +22,40 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from l2c_runtime.migrations import upgrade_to_head
+
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def recreate_database(name: str) -> None:
+    await drop_database(name)
+    admin = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+
+
+async def drop_database(name: str) -> None:
     admin = await asyncpg.connect(f"{PG}/postgres")
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
     finally:
         await admin.close()
 
 
 def database_url(name: str) -> str:
     return f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+
+
+async def migrated_database(name: str, migrations: Path) -> str:
+    """A fresh database `name` at a service's schema (its Alembic head); its SQLAlchemy URL."""
+    await recreate_database(name)
+    url = database_url(name)
+    await asyncio.to_thread(upgrade_to_head, migrations, url)
+    return url
 
 
 async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
