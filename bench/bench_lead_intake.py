@@ -38,6 +38,7 @@ from servicebench import (
     position_group_at_end,
     raw_consume_rate,
     recreate_database,
+    wait_for_rows,
 )
 
 from l2c_schemas import LeadQualified, LeadSubmitted
@@ -69,23 +70,22 @@ def submissions(run: str, count: int) -> list[tuple[bytes, bytes, list[tuple[str
 
 
 async def qualified_published(count: int) -> float:
-    """The time this run's lead-svc has published the count-th LeadQualified: its outbox row
-    is marked sent only once the broker acknowledged it. (Counting on the topic alone would
-    also count other lead-svc deployments on this broker, e.g. a test platform, which read
-    the same intake topic in their own groups.)"""
+    """When (epoch seconds) this run's lead-svc published the count-th LeadQualified: its
+    outbox row is marked sent only once the broker acknowledged it. (Counting on the topic
+    alone would also count other lead-svc deployments on this broker, e.g. a test platform,
+    which read the same intake topic in their own groups.)"""
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
-        deadline = time.monotonic() + TIMEOUT_SECONDS
-        while True:
-            published = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE ce_type = $1 AND published_at IS NOT NULL",
-                LeadQualified.ce_type,
-            )
-            if published >= count:
-                return time.perf_counter()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {published} of {count} LeadQualified in time")
-            await asyncio.sleep(0.05)
+        published = (
+            "SELECT count(*) FROM outbox WHERE ce_type = "
+            f"'{LeadQualified.ce_type}' AND published_at IS NOT NULL"
+        )
+        await wait_for_rows(conn, "leads", count, published, TIMEOUT_SECONDS)
+        finished: float = await conn.fetchval(
+            "SELECT extract(epoch FROM max(published_at)) FROM outbox WHERE ce_type = $1",
+            LeadQualified.ce_type,
+        )
+        return float(finished)
     finally:
         await conn.close()
 
@@ -136,14 +136,14 @@ async def main(count: int, replica_count: int) -> None:
         await producer.start()
         try:
             cpu_before = sum(r.cpu_seconds() for r in replicas)
-            began = time.perf_counter()
+            began = time.time()  # the service's clock: published_at is its wall clock
             watcher = asyncio.create_task(qualified_published(count))
             sends = [
                 await producer.send(LEAD_INTAKE, value, key=key, headers=headers)
                 for key, value, headers in records
             ]
             await asyncio.gather(*sends)
-            produced = time.perf_counter()
+            produced = time.time()
         finally:
             await producer.stop()
         finished = await watcher

@@ -50,6 +50,7 @@ from servicebench import (
     migrated_database,
     position_group_at_end,
     raw_consume_rate,
+    wait_for_rows,
 )
 
 from billing_svc.app import MIGRATIONS
@@ -159,13 +160,8 @@ async def stored_usage(conn: asyncpg.Connection) -> int:
     return count
 
 
-async def all_stored(conn: asyncpg.Connection, count: int) -> float:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while (stored := await stored_usage(conn)) < count:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {stored} of {count} usage events stored in time")
-        await asyncio.sleep(0.02)
-    return time.perf_counter()
+async def all_stored(conn: asyncpg.Connection, count: int) -> None:
+    await wait_for_rows(conn, "usage_events", count, "SELECT count(*) FROM usage_events")
 
 
 async def first_stored(conn: asyncpg.Connection, replicas: list[ServiceUnderTest]) -> int:
