@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from l2c_platform.kafka_io import read_from
 from l2c_platform.launcher import (
     Infrastructure,
     Platform,
@@ -83,7 +84,7 @@ async def platform(
         extra_env={"L2C_RELAY_POLL_SECONDS": "0.5", "L2C_CLOCK": "simulated"},
     )
     await recreate_databases(config)
-    await skip_earlier_records(config)
+    read_from(await skip_earlier_records(config))
     running = Platform(config)
     try:
         await running.start()

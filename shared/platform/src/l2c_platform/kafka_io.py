@@ -92,6 +92,16 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
         await consumer.stop()
 
 
+_reading_starts: dict[TopicPartition, int] = {}
+
+
+def read_from(offsets: dict[TopicPartition, int]) -> None:
+    """Make `wait_for_records` start at these offsets instead of a topic's beginning: what a
+    shared dev broker held before a test platform started (hundreds of thousands of
+    benchmark records) is then not read again by every wait of every test."""
+    _reading_starts.update(offsets)
+
+
 async def wait_for_records(
     bootstrap: str,
     topic: str,
@@ -99,10 +109,10 @@ async def wait_for_records(
     count: int = 1,
     timeout: float = 30.0,
 ) -> list[Record]:
-    """Read the topic from the beginning, and on as records arrive, until at least `count`
-    records match and everything the topic held by then has been read (so a duplicate that
-    is already there is in the answer too). Returns the matches found, fewer on timeout.
-    One pass however long the topic is (a shared dev broker collects many records)."""
+    """Read the topic from the beginning (or from where `read_from` says), and on as records
+    arrive, until at least `count` records match and everything the topic held by then has
+    been read (so a duplicate that is already there is in the answer too). Returns the
+    matches found, fewer on timeout. One pass however long the topic is."""
     deadline = time.monotonic() + timeout
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -110,6 +120,9 @@ async def wait_for_records(
         partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
+        for partition in partitions:
+            if partition in _reading_starts:
+                consumer.seek(partition, _reading_starts[partition])
         found: list[Record] = []
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=5000)

@@ -85,10 +85,10 @@ async def recreate_databases(config: PlatformConfig) -> None:
         await conn.close()
 
 
-async def skip_earlier_records(config: PlatformConfig) -> None:
+async def skip_earlier_records(config: PlatformConfig) -> dict[TopicPartition, int]:
     """Point every service's consumer group at the end of every L2C topic (the clock
     excepted), so a platform on fresh databases starts with no backlog: what earlier runs
-    and benchmarks left on a shared broker is not its work."""
+    and benchmarks left on a shared broker is not its work. Returns those end offsets."""
     admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap)
     await admin.start()
     try:
@@ -100,7 +100,8 @@ async def skip_earlier_records(config: PlatformConfig) -> None:
         TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]
     ]
     if not partitions:
-        return
+        return {}
+    ends: dict[TopicPartition, int] = {}
     for spec in SERVICES:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=config.kafka_bootstrap,
@@ -110,9 +111,11 @@ async def skip_earlier_records(config: PlatformConfig) -> None:
         await consumer.start()
         try:
             consumer.assign(partitions)
-            await consumer.commit(await consumer.end_offsets(partitions))
+            ends = ends or await consumer.end_offsets(partitions)
+            await consumer.commit(ends)
         finally:
             await consumer.stop()
+    return ends
 
 
 class ServiceProcess:
