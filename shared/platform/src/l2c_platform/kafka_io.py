@@ -63,8 +63,24 @@ async def partitions_of(bootstrap: str, topic: str) -> list[int]:
     )
 
 
+_reading_starts: dict[TopicPartition, int] = {}
+
+
+def read_from(offsets: dict[TopicPartition, int]) -> None:
+    """Make `read_topic` and `wait_for_records` start at these offsets instead of a topic's
+    beginning: what a shared dev broker held before a test platform started (hundreds of
+    thousands of benchmark records) is then not read again by every read of every test."""
+    _reading_starts.update(offsets)
+
+
+async def _seek_to_start(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
+    for tp, first in (await consumer.beginning_offsets(partitions)).items():
+        consumer.seek(tp, max(first, _reading_starts.get(tp, first)))
+
+
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
-    """Every record currently in the topic, from the beginning, without a consumer group."""
+    """Every record currently in the topic, from the beginning (or from where `read_from`
+    says), without a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -73,8 +89,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
             return []
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
-        for tp, first in (await consumer.beginning_offsets(partitions)).items():
-            consumer.seek(tp, first)
+        await _seek_to_start(consumer, partitions)
         records: list[Record] = []
         pending = {tp for tp in partitions if ends[tp] > 0}
         deadline = time.monotonic() + 30
@@ -90,16 +105,6 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
         return records
     finally:
         await consumer.stop()
-
-
-_reading_starts: dict[TopicPartition, int] = {}
-
-
-def read_from(offsets: dict[TopicPartition, int]) -> None:
-    """Make `wait_for_records` start at these offsets instead of a topic's beginning: what a
-    shared dev broker held before a test platform started (hundreds of thousands of
-    benchmark records) is then not read again by every wait of every test."""
-    _reading_starts.update(offsets)
 
 
 async def wait_for_records(
@@ -119,10 +124,7 @@ async def wait_for_records(
     try:
         partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        for partition in partitions:
-            if partition in _reading_starts:
-                consumer.seek(partition, _reading_starts[partition])
+        await _seek_to_start(consumer, partitions)
         found: list[Record] = []
         while True:
             batch = await consumer.getmany(timeout_ms=200, max_records=5000)
