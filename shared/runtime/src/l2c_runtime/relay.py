@@ -18,12 +18,13 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from opentelemetry import trace
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.telemetry import current_traceparent, journey_span
+from l2c_runtime.telemetry import TRACER, context_from_traceparent, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ Send = Callable[
 ]
 """Hands one record (topic, key, value, headers) to the producer; the returned future
 resolves when the broker acknowledged it."""
+
+
+_IDS = ARRAY(sa.BigInteger)
 
 
 class OutboxRelay:
@@ -112,22 +116,43 @@ class OutboxRelay:
                 pairs = row.headers  # [[name, value], ...] (JSON text in rows of older versions)
                 pairs = json.loads(pairs) if isinstance(pairs, str) else pairs
                 headers = [(name, value.encode()) for name, value in pairs]
-                lead = json.loads(row.payload).get("lead_id")
-                with journey_span(
+                # A span per event, child of the transaction that emitted it; the consumer's
+                # span becomes its child through the record's traceparent. Started without
+                # becoming current: nothing else runs inside it.
+                span = TRACER.start_span(
                     f"{row.ce_type} publish",
-                    row.traceparent,
-                    {"l2c.lead_id": str(lead or ""), "messaging.destination.name": row.topic},
+                    context=context_from_traceparent(row.traceparent),
                     kind=trace.SpanKind.PRODUCER,
-                ):
-                    traceparent = current_traceparent()
-                    if traceparent is not None:  # the consumer's span: a child of this one
+                    attributes={
+                        "l2c.lead_id": _lead_id(row.payload),
+                        "messaging.destination.name": row.topic,
+                    },
+                )
+                try:
+                    traceparent = traceparent_of(span)
+                    if traceparent is not None:
                         headers.append(("traceparent", traceparent.encode()))
                     key = row.message_key.encode() if row.message_key is not None else None
                     deliveries.append(await self._send(row.topic, key, row.payload, headers))
+                finally:
+                    span.end()
             await asyncio.gather(*deliveries)
             await conn.execute(
                 sa.update(outbox)
-                .where(outbox.c.id.in_([row.id for row in rows]))
+                .where(outbox.c.id == sa.any_(sa.bindparam("ids", [row.id for row in rows], _IDS)))
                 .values(published_at=self._clock.now(), attempts=outbox.c.attempts + 1)
             )
             return len(rows)
+
+
+_LEAD_ID = b'"lead_id":"'
+
+
+def _lead_id(payload: bytes) -> str:
+    """The journey's lead id for the span, read from an event body as pydantic writes it
+    (compact, `lead_id` a UUID string) without parsing the whole body; "" when it has none."""
+    at = payload.find(_LEAD_ID)
+    if at < 0:
+        return ""
+    start = at + len(_LEAD_ID)
+    return payload[start : start + 36].decode(errors="replace")

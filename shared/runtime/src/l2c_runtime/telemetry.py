@@ -93,10 +93,15 @@ TRACER = trace.get_tracer("l2c")
 
 def current_traceparent() -> str | None:
     """The W3C traceparent of the active span, to store with an aggregate or outbox row."""
-    span = trace.get_current_span().get_span_context()
-    if not span.is_valid:
+    return traceparent_of(trace.get_current_span())
+
+
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C traceparent of a span (None for an invalid one: no tracing)."""
+    ids = span.get_span_context()
+    if not ids.is_valid:
         return None
-    return f"00-{span.trace_id:032x}-{span.span_id:016x}-{span.trace_flags:02x}"
+    return f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
 
 
 def context_from_traceparent(traceparent: str | None) -> otel_context.Context | None:

@@ -3,20 +3,20 @@ outbox rows of the events it causes commit together, or not at all."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from l2c_runtime.clock import Clock
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas.base import Message
-from l2c_schemas.envelope import encode
+from l2c_schemas.envelope import attribute_headers
 
 OUTBOX_CHANNEL = "l2c_outbox"
 
@@ -51,14 +51,14 @@ class UnitOfWork:
         they append the message to `emitted` so the relay is woken at commit."""
         now = self.clock.now()
         event_id = uuid4()
-        record = encode(message, source=self.source, event_id=event_id, time=now)
+        key = message.message_key()
         return {
             "event_id": event_id,
-            "topic": record.topic,
-            "message_key": record.key.decode() if record.key is not None else None,
+            "topic": message.topic,
+            "message_key": key,
             "ce_type": message.ce_type,
-            "headers": [[k, v.decode()] for k, v in record.headers],
-            "payload": record.value,
+            "headers": attribute_headers(message, source=self.source, event_id=event_id, time=now),
+            "payload": message.__pydantic_serializer__.to_json(message),
             "traceparent": traceparent,
             "created_at": now,
         }
@@ -80,7 +80,7 @@ class UnitOfWork:
         as_json = [isinstance(column.type, sa.JSON) for column in columns]
         records = [
             tuple(
-                json.dumps(row[column.name]) if encode_json else row[column.name]
+                to_json(row[column.name]).decode() if encode_json else row[column.name]
                 for column, encode_json in zip(columns, as_json, strict=True)
             )
             for row in rows

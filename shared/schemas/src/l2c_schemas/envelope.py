@@ -58,27 +58,43 @@ def encode(
     extensions: Mapping[str, str] | None = None,
 ) -> KafkaRecord:
     """The Kafka record of a message: CloudEvents headers, JSON body, key per the contract."""
-    moment = (time or datetime.now(UTC)).astimezone(UTC)
-    headers: Headers = [
-        ("ce_specversion", SPEC_VERSION.encode()),
-        ("ce_id", str(event_id or uuid4()).encode()),
-        ("ce_type", message.ce_type.encode()),
-        ("ce_source", source.encode()),
-        ("ce_time", moment.isoformat().replace("+00:00", "Z").encode()),
-        ("content-type", CONTENT_TYPE.encode()),
-    ]
-    subject = message.subject()
-    if subject is not None:
-        headers.append(("ce_subject", subject.encode()))
-    for name, value in (extensions or {}).items():
-        headers.append((f"ce_{name}", value.encode()))
+    headers = attribute_headers(
+        message, source=source, event_id=event_id, time=time, extensions=extensions
+    )
     key = message.message_key()
     return KafkaRecord(
         topic=message.topic,
         key=key.encode() if key is not None else None,
-        value=message.model_dump_json().encode(),
-        headers=headers,
+        value=message.__pydantic_serializer__.to_json(message),
+        headers=[(name, value.encode()) for name, value in headers],
     )
+
+
+def attribute_headers(
+    message: Message,
+    *,
+    source: str,
+    event_id: UUID | None = None,
+    time: datetime | None = None,
+    extensions: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """The CloudEvents headers of a message as text (name, value) pairs (`encode` sends them
+    UTF-8 encoded; an outbox row stores them as they are)."""
+    moment = (time or datetime.now(UTC)).astimezone(UTC)
+    headers = [
+        ("ce_specversion", SPEC_VERSION),
+        ("ce_id", str(event_id or uuid4())),
+        ("ce_type", message.ce_type),
+        ("ce_source", source),
+        ("ce_time", moment.isoformat().replace("+00:00", "Z")),
+        ("content-type", CONTENT_TYPE),
+    ]
+    subject = message.subject()
+    if subject is not None:
+        headers.append(("ce_subject", subject))
+    for name, value in (extensions or {}).items():
+        headers.append((f"ce_{name}", value))
+    return headers
 
 
 _KNOWN_ATTRIBUTES = frozenset({"id", "type", "source", "specversion", "time", "subject"})

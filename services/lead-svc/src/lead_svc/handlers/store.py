@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -61,11 +62,16 @@ async def find_by_person(uow: UnitOfWork, key: str) -> Lead | None:
     return None if row is None else dict(row._mapping)
 
 
+_TEXTS = ARRAY(sa.Text)
+"""One array parameter (`= ANY(:keys)`) instead of an IN list: one statement text to
+compile and prepare whatever the batch's size."""
+
+
 async def prefetch_people(uow: UnitOfWork, keys: set[str]) -> None:
     """Read (and lock) the leads of many people in one statement, for `find_by_person`."""
     rows = await uow.session.execute(
         sa.select(leads)
-        .where(leads.c.person_key.in_(keys))
+        .where(leads.c.person_key == sa.any_(sa.bindparam("keys", list(keys), _TEXTS)))
         .order_by(leads.c.person_key)  # one lock order for all consumers: no deadlock
         .with_for_update()
     )
