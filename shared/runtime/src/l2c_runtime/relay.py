@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 from opentelemetry import trace
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -156,3 +158,18 @@ def _lead_id(payload: bytes) -> str:
         return ""
     start = at + len(_LEAD_ID)
     return payload[start : start + 36].decode(errors="replace")
+
+
+class KeyHashPartitioner:
+    """Kafka's default partitioning (murmur2 of the key, as the Java client does, so a key
+    lands where any other producer would put it), each key's hash remembered: a lead's
+    events share its key, and aiokafka's pure-Python murmur2 cost 2% of lead intake's CPU."""
+
+    def __init__(self, remembered: int = 65_536) -> None:
+        self._hash = lru_cache(maxsize=remembered)(murmur2)
+
+    def __call__(self, key: bytes | None, all_partitions: Sequence[int], available: Any) -> int:
+        if key is None:
+            return int(DefaultPartitioner()(key, all_partitions, available))
+        partition: int = all_partitions[(self._hash(key) & 0x7FFFFFFF) % len(all_partitions)]
+        return partition

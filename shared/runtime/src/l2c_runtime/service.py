@@ -36,7 +36,7 @@ from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import OutboxRelay
+from l2c_runtime.relay import KeyHashPartitioner, OutboxRelay
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -260,6 +260,7 @@ def create_app(
             enable_idempotence=True,
             acks="all",
             linger_ms=2,
+            partitioner=KeyHashPartitioner(),
         )
         await relay_producer.start()
         relay_producers.append(relay_producer)

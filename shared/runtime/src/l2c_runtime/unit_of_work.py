@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from operator import itemgetter
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -76,24 +77,24 @@ class UnitOfWork:
             raise ValueError(
                 f"rows for {table.name} must have the same columns (unknown: {unknown})"
             )
-        columns = [column for column in table.columns if column.name in keys]
-        as_json = [isinstance(column.type, sa.JSON) for column in columns]
-        records = [
-            tuple(
-                to_json(row[column.name]).decode() if encode_json else row[column.name]
-                for column, encode_json in zip(columns, as_json, strict=True)
-            )
-            for row in rows
-        ]
+        columns = [column.name for column in table.columns if column.name in keys]
+        as_json = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)]
+        values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+        records: list[tuple[Any, ...]] = []
+        for row in rows:
+            record = values(row)
+            if as_json:
+                record = list(record)
+                for i in as_json:
+                    record[i] = to_json(record[i]).decode()
+            records.append(tuple(record))
         connection = await self.session.connection()
         driver: Any = (await connection.get_raw_connection()).driver_connection
         if not driver.is_in_transaction():
             # The driver opens the transaction at the first statement; a COPY first would
             # run outside it (and survive a rollback).
             await self.session.execute(sa.text("SELECT 1"))
-        await driver.copy_records_to_table(
-            table.name, columns=[column.name for column in columns], records=records
-        )
+        await driver.copy_records_to_table(table.name, columns=columns, records=records)
 
     async def record_received(
         self, consumer: str, event_id: str, ce_type: str, topic: str, partition: int, offset: int
