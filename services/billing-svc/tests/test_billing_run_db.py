@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -340,6 +340,45 @@ async def test_a_usage_run_stores_each_event_once_and_refuses_an_unknown_subscri
     assert (stored, again) == (2, 0)
     # Monthly periods anchored on the 1st: 2 April falls in April. u3 was rolled back with u4.
     assert [tuple(row) for row in rows] == [("u1", date(2026, 4, 1)), ("u2", date(2026, 4, 1))]
+
+
+async def test_usage_quantities_and_times_are_stored_exactly(billing: Billing) -> None:
+    """The run travels to PostgreSQL as one JSON text: decimals stay exact, an offset is
+    kept, a time without one is UTC."""
+    billing.clock.set("2026-02-28")
+    placed = order(date(2026, 3, 1), date(2027, 2, 28), seats(1))
+    sid = await billing.activate(placed)
+    sent = {
+        "a": (D("0.000125"), datetime(2026, 5, 1, 1, 0, tzinfo=timezone(timedelta(hours=2)))),
+        "b": (D("12345678.123456"), datetime(2026, 4, 2, 10, 30)),  # naive: UTC
+        "c": (D("1E+3"), datetime(2026, 4, 30, 23, 59, 59, tzinfo=UTC)),
+    }
+    events = [
+        UsageRecorded(
+            event_id=event_id,
+            subscription_id=sid,
+            metric="api_calls",
+            quantity=quantity,
+            occurred_at=at,
+        )
+        for event_id, (quantity, at) in sent.items()
+    ]
+    async with billing.unit_of_work() as uow:
+        assert await metering.record_usage_many(events, uow) == 3
+        rows = (
+            await uow.session.execute(
+                sa.text(
+                    "SELECT event_id, quantity, occurred_at, period_start FROM usage_events"
+                    " ORDER BY event_id"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        # 1 May 01:00 at +02:00 is 30 April 23:00 UTC: April's period
+        ("a", D("0.000125"), datetime(2026, 4, 30, 23, 0, tzinfo=UTC), date(2026, 4, 1)),
+        ("b", D("12345678.123456"), datetime(2026, 4, 2, 10, 30, tzinfo=UTC), date(2026, 4, 1)),
+        ("c", D("1000.000000"), datetime(2026, 4, 30, 23, 59, 59, tzinfo=UTC), date(2026, 4, 1)),
+    ]
 
 
 async def test_usage_of_an_account_without_a_subscription_yet_waits_and_is_filed_at_activation(

@@ -220,6 +220,7 @@ def create_app(
             batch=True,
             max_records=settings.consume_batch_size,
             batch_timeout_ms=50,
+            max_partition_fetch_bytes=settings.fetch_bytes_per_partition,
             decoder=_raw_body,
             parser=_tolerant_parser,
         )(on_records)

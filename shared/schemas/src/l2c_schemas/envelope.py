@@ -102,13 +102,11 @@ _KNOWN_ATTRIBUTES = frozenset({"id", "type", "source", "specversion", "time", "s
 
 def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
     """The CloudEvents attributes from record headers; InvalidMessage if required ones lack."""
-    attrs: dict[str, str] = {}
     try:
-        for name, raw in headers:
-            if name[:3] == "ce_":
-                attrs[name[3:]] = raw.decode()
-    except UnicodeDecodeError as exc:
-        raise InvalidMessage(f"header {name} is not UTF-8") from exc
+        attrs = {name[3:]: raw.decode() for name, raw in headers if name[:3] == "ce_"}
+    except UnicodeDecodeError:
+        bad = next(name for name, raw in headers if name[:3] == "ce_" and not _utf8(raw))
+        raise InvalidMessage(f"header {bad} is not UTF-8") from None
     try:
         event_id, kind, source = attrs["id"], attrs["type"], attrs["source"]
         if not (event_id and kind and source and attrs["specversion"]):
@@ -125,10 +123,18 @@ def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
         time = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
     except ValueError as exc:
         raise InvalidMessage(f"ce_time {stamp!r} is not ISO-8601") from exc
-    if len(attrs) > len(_KNOWN_ATTRIBUTES.intersection(attrs)):
+    if not attrs.keys() <= _KNOWN_ATTRIBUTES:
         extensions = {k: v for k, v in attrs.items() if k not in _KNOWN_ATTRIBUTES}
         return CloudEvent(event_id, kind, source, time, attrs.get("subject"), extensions)
     return CloudEvent(event_id, kind, source, time, attrs.get("subject"))
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_data(event: CloudEvent, value: bytes | None) -> Message:
