@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
@@ -20,6 +19,7 @@ import asyncpg
 import sqlalchemy as sa
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 from opentelemetry import trace
+from pydantic_core import from_json
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,6 +42,16 @@ resolves when the broker acknowledged it."""
 
 
 _IDS = ARRAY(sa.BigInteger)
+_RELAYED = (
+    outbox.c.id,
+    outbox.c.topic,
+    outbox.c.message_key,
+    outbox.c.ce_type,
+    # as text, parsed by pydantic-core: the driver's json.loads was a tenth of the relay's CPU
+    sa.cast(outbox.c.headers, sa.Text).label("headers"),
+    outbox.c.payload,
+    outbox.c.traceparent,
+)
 
 
 class OutboxRelay:
@@ -104,7 +114,7 @@ class OutboxRelay:
                 return 0  # another replica is relaying
             rows = (
                 await conn.execute(
-                    sa.select(outbox)
+                    sa.select(*_RELAYED)
                     .where(outbox.c.published_at.is_(None))
                     .order_by(outbox.c.id)
                     .limit(self._batch_size)
@@ -115,8 +125,8 @@ class OutboxRelay:
             faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
             deliveries = []
             for row in rows:
-                pairs = row.headers  # [[name, value], ...] (JSON text in rows of older versions)
-                pairs = json.loads(pairs) if isinstance(pairs, str) else pairs
+                pairs = from_json(row.headers)  # [[name, value], ...]
+                pairs = from_json(pairs) if isinstance(pairs, str) else pairs  # older rows
                 headers = [(name, value.encode()) for name, value in pairs]
                 # A span per event, child of the transaction that emitted it; the consumer's
                 # span becomes its child through the record's traceparent. Started without
