@@ -90,6 +90,20 @@ async def qualified_published(count: int) -> float:
         await conn.close()
 
 
+async def relay_listening(seconds: float = 60) -> None:
+    """Wait until the relay process listens for commits (it has no HTTP readiness)."""
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    try:
+        deadline = time.monotonic() + seconds
+        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'"
+        while not await conn.fetchval(query, DB):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the l2c-relay process did not start listening")
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
     """How many of this run's LeadQualified (by event id) are on the events topic."""
     conn = await asyncpg.connect(f"{PG}/{DB}")
@@ -120,16 +134,23 @@ async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
         await consumer.stop()
 
 
-async def main(count: int, replica_count: int) -> None:
+async def main(count: int, replica_count: int, relay_process: bool) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"lead-svc-h-lead-bench-{run}"
     await recreate_database(DB)
     start = await position_group_at_end(group, [LEAD_INTAKE, LEAD_ACTIVITY])
     start = {tp: offset for tp, offset in start.items() if tp.topic == LEAD_INTAKE}
-    replicas = [ServiceUnderTest("lead_svc", DB, PORT + n, group) for n in range(replica_count)]
+    inline = "false" if relay_process else "true"
+    replicas = [
+        ServiceUnderTest("lead_svc", DB, PORT + n, group, L2C_RELAY_INLINE=inline)
+        for n in range(replica_count)
+    ]
     try:
         for replica in replicas:
             await replica.wait_ready()
+        if relay_process:  # once the replicas migrated the database
+            replicas.append(ServiceUnderTest("lead_svc", DB, PORT + 99, group, "l2c-relay"))
+            await relay_listening()
         records = submissions(run, count)
         events_start = await end_offsets([LEAD_EVENTS])
         producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
@@ -171,6 +192,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--replicas", type=int, default=1, help="lead-svc processes, one group")
+    parser.add_argument(
+        "--relay-process",
+        action="store_true",
+        help="replicas without their inline relay, and one l2c-relay process beside them",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.leads, arguments.replicas))
+    asyncio.run(main(arguments.leads, arguments.replicas, arguments.relay_process))
     sys.exit(0)

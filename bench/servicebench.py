@@ -135,10 +135,18 @@ async def group_caught_up(group: str, ends: dict[TopicPartition, int]) -> bool:
 class ServiceUnderTest:
     """`l2c-serve <package>` on its own database, port and consumer group."""
 
-    def __init__(self, package: str, database: str, port: int, group: str) -> None:
+    def __init__(
+        self,
+        package: str,
+        database: str,
+        port: int,
+        group: str,
+        command: str = "l2c-serve",
+        **env_overrides: str,
+    ) -> None:
         self.package = package
         self.port = port
-        self.log = Path(f"/tmp/bench-{package}-{group}.log")
+        self.log = Path(f"/tmp/bench-{command}-{package}-{group}-{port}.log")
         env = {
             **os.environ,
             "DATABASE_URL": database_url(database),
@@ -146,9 +154,10 @@ class ServiceUnderTest:
             "L2C_CONSUMER_GROUP": group,
             "L2C_LOG_LEVEL": "WARNING",
             "L2C_CLOCK": "system",
+            **env_overrides,
         }
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "l2c-serve"), package],
+            [str(ROOT / ".venv" / "bin" / command), package],
             env=env,
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,

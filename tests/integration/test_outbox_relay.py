@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -200,3 +205,54 @@ async def test_events_written_in_bulk_roll_back_with_their_transaction(
         rows = (await conn.execute(sa.select(outbox.c.ce_type, outbox.c.headers))).all()
     assert len(rows) == 1  # only the committed one
     assert ["ce_type", LeadDisqualified.ce_type] in rows[0].headers  # a JSON list of pairs
+
+
+async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
+    engine: AsyncEngine, infra: Infrastructure, scratch_topic: str, tmp_path: Path
+) -> None:
+    """`l2c-relay <package>` beside replicas started with L2C_RELAY_INLINE=false."""
+    await _emit(engine, [uuid4(), uuid4()], rounds=2)
+    async with engine.begin() as conn:
+        await conn.execute(sa.update(outbox).values(topic=scratch_topic))
+    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
+    log = (tmp_path / "relay.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "l2c_runtime.relay_process",
+        "lead_svc",
+        env={
+            **os.environ,
+            "DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+            "L2C_RELAY_POLL_SECONDS": "0.2",
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        async def published(count: int) -> int | None:
+            found = len(await read_topic(infra.kafka_bootstrap, scratch_topic))
+            return found if found >= count else None
+
+        assert await eventually(lambda: published(4), "the relay process to publish") == 4
+        await _emit(engine, [uuid4()], rounds=1)  # a later commit reaches it too
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.update(outbox).where(outbox.c.published_at.is_(None)).values(topic=scratch_topic)
+            )
+        assert await eventually(lambda: published(5), "the relay process to publish") == 5
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+        log.close()
+    assert code == 0, (tmp_path / "relay.log").read_text()
+    records = await read_topic(infra.kafka_bootstrap, scratch_topic)
+    assert len({r.headers["ce_id"] for r in records}) == 5
+    assert all(r.headers["traceparent"].startswith("00-") for r in records)
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(
+            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
+        )
+    assert unsent == 0

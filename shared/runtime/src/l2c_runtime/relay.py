@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 from opentelemetry import trace
 from pydantic_core import from_json
@@ -168,6 +169,29 @@ def _lead_id(payload: bytes) -> str:
         return ""
     start = at + len(_LEAD_ID)
     return payload[start : start + 36].decode(errors="replace")
+
+
+def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    """The producer a relay publishes with: idempotent, acknowledged by all in-sync
+    replicas, Kafka's key partitioning. (Create it on the running event loop.)"""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        partitioner=KeyHashPartitioner(),
+    )
+
+
+def send_with(producer: AIOKafkaProducer) -> Send:
+    async def send(
+        topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> asyncio.Future[Any]:
+        delivery: asyncio.Future[Any] = await producer.send(topic, value, key=key, headers=headers)
+        return delivery
+
+    return send
 
 
 class KeyHashPartitioner:

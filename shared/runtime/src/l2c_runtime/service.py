@@ -36,7 +36,8 @@ from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import KeyHashPartitioner, OutboxRelay
+from l2c_runtime.relay import OutboxRelay
+from l2c_runtime.relay import relay_producer as relay_producer_for
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -255,17 +256,14 @@ def create_app(
         topics += [dead_letter_topic(t) for t in definition.handlers.topics]
         await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
         await broker.start()
-        relay_producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
-            client_id=f"{definition.name}-relay",
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=2,
-            partitioner=KeyHashPartitioner(),
-        )
-        await relay_producer.start()
-        relay_producers.append(relay_producer)
-        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks = []
+        if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
+            relay_producer = relay_producer_for(
+                settings.kafka_bootstrap, f"{definition.name}-relay"
+            )
+            await relay_producer.start()
+            relay_producers.append(relay_producer)
+            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
             tasks.append(asyncio.create_task(follower, name="clock-follower"))
@@ -276,14 +274,16 @@ def create_app(
             yield
         finally:
             relay.stop()
-            for task in tasks[1:]:
-                task.cancel()
+            for task in tasks:
+                if task.get_name() != "outbox-relay":
+                    task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(TimeoutError):  # Kafka away: those get redelivered
                 await asyncio.wait_for(
                     asyncio.gather(*offset_commits.values(), return_exceptions=True), 10
                 )
-            await relay_producer.stop()
+            for producer in relay_producers:
+                await producer.stop()
             await broker.stop()
             await engine.dispose()
             provider.shutdown()

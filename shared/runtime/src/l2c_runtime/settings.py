@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     time; 8 MiB took usage ingestion from 19-24k to 20-37k events/s (bench/README.md)."""
     consumers: int = Field(default=1, ge=1, validation_alias="L2C_CONSUMERS_PER_TOPIC")
     """Consumers of each topic in this process (each takes a share of the partitions)."""
+    relay_inline: bool = Field(default=True, validation_alias="L2C_RELAY_INLINE")
+    """False: this process does not publish its outbox; `l2c-relay <package>` runs beside
+    the replicas as its own process (consumers busy with a poll starve an inline relay)."""
     relay_batch_size: int = Field(default=500, validation_alias="L2C_RELAY_BATCH_SIZE")
     relay_poll_seconds: float = Field(default=1.0, validation_alias="L2C_RELAY_POLL_SECONDS")
     db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
