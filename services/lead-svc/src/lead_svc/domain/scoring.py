@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from lead_svc.domain.identity import is_free_mail
@@ -128,11 +128,20 @@ def fit_rule_applies(rule: FitRule, prospect: Prospect) -> bool:
         ):
             return False
     text = str(value).lower()
-    if rule.any_of and text not in {v.lower() for v in rule.any_of}:
+    if rule.any_of and text not in _lowered(rule.any_of):
         return False
-    return not rule.keywords or any(
-        re.search(rf"\b{re.escape(word.lower())}\b", text) for word in rule.keywords
-    )
+    return not rule.keywords or _whole_words(rule.keywords).search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(v.lower() for v in values)
+
+
+@lru_cache(maxsize=1024)
+def _whole_words(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a rule's keywords (compiled once per rule, not once per lead)."""
+    return re.compile("|".join(rf"\b{re.escape(word.lower())}\b" for word in keywords))
 
 
 def decayed_points(points: int, age_days: Decimal, half_life_days: int) -> Decimal:

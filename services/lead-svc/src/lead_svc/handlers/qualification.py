@@ -57,6 +57,7 @@ async def assess(
     score = score_lead(prospect_of(lead), activities, rules, now)
     before = (lead["score"], lead["score_items"])
     apply_score(lead, score)
+    breakdown = _breakdown(score)  # one list for LeadScored and LeadQualified
     if trigger == "capture" or before != (lead["score"], lead["score_items"]):
         history.add("scored", score=score.total, rule_set_version=rules.version, trigger=trigger)
         await emit(
@@ -66,7 +67,7 @@ async def assess(
                 score=score.total,
                 fit_score=score.fit,
                 intent_score=score.intent,
-                breakdown=_breakdown(score),
+                breakdown=breakdown,
                 rule_set_version=rules.version,
                 scored_at=now,
             ),
@@ -91,7 +92,7 @@ async def assess(
                 campaign=lead["campaign"],
                 score=score.total,
                 reasons=score.reasons,
-                score_breakdown=_breakdown(score),
+                score_breakdown=breakdown,
                 engagement_summary=score.engagement,
                 team=lead["team"],
                 owner_id=lead["owner_id"],
