@@ -101,6 +101,22 @@ async def _emit(engine: AsyncEngine, leads: list[Any], rounds: int) -> list[tupl
     return written
 
 
+async def _emit_to(engine: AsyncEngine, topic: str, count: int) -> None:
+    """`count` events in one transaction, their rows addressed to `topic`."""
+    uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/test")
+    async with uow() as unit:
+        for _ in range(count):
+            event = LeadDisqualified(
+                lead_id=uuid4(),
+                score=1,
+                reason="below_threshold",
+                disqualified_at=datetime.now(UTC),
+            )
+            row = unit.outbox_row(event, None) | {"topic": topic}
+            await unit.session.execute(sa.insert(outbox).values(**row))
+            unit.emitted.append(event)  # NOTIFY at commit
+
+
 async def test_rows_are_published_once_and_in_commit_order_per_key(
     engine: AsyncEngine, infra: Infrastructure, producer: AIOKafkaProducer, scratch_topic: str
 ) -> None:
@@ -211,9 +227,7 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     engine: AsyncEngine, infra: Infrastructure, scratch_topic: str, tmp_path: Path
 ) -> None:
     """`l2c-relay <package>` beside replicas started with L2C_RELAY_INLINE=false."""
-    await _emit(engine, [uuid4(), uuid4()], rounds=2)
-    async with engine.begin() as conn:
-        await conn.execute(sa.update(outbox).values(topic=scratch_topic))
+    await _emit_to(engine, scratch_topic, 4)
     url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
     log = (tmp_path / "relay.log").open("wb")
     process = await asyncio.create_subprocess_exec(
@@ -237,11 +251,7 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
             return found if found >= count else None
 
         assert await eventually(lambda: published(4), "the relay process to publish") == 4
-        await _emit(engine, [uuid4()], rounds=1)  # a later commit reaches it too
-        async with engine.begin() as conn:
-            await conn.execute(
-                sa.update(outbox).where(outbox.c.published_at.is_(None)).values(topic=scratch_topic)
-            )
+        await _emit_to(engine, scratch_topic, 1)  # a later commit wakes it
         assert await eventually(lambda: published(5), "the relay process to publish") == 5
     finally:
         process.send_signal(signal.SIGTERM)
