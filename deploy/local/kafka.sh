@@ -174,18 +174,29 @@ cmd_start() {
     [ -f "$CONSOLE_LOG" ] && mv -f "$CONSOLE_LOG" "$CONSOLE_LOG.prev"
     local t0; t0=$(date +%s.%N)
     log "starting broker on 127.0.0.1:$KAFKA_PORT (logs: $CONSOLE_LOG)"
-    # setsid + nohup: the broker outlives this shell and its process group.
-    # shellcheck disable=SC2086
-    setsid nohup "$java" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    # setsid + nohup: the broker outlives this shell and its process group. The broker
+    # writes its own pid (sh execs java): when this shell runs with job control, setsid
+    # forks, and $! would be the pid of a setsid that has already exited.
+    rm -f "$PIDFILE"
+    # shellcheck disable=SC2086,SC2016
+    setsid nohup sh -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
+        "$java" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$LOG4J_CONF" \
         -Dkafka.logs.dir="$LOGDIR" \
         -cp "$LIBDIR/*" kafka.Kafka "$PROPS" \
         </dev/null >"$CONSOLE_LOG" 2>&1 &
-    echo $! >"$PIDFILE"
+    local waited=0
+    while [ ! -s "$PIDFILE" ] && [ "$waited" -lt 100 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
     local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+    local pid; pid="$(cat "$PIDFILE" 2>/dev/null)"
     while :; do
-        if ! pid_alive; then
+        # kill -0 only: while a process execs, its /proc cmdline can read empty for a
+        # moment, and pid_alive's command-line check once took a starting broker for dead.
+        if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
             log "broker exited during startup; last log lines:"
             tail -n 60 "$CONSOLE_LOG" >&2 || true
             rm -f "$PIDFILE"
