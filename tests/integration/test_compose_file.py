@@ -107,6 +107,16 @@ def test_six_services_each_with_their_own_database() -> None:
     assert len(seen_dbs) == 6, "services must not share a database"
 
 
+def test_lead_svc_publishes_its_outbox_through_a_relay_process_of_its_own() -> None:
+    services = compose()["services"]
+    relay, lead = services["lead-relay"], services["lead-svc"]
+    assert env_of(lead)["L2C_RELAY_INLINE"] == "false"
+    assert env_of(relay)["DATABASE_URL"] == env_of(lead)["DATABASE_URL"]
+    assert "l2c-relay lead_svc" in " ".join(relay["command"])
+    assert relay["image"] == lead["image"]
+    assert relay["depends_on"]["lead-svc"]["condition"] == "service_healthy"
+
+
 def test_kafka_auto_create_disabled_everywhere() -> None:
     kafka = compose()["services"]["kafka"]
     assert kafka["image"] == "apache/kafka:4.1.1"
