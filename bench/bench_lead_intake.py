@@ -12,10 +12,15 @@ records (no group, no processing but JSON parsing) is the floor of what consumin
 Other lead-svc deployments on the broker (a running test platform) read the same intake topic
 in their own groups and capture these leads too; on a busy machine they also take CPU.
 
-    uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 1]
+    uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 1] [--inline-relay]
+
+lead-svc runs as docker-compose.yml deploys it: replicas with L2C_RELAY_INLINE=false and one
+`l2c-relay lead_svc` process publishing their outbox (`--inline-relay`: each replica
+publishes its own, the default of other services).
 
 Prints `BENCH lead_intake.throughput <n> leads/s`, `BENCH lead_intake.service_cpu_per_lead
-<ms> ms` (lead-svc's CPU time per lead) and `BENCH lead_intake.baseline <n> msgs/s`.
+<ms> ms` (CPU time per lead of the lead-svc and relay processes) and
+`BENCH lead_intake.baseline <n> msgs/s`.
 """
 
 from __future__ import annotations
@@ -193,10 +198,11 @@ if __name__ == "__main__":
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--replicas", type=int, default=1, help="lead-svc processes, one group")
     parser.add_argument(
-        "--relay-process",
+        "--inline-relay",
         action="store_true",
-        help="replicas without their inline relay, and one l2c-relay process beside them",
+        help="each replica publishes its outbox itself, instead of an l2c-relay process "
+        "beside them (as docker-compose.yml deploys lead-svc)",
     )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.leads, arguments.replicas, arguments.relay_process))
+    asyncio.run(main(arguments.leads, arguments.replicas, not arguments.inline_relay))
     sys.exit(0)

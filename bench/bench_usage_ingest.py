@@ -239,7 +239,7 @@ async def main(count: int, replica_count: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=150_000)
     parser.add_argument(
         "--replicas", type=int, default=2, help="billing-svc processes in one consumer group"
     )
