@@ -192,7 +192,7 @@ cmd_start() {
         waited=$((waited + 1))
     done
     local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
-    local pid; pid="$(cat "$PIDFILE" 2>/dev/null)"
+    local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
     while :; do
         # kill -0 only: while a process execs, its /proc cmdline can read empty for a
         # moment, and pid_alive's command-line check once took a starting broker for dead.

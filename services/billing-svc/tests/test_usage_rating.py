@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -94,3 +95,21 @@ def test_a_late_event_is_charged_as_the_difference_to_what_was_invoiced() -> Non
 def test_a_late_event_below_the_max_changes_nothing() -> None:
     plan = UsagePlan("seats", "SEATS", "Peak seats", "max", "volume", TIERS)
     assert usage_charge([at(1, "50")], [at(2, "20")], plan, "EUR") == (D(0), D("0.00"))
+
+
+def test_a_usage_time_without_an_offset_is_utc_whatever_the_hosts_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from billing_svc.metering import _utc
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        # 22:00 on 30 April, no offset: April (in New York local time it would be 1 May UTC)
+        assert _utc(datetime(2026, 4, 30, 22, 0)) == datetime(2026, 4, 30, 22, 0, tzinfo=UTC)
+        assert _utc(datetime(2026, 4, 30, 22, 0)).date().month == 4
+        plus_two = datetime(2026, 5, 1, 1, 0, tzinfo=timezone(timedelta(hours=2)))
+        assert _utc(plus_two) == datetime(2026, 4, 30, 23, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

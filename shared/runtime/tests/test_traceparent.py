@@ -35,6 +35,9 @@ def test_a_valid_traceparent_gives_the_propagators_span_context() -> None:
         VALID[:36] + "0" * 16 + VALID[52:],  # all-zero span id
         VALID.replace("-", "_"),
         VALID[:3] + "zz" + VALID[5:],  # not hex
+        VALID.upper().replace("00-", "00-", 1),  # upper-case hex
+        VALID[:-2] + "-1",  # a signed number is not hex
+        VALID[:3] + "+" + VALID[4:],
     ],
 )
 def test_a_malformed_traceparent_gives_no_context(traceparent: str | None) -> None:

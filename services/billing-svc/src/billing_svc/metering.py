@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) ->
         )
         if sub is None:  # subscription ids are billing's own: an unknown one is wrong
             raise NotFound(f"no subscription {event.subscription_id}")
-        day = event.occurred_at.astimezone(UTC).date()
+        day = _utc(event.occurred_at).date()
         start = period_starts.get((sub.id, day))
         if start is None:
             start = period_starts[sub.id, day] = _period_start(sub, day)
@@ -67,9 +67,7 @@ async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) ->
             "m": e.metric,
             "q": e.quantity,
             "k": e.unique_key,
-            # naive times are UTC, as asyncpg took them (the text must not depend on the
-            # database's TimeZone setting)
-            "o": e.occurred_at if e.occurred_at.tzinfo else e.occurred_at.replace(tzinfo=UTC),
+            "o": _utc(e.occurred_at),
             "p": start,
         }
         for e, (sub_id, start) in zip(events, periods, strict=True)
@@ -78,6 +76,12 @@ async def record_usage_many(events: Sequence[UsageRecorded], uow: UnitOfWork) ->
         _INSERT_USAGE, {"received_at": uow.clock.now(), "rows": to_json(rows).decode()}
     )
     return int(inserted.rowcount)  # type: ignore[attr-defined]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A usage time in UTC; one without an offset is UTC (as asyncpg stored it), whatever the
+    host's or the database's time zone — for its period and for the stored value alike."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _keep_until_subscribed(events: Sequence[UsageRecorded], uow: UnitOfWork) -> None:

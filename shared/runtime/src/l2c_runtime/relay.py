@@ -147,6 +147,10 @@ class OutboxRelay:
                         headers.append(("traceparent", traceparent.encode()))
                     key = row.message_key.encode() if row.message_key is not None else None
                     deliveries.append(await self._send(row.topic, key, row.payload, headers))
+                except Exception as exc:
+                    span.record_exception(exc)
+                    span.set_status(trace.StatusCode.ERROR, str(exc))
+                    raise
                 finally:
                     span.end()
             await asyncio.gather(*deliveries)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -102,10 +103,13 @@ def traceparent_of(span: trace.Span) -> str | None:
     return f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
 
 
+_TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
 def context_from_traceparent(traceparent: str | None) -> otel_context.Context | None:
     """The context of a stored W3C traceparent (`00-<trace id>-<span id>-<flags>`); None
     for none or a malformed one. Parsed directly: the relay does this for every event."""
-    if not traceparent or len(traceparent) != 55 or traceparent[:3] != "00-":
+    if not traceparent or _TRACEPARENT.fullmatch(traceparent) is None:
         return None
     try:
         parent = trace.SpanContext(
@@ -116,7 +120,7 @@ def context_from_traceparent(traceparent: str | None) -> otel_context.Context | 
         )
     except ValueError:
         return None
-    if not parent.is_valid or traceparent[35] != "-" or traceparent[52] != "-":
+    if not parent.is_valid:
         return None
     return trace.set_span_in_context(trace.NonRecordingSpan(parent))
 

@@ -102,6 +102,7 @@ _KNOWN_ATTRIBUTES = frozenset({"id", "type", "source", "specversion", "time", "s
 
 def read_attributes(headers: Iterable[tuple[str, bytes]]) -> CloudEvent:
     """The CloudEvents attributes from record headers; InvalidMessage if required ones lack."""
+    headers = headers if isinstance(headers, list) else list(headers)
     try:
         attrs = {name[3:]: raw.decode() for name, raw in headers if name[:3] == "ce_"}
     except UnicodeDecodeError:
