@@ -18,16 +18,15 @@ import argparse
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
-from aiokafka import AIOKafkaProducer
-from servicebench import KAFKA, PG, migrated_database
+from servicebench import KAFKA, migrated_database
 
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.relay import KeyHashPartitioner, OutboxRelay
+from l2c_runtime.relay import relay_with_producer
+from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_tracing
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -69,23 +68,10 @@ async def main(count: int) -> None:
     await ensure_topics(KAFKA, [TOPIC])
     await write_rows(url, count)
     setup_tracing("bench-relay")  # spans are recorded as in a service (no exporter)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=KAFKA,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=2,
-        partitioner=KeyHashPartitioner(),
-    )
-    await producer.start()
     engine = create_engine(url, 2)
-
-    async def send(
-        topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
-    ) -> asyncio.Future[Any]:
-        delivery: asyncio.Future[Any] = await producer.send(topic, value, key=key, headers=headers)
-        return delivery
-
-    relay = OutboxRelay(engine, f"{PG}/{DB}", send, SystemClock())
+    settings = ServiceSettings(database_url=url, kafka_bootstrap=KAFKA)
+    relay, producer = relay_with_producer(engine, settings, SystemClock(), "bench-relay")
+    await producer.start()
     try:
         began, cpu = time.perf_counter(), time.process_time()
         published = 0

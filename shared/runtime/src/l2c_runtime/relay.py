@@ -26,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
+from l2c_runtime.db import asyncpg_dsn
 from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import TRACER, context_from_traceparent, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
@@ -173,6 +175,24 @@ def _lead_id(payload: bytes) -> str:
         return ""
     start = at + len(_LEAD_ID)
     return payload[start : start + 36].decode(errors="replace")
+
+
+def relay_with_producer(
+    engine: AsyncEngine, settings: ServiceSettings, clock: Clock, name: str
+) -> tuple[OutboxRelay, AIOKafkaProducer]:
+    """A service's relay and the producer it publishes with, as a service replica and the
+    `l2c-relay` process both run them. Call on the running event loop (aiokafka wants its
+    producer created there) and start the producer before the relay."""
+    producer = relay_producer(settings.kafka_bootstrap, name)
+    relay = OutboxRelay(
+        engine,
+        asyncpg_dsn(settings.database_url),
+        send_with(producer),
+        clock,
+        settings.relay_batch_size,
+        settings.relay_poll_seconds,
+    )
+    return relay, producer
 
 
 def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:

@@ -19,8 +19,8 @@ import signal
 
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
-from l2c_runtime.db import asyncpg_dsn, create_engine
-from l2c_runtime.relay import OutboxRelay, relay_producer, send_with
+from l2c_runtime.db import create_engine
+from l2c_runtime.relay import relay_with_producer
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
@@ -36,16 +36,8 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     await ensure_topics(settings.kafka_bootstrap, definition.produces, settings.topic_partitions)
     clock: Clock = SimulatedClock() if settings.clock == "simulated" else SystemClock()
     engine = create_engine(settings.database_url, 2)
-    producer = relay_producer(settings.kafka_bootstrap, name)
+    relay, producer = relay_with_producer(engine, settings, clock, name)
     await producer.start()
-    relay = OutboxRelay(
-        engine,
-        asyncpg_dsn(settings.database_url),
-        send_with(producer),
-        clock,
-        settings.relay_batch_size,
-        settings.relay_poll_seconds,
-    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, relay.stop)

@@ -32,12 +32,11 @@ from l2c_runtime import faults
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
-from l2c_runtime.db import asyncpg_dsn, create_engine, session_factory
+from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import OutboxRelay
-from l2c_runtime.relay import relay_producer as relay_producer_for
+from l2c_runtime.relay import OutboxRelay, relay_with_producer
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -226,28 +225,6 @@ def create_app(
             parser=_tolerant_parser,
         )(on_records)
 
-    # The relay's own producer: it carries the trace context in the headers itself (one
-    # publish span per event) and needs none of the broker's per-message machinery.
-    # (aiokafka wants its producer created on the running loop: see lifespan.)
-    relay_producers: list[AIOKafkaProducer] = []
-
-    async def send(
-        topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
-    ) -> asyncio.Future[Any]:
-        delivery: asyncio.Future[Any] = await relay_producers[0].send(
-            topic, value, key=key, headers=headers
-        )
-        return delivery
-
-    relay = OutboxRelay(
-        engine,
-        asyncpg_dsn(settings.database_url),
-        send,
-        clock,
-        settings.relay_batch_size,
-        settings.relay_poll_seconds,
-    )
-
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
@@ -257,12 +234,15 @@ def create_app(
         await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
         await broker.start()
         tasks = []
+        relay: OutboxRelay | None = None
+        relay_producer: AIOKafkaProducer | None = None
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
-            relay_producer = relay_producer_for(
-                settings.kafka_bootstrap, f"{definition.name}-relay"
+            # The relay's own producer: it carries the trace context in the headers itself
+            # (one publish span per event), none of the broker's per-message machinery.
+            relay, relay_producer = relay_with_producer(
+                engine, settings, clock, f"{definition.name}-relay"
             )
             await relay_producer.start()
-            relay_producers.append(relay_producer)
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
@@ -273,7 +253,8 @@ def create_app(
         try:
             yield
         finally:
-            relay.stop()
+            if relay is not None:
+                relay.stop()
             for task in tasks:
                 if task.get_name() != "outbox-relay":
                     task.cancel()
@@ -282,8 +263,8 @@ def create_app(
                 await asyncio.wait_for(
                     asyncio.gather(*offset_commits.values(), return_exceptions=True), 10
                 )
-            for producer in relay_producers:
-                await producer.stop()
+            if relay_producer is not None:
+                await relay_producer.stop()
             await broker.stop()
             await engine.dispose()
             provider.shutdown()
