@@ -15,7 +15,8 @@ import pytest
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
-from l2c_schemas import LeadSubmitted
+from l2c_platform.spans import journey_spans, read_spans
+from l2c_schemas import LeadCaptured, LeadSubmitted
 from l2c_schemas.envelope import encode
 from l2c_schemas.lead import LeadActivityRecorded, LeadMerged, LeadScored
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE, dead_letter_topic
@@ -70,6 +71,18 @@ async def test_bulk_capture_reports_each_item_created_merged_or_rejected(
     assert outcomes == ["created", "rejected", "merged", "created"]
     assert body["results"][1]["errors"][0]["loc"] == ["email"]
     assert body["results"][2]["lead_id"] == body["results"][0]["lead_id"]
+    # one lead, one trace: each item is captured in a span of its own
+    first, fourth = (body["results"][i]["lead_id"] for i in (0, 3))
+    spans = read_spans(platform.config.span_file)
+    captures = {
+        s["attributes"]["l2c.bulk_index"]: s
+        for s in [*journey_spans(spans, first), *journey_spans(spans, fourth)]
+        if s["name"] == "lead capture"
+    }
+    assert captures.keys() == {"0", "2", "3"}
+    assert captures["0"]["attributes"]["l2c.lead_id"] == first
+    assert captures["3"]["attributes"]["l2c.lead_id"] == fourth
+    assert len({captures[i]["trace_id"] for i in ("0", "2", "3")}) == 3
     # Same company (one business domain), two people: linked, not merged.
     found = await _leads(platform, q=f"pat{marker}.example")
     assert len(found) == 2
@@ -285,3 +298,30 @@ async def test_one_person_twice_in_one_poll_of_the_intake_topic_becomes_one_merg
         infra.kafka_bootstrap, LEAD_EVENTS, _of_lead(LeadMerged.ce_type, leads[0]["lead_id"])
     )
     assert events[0].json()["changed_fields"] == ["title"]
+
+
+async def test_a_lead_from_the_intake_topic_is_handled_in_the_trace_its_record_carries(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    """The intake consumer handles a poll's submissions together, yet each lead gets a span
+    of its own in the trace its record carries, naming the lead; its events go on from it."""
+    trace_id = uuid4().hex
+    submission = LeadSubmitted(**_lead(uuid4().hex[:10]))
+    record = encode(submission, source="/test/web-form")
+    headers = [*record.headers, ("traceparent", f"00-{trace_id}-{uuid4().hex[:16]}-01".encode())]
+    await publish(infra.kafka_bootstrap, LEAD_INTAKE, record.value, headers, record.key)
+
+    def ours(r: Record) -> bool:
+        return r.headers.get("ce_type") == LeadCaptured.ce_type and trace_id in r.headers.get(
+            "traceparent", ""
+        )
+
+    (captured,) = await wait_for_records(infra.kafka_bootstrap, LEAD_EVENTS, ours)
+    lead_id = captured.json()["lead_id"]
+    span_id = captured.headers["traceparent"].split("-")[2]
+    spans = journey_spans(read_spans(platform.config.span_file), lead_id)
+    handling = [s for s in spans if s["span_id"] == span_id]
+    assert handling, "no lead-svc span names the lead"
+    assert handling[0]["service"] == "lead-svc"
+    assert handling[0]["trace_id"] == trace_id
+    assert handling[0]["name"] == f"{LeadSubmitted.ce_type} handle"

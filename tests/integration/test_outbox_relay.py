@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_platform.journey import eventually
@@ -28,7 +29,7 @@ from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.housekeeping import prune_once
 from l2c_runtime.messaging_tables import inbox, messaging_metadata, outbox
-from l2c_runtime.relay import OutboxRelay
+from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import LeadDisqualified
@@ -75,11 +76,13 @@ def _relay(
     topic: str,
     poll: float = 0.2,
 ) -> OutboxRelay:
-    async def send(_: str, key: bytes | None, value: bytes, headers: list[Any]) -> Any:
-        return await producer.send(topic, value, key=key, headers=headers)
+    publish = BatchPublisher(producer)
+
+    async def to_topic(records: Sequence[OutgoingRecord]) -> None:
+        await publish([record._replace(topic=topic) for record in records])
 
     dsn = f"{infra.pg_url}/{DATABASE}"
-    return OutboxRelay(engine, dsn, send, SystemClock(), batch_size=7, poll_seconds=poll)
+    return OutboxRelay(engine, dsn, to_topic, SystemClock(), batch_size=7, poll_seconds=poll)
 
 
 async def _emit(engine: AsyncEngine, leads: list[Any], rounds: int) -> list[tuple[str, int]]:
@@ -266,3 +269,39 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
             sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
         )
     assert unsent == 0
+
+
+async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in_order(
+    infra: Infrastructure, scratch_topic: str
+) -> None:
+    """3 MB over 3 partitions is more than one 512 KiB record batch each: the publisher
+    sends each partition's records in their order, keyed records where Kafka's own
+    partitioner puts them, unkeyed ones anywhere."""
+    producer = relay_producer(infra.kafka_bootstrap, "test-relay")
+    await producer.start()
+    keys = [f"lead-{n}".encode() for n in range(4)]
+    records = [
+        OutgoingRecord(
+            scratch_topic,
+            keys[n % 4] if n % 75 else None,
+            json.dumps({"seq": n, "pad": "x" * 2000}).encode(),
+            [("ce_id", str(n).encode())],
+        )
+        for n in range(1500)
+    ]
+    try:
+        await BatchPublisher(producer)(records)
+    finally:
+        await producer.stop()
+
+    received = await read_topic(infra.kafka_bootstrap, scratch_topic)
+    assert sorted(int(r.headers["ce_id"]) for r in received) == list(range(1500))
+    for key in keys:
+        mine = sorted((r for r in received if r.key == key), key=lambda r: r.offset)
+        assert {r.partition for r in mine} == {(murmur2(key) & 0x7FFFFFFF) % 3}
+        sequence = [json.loads(r.value or b"{}")["seq"] for r in mine]
+        assert sequence == [n for n in range(1500) if n % 75 and keys[n % 4] == key]
+    for partition in range(3):
+        ordered = sorted((r for r in received if r.partition == partition), key=lambda r: r.offset)
+        sequence = [json.loads(r.value or b"{}")["seq"] for r in ordered]
+        assert sequence == sorted(sequence)

@@ -9,6 +9,9 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.exc import OperationalError
 
 from l2c_runtime import consumer as consumer_module
@@ -243,20 +246,33 @@ async def test_a_failing_batch_is_handled_again_one_event_at_a_time() -> None:
     assert len(harness.seen) == 2  # the inbox holds the two good events only
 
 
-async def test_a_delivery_continues_the_trace_its_record_carries() -> None:
+async def test_a_delivery_is_handled_in_a_span_of_the_trace_its_record_carries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    monkeypatch.setattr(consumer_module, "TRACER", provider.get_tracer("test"))
     harness = Harness(_ok)
     traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     inside: list[str | None] = []
 
     async def handle_many(deliveries: Sequence[Delivery[LeadDisqualified]], uow: Any) -> None:
         for delivery in deliveries:
-            with delivery.in_its_trace():
+            with delivery.handling_span() as span:
+                span.set_attribute("l2c.note", "set by the handler")
                 inside.append(current_traceparent())
 
     harness.processor._handlers.on_batch(LeadDisqualified)(handle_many)
     await harness.processor.process_batch(_records([_disqualified(0)], traceparent))
 
-    assert inside == [traceparent]
+    (span,) = [s for s in exported.get_finished_spans() if not s.name.endswith("batch")]
+    assert span.name == f"{LeadDisqualified.ce_type} handle"
+    assert span.parent is not None and format(span.parent.span_id, "016x") == "b7ad6b7169203331"
+    assert format(span.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
+    assert span.attributes is not None and span.attributes["l2c.note"] == "set by the handler"
+    # events emitted inside carry the handling span's context on
+    assert inside == [f"00-0af7651916cd43dd8448eb211c80319c-{span.context.span_id:016x}-01"]
     assert current_traceparent() is None  # the record's context does not leak out
 
 

@@ -8,12 +8,14 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
-from l2c_runtime.telemetry import journey_span
+from l2c_runtime.telemetry import LEAD_ID, TRACER, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadSubmitted
 from lead_svc import handlers
@@ -69,6 +71,8 @@ async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
             async with runtime.unit_of_work() as uow:
                 lead_id, outcome = await handlers.capture_lead(submission, uow)
                 row = await handlers.find_lead(lead_id, uow)
+            # the request's span starts the lead's trace: name the lead on it
+            trace.get_current_span().set_attribute(LEAD_ID, str(lead_id))
             break
         except IntegrityError as exc:
             # The same person captured at the same moment elsewhere (another request, the
@@ -113,6 +117,7 @@ async def capture_leads_in_bulk(
     """Capture up to 1000 leads (a list import). Each item is all-or-nothing on its own: a
     bad item is rejected with its reasons and the others are still captured."""
     results: list[BulkItemResult] = []
+    request = trace.get_current_span()
     for index, item in enumerate(items):
         try:
             submission = LeadSubmitted.model_validate(item)
@@ -121,7 +126,14 @@ async def capture_leads_in_bulk(
             results.append(BulkItemResult(index=index, outcome="rejected", errors=errors))
             continue
         try:
-            lead = await _capture(submission, runtime)
+            # one lead, one trace: each item's starts here, linked to the import request's
+            with TRACER.start_as_current_span(
+                "lead capture",
+                context=otel_context.Context(),
+                links=[trace.Link(request.get_span_context())],
+                attributes={"l2c.bulk_index": index},
+            ):
+                lead = await _capture(submission, runtime)
         except RuleViolation as exc:
             error = [{"loc": [], "msg": str(exc)}]
             results.append(BulkItemResult(index=index, outcome="rejected", errors=error))

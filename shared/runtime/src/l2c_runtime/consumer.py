@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation
-from l2c_runtime.telemetry import TRACER
+from l2c_runtime.telemetry import TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
@@ -84,19 +84,13 @@ class Delivery(NamedTuple, Generic[M]):
     record: ConsumedRecord
 
     @contextmanager
-    def in_its_trace(self) -> Iterator[None]:
-        """Make the producer's trace context current (no new span): events emitted inside
-        carry it on, so this event's journey stays one trace though it was handled in a
-        batch."""
-        carrier = self.record.trace_carrier()
-        if not carrier:
-            yield
-            return
-        token = otel_context.attach(_propagator.extract(carrier))
-        try:
-            yield
-        finally:
-            otel_context.detach(token)
+    def handling_span(self) -> Iterator[trace.Span]:
+        """A span for handling this event inside its batch, child of the producer's context
+        the record carries: the events emitted inside carry this journey's trace on, though
+        the event was handled with others. The handler may add attributes to it (e.g. the id
+        of the lead it created)."""
+        with _handling_span(self.record, self.event, self.message) as span:
+            yield span
 
 
 BatchHandler = Callable[[Sequence[Delivery[M]], UnitOfWork], Awaitable[None]]
@@ -260,7 +254,7 @@ class EventProcessor:
                         )
                     continue
                 for item in run:
-                    with _handling_span(item):
+                    with _handling_span(item.record, item.event, item.message):
                         await route.handle_one(item.message, uow, item.event)
 
 
@@ -271,19 +265,29 @@ class _Work(NamedTuple):
     message: Message
 
 
-def _handling_span(item: _Work) -> Any:
+def _handling_span(record: ConsumedRecord, event: CloudEvent, message: Message) -> Any:
     """A span for handling one record, child of the producer's span carried in its headers,
     so each record continues its own journey's trace even when handled in a batch."""
-    carrier = item.record.trace_carrier()
-    attributes = {"l2c.event_id": item.event.id, "l2c.event_type": item.event.type}
-    if isinstance(item.message, JourneyEvent):
-        attributes["l2c.lead_id"] = str(item.message.lead_id)
+    attributes = {"l2c.event_id": event.id, "l2c.event_type": event.type}
+    if isinstance(message, JourneyEvent):
+        attributes["l2c.lead_id"] = str(message.lead_id)
     return TRACER.start_as_current_span(
-        f"{item.event.type} handle",
-        context=_propagator.extract(carrier) if carrier else None,
+        f"{event.type} handle",
+        context=_producer_context(record),
         kind=trace.SpanKind.CONSUMER,
         attributes=attributes,
     )
+
+
+def _producer_context(record: ConsumedRecord) -> otel_context.Context | None:
+    """The trace context a record carries (a bare traceparent, as L2C's relay writes it, is
+    parsed directly; with a tracestate, by OpenTelemetry's propagator)."""
+    carrier = record.trace_carrier()
+    if not carrier:
+        return None
+    if len(carrier) == 1 and "traceparent" in carrier:
+        return context_from_traceparent(carrier["traceparent"])
+    return _propagator.extract(carrier)
 
 
 MAX_LINKS = 128
@@ -292,7 +296,7 @@ MAX_LINKS = 128
 
 def _batch_span(items: Sequence[_Work]) -> Any:
     """One span for a run of records handled together, linked to the producer spans of its
-    first records (each record's own journey continues through `Delivery.in_its_trace`)."""
+    first records (each record's own journey continues in `Delivery.handling_span`)."""
     links = []
     for item in items[:MAX_LINKS]:
         carrier = item.record.trace_carrier()

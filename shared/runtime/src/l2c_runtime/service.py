@@ -237,8 +237,8 @@ def create_app(
         relay: OutboxRelay | None = None
         relay_producer: AIOKafkaProducer | None = None
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
-            # The relay's own producer: it carries the trace context in the headers itself
-            # (one publish span per event), none of the broker's per-message machinery.
+            # The relay's own producer: each record carries its row's trace context in the
+            # headers, none of the broker's per-message machinery.
             relay, relay_producer = relay_with_producer(
                 engine, settings, clock, f"{definition.name}-relay"
             )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from l2c_runtime.consumer import Delivery
 from l2c_runtime.errors import Conflict, RuleViolation
-from l2c_runtime.telemetry import current_traceparent
+from l2c_runtime.telemetry import LEAD_ID, current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadActivityRecorded, LeadCaptured, LeadMerged, LeadSubmitted
 from lead_svc.adapters.bulk_writes import pending_writes, write_now
@@ -109,12 +109,13 @@ async def capture_lead(
 
 async def capture_many(deliveries: Sequence[Delivery[LeadSubmitted]], uow: UnitOfWork) -> None:
     """A poll's submissions: the people already known are read in one statement, the new
-    leads written in one statement per table; each submission's events carry on its own
-    trace."""
+    leads written in one statement per table; each submission is handled in a span of its
+    own trace, which names the lead."""
     await prefetch_people(uow, {person_key(str(d.message.email)) for d in deliveries})
     for delivery in deliveries:
-        with delivery.in_its_trace():
-            await capture_lead(delivery.message, uow, in_bulk=True)
+        with delivery.handling_span() as span:
+            lead_id, _ = await capture_lead(delivery.message, uow, in_bulk=True)
+            span.set_attribute(LEAD_ID, str(lead_id))
     await write_now(uow, transaction_cache(uow))
 
 
