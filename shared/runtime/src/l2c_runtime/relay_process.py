@@ -21,6 +21,7 @@ from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.db import create_engine
 from l2c_runtime.relay import relay_with_producer
+from l2c_runtime.serve import settle_collector
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("package", help="the service's Python package, e.g. lead_svc")
     args = parser.parse_args()
     definition: ServiceDefinition = importlib.import_module(f"{args.package}.app").definition
+    settle_collector()
     asyncio.run(run_relay(definition, ServiceSettings()))
 
 

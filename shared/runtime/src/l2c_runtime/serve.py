@@ -11,6 +11,15 @@ import uvicorn
 from l2c_runtime.settings import ServiceSettings
 
 
+def settle_collector() -> None:
+    """Call once the process has built what lives as long as it does (modules, the app):
+    keep those out of the collector's scans, and collect the young generation less often (a
+    service allocates many short-lived objects per event; the default threshold of 700 scans
+    constantly)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run an L2C service.")
     parser.add_argument("package", help="the service's Python package, e.g. billing_svc")
@@ -18,11 +27,7 @@ def main() -> None:
     module = importlib.import_module(f"{args.package}.app")
     settings = ServiceSettings()
     app = module.create_app(settings)
-    # The modules and app built so far live as long as the process: keep them out of the
-    # collector's scans, and collect the young generation less often (a service allocates
-    # many short-lived objects per event; the default threshold of 700 scans constantly).
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
+    settle_collector()
     uvicorn.run(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )

@@ -97,10 +97,21 @@ def current_traceparent() -> str | None:
 
 def traceparent_of(span: trace.Span) -> str | None:
     """The W3C traceparent of a span (None for an invalid one: no tracing)."""
+    global _last_traceparent
     ids = span.get_span_context()
+    last = _last_traceparent
+    if last[0] is ids:  # a handler emits several events in one span
+        return last[1]
     if not ids.is_valid:
         return None
-    return f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
+    traceparent = f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
+    _last_traceparent = (ids, traceparent)
+    return traceparent
+
+
+_last_traceparent: tuple[object, str] = (object(), "")
+"""The last span context formatted, with its traceparent (read and replaced whole: safe
+between threads)."""
 
 
 _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
