@@ -12,11 +12,13 @@ records (no group, no processing but JSON parsing) is the floor of what consumin
 Other lead-svc deployments on the broker (a running test platform) read the same intake topic
 in their own groups and capture these leads too; on a busy machine they also take CPU.
 
-    uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 1] [--inline-relay]
+    uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 2] [--inline-relay]
 
-lead-svc runs as docker-compose.yml deploys it: replicas with L2C_RELAY_INLINE=false and one
-`l2c-relay lead_svc` process publishing their outbox (`--inline-relay`: each replica
-publishes its own, the default of other services).
+lead-svc runs as docker-compose.yml deploys it: two replicas (lead-svc, lead-svc-2) in one
+consumer group with L2C_RELAY_INLINE=false and one `l2c-relay lead_svc` process publishing
+their outbox (`--replicas 1`: one replica; `--inline-relay`: each replica publishes its own,
+the default of other services). The load is produced as record batches, as the relay
+publishes, so that the load generator takes little of the two cores.
 
 Prints `BENCH lead_intake.throughput <n> leads/s`, `BENCH lead_intake.service_cpu_per_lead
 <ms> ms` (CPU time per lead of the lead-svc and relay processes) and
@@ -197,7 +199,9 @@ async def main(count: int, replica_count: int, relay_process: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--leads", type=int, default=10_000)
-    parser.add_argument("--replicas", type=int, default=1, help="lead-svc processes, one group")
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="lead-svc processes, one group (as deployed: 2)"
+    )
     parser.add_argument(
         "--inline-relay",
         action="store_true",

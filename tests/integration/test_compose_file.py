@@ -117,6 +117,17 @@ def test_lead_svc_publishes_its_outbox_through_a_relay_process_of_its_own() -> N
     assert relay["depends_on"]["lead-svc"]["condition"] == "service_healthy"
 
 
+def test_a_second_lead_svc_replica_shares_its_database_group_and_relay() -> None:
+    services = compose()["services"]
+    second, lead = services["lead-svc-2"], services["lead-svc"]
+    assert second["image"] == lead["image"] and second["build"] == lead["build"]
+    for name in ("DATABASE_URL", "OTEL_SERVICE_NAME", "KAFKA_BOOTSTRAP", "L2C_RELAY_INLINE"):
+        assert env_of(second)[name] == env_of(lead)[name]
+    assert "L2C_CONSUMER_GROUP" not in env_of(second) | env_of(lead)  # one group: lead-svc
+    assert "ports" not in second  # lead-svc's host port stays lead-svc's
+    assert second["depends_on"]["lead-svc"]["condition"] == "service_healthy"
+
+
 def test_kafka_auto_create_disabled_everywhere() -> None:
     kafka = compose()["services"]["kafka"]
     assert kafka["image"] == "apache/kafka:4.1.1"
