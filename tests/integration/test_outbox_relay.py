@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.partitioner import murmur2
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -279,7 +281,7 @@ async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in
     partitioner puts them, unkeyed ones anywhere."""
     producer = relay_producer(infra.kafka_bootstrap, "test-relay")
     await producer.start()
-    keys = [f"lead-{n}".encode() for n in range(4)]
+    keys = [f"lead-{n}".encode() for n in (0, 2, 5, 9)]  # murmur2: partitions 1, 0, 2, 1
     records = [
         OutgoingRecord(
             scratch_topic,
@@ -289,11 +291,21 @@ async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in
         )
         for n in range(1500)
     ]
+    sent_batches: list[int] = []
+    send_batch = producer.send_batch
+
+    async def counting(builder: Any, topic: str, *, partition: int) -> Any:
+        sent_batches.append(partition)
+        return await send_batch(builder, topic, partition=partition)
+
+    producer.send_batch = counting  # type: ignore[method-assign]
     try:
         await BatchPublisher(producer)(records)
     finally:
         await producer.stop()
 
+    batches = Counter(sent_batches)  # about 0.75, 1.5 and 0.75 MB for partitions 0, 1, 2
+    assert batches.keys() == {0, 1, 2} and min(batches.values()) >= 2 and batches[1] >= 3
     received = await read_topic(infra.kafka_bootstrap, scratch_topic)
     assert sorted(int(r.headers["ce_id"]) for r in received) == list(range(1500))
     for key in keys:
@@ -305,3 +317,38 @@ async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in
         ordered = sorted((r for r in received if r.partition == partition), key=lambda r: r.offset)
         sequence = [json.loads(r.value or b"{}")["seq"] for r in ordered]
         assert sequence == sorted(sequence)
+
+
+async def test_a_record_too_large_for_the_broker_is_refused_before_it_is_sent(
+    infra: Infrastructure, scratch_topic: str
+) -> None:
+    """Sent, the broker would refuse it and leave the partition's sequence numbers broken
+    for every later batch of this producer; refused here, the producer goes on."""
+    producer = relay_producer(infra.kafka_bootstrap, "test-relay")
+    await producer.start()
+    publish = BatchPublisher(producer)
+    try:
+        with pytest.raises(MessageSizeTooLargeError):
+            await publish([OutgoingRecord(scratch_topic, b"k", b"x" * 1_100_000, [])])
+        await publish([OutgoingRecord(scratch_topic, b"k", b"fits", [])])
+    finally:
+        await producer.stop()
+    assert [r.value for r in await read_topic(infra.kafka_bootstrap, scratch_topic)] == [b"fits"]
+
+
+async def test_rows_stay_unsent_when_publishing_fails(
+    engine: AsyncEngine, infra: Infrastructure
+) -> None:
+    await _emit(engine, [uuid4()], rounds=3)
+
+    async def broker_away(records: Sequence[OutgoingRecord]) -> None:
+        raise KafkaConnectionError("broker away")
+
+    relay = OutboxRelay(engine, f"{infra.pg_url}/{DATABASE}", broker_away, SystemClock())
+    with pytest.raises(KafkaConnectionError):
+        await relay.publish_pending()
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(
+            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
+        )
+    assert unsent == 3

@@ -132,6 +132,9 @@ async def capture_leads_in_bulk(
                 context=otel_context.Context(),
                 links=[trace.Link(request.get_span_context())],
                 attributes={"l2c.bulk_index": index},
+                # a rejected item is an answer, not a failure (the request records errors)
+                record_exception=False,
+                set_status_on_exception=False,
             ):
                 lead = await _capture(submission, runtime)
         except RuleViolation as exc:

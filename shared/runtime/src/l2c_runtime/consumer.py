@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation
-from l2c_runtime.telemetry import TRACER, context_from_traceparent
+from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
@@ -286,12 +286,9 @@ def _producer_context(record: ConsumedRecord) -> otel_context.Context | None:
     if not carrier:
         return None
     if len(carrier) == 1 and "traceparent" in carrier:
-        return context_from_traceparent(carrier["traceparent"])
+        # a malformed one starts a new trace, as with the propagator
+        return context_from_traceparent(carrier["traceparent"]) or otel_context.Context()
     return _propagator.extract(carrier)
-
-
-MAX_LINKS = 128
-"""OpenTelemetry keeps 128 links per span by default (OTEL_SPAN_LINK_COUNT_LIMIT)."""
 
 
 def _batch_span(items: Sequence[_Work]) -> Any:
@@ -299,10 +296,11 @@ def _batch_span(items: Sequence[_Work]) -> Any:
     first records (each record's own journey continues in `Delivery.handling_span`)."""
     links = []
     for item in items[:MAX_LINKS]:
-        carrier = item.record.trace_carrier()
-        if carrier:
-            context = trace.get_current_span(_propagator.extract(carrier)).get_span_context()
-            links.append(trace.Link(context))
+        context = _producer_context(item.record)
+        if context is not None:
+            span_context = trace.get_current_span(context).get_span_context()
+            if span_context.is_valid:
+                links.append(trace.Link(span_context))
     return TRACER.start_as_current_span(
         f"{items[0].event.type} handle batch",
         kind=trace.SpanKind.CONSUMER,

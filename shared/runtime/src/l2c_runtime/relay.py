@@ -36,12 +36,15 @@ from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.settings import ServiceSettings
-from l2c_runtime.telemetry import TRACER, traceparent_of
+from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
 
 RELAY_BATCH_BYTES = 512 * 1024
+MAX_RECORD_BYTES = 1024 * 1024 - 1024
+"""What a record batch of one record may take: Kafka's default message.max.bytes is
+1 MiB + 12 bytes."""
 
 # Any constant works; it only has to be the same for every replica of one service.
 RELAY_LOCK_ID = 0x12C0_0B0C
@@ -141,14 +144,19 @@ class OutboxRelay:
             if not rows:
                 return 0
             faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
+            topics = {row.topic for row in rows}
+            attributes: dict[str, Any] = {
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.batch.message_count": len(rows),
+            }
+            if len(topics) == 1:
+                attributes["messaging.destination.name"] = next(iter(topics))
             with TRACER.start_as_current_span(
                 "outbox publish",
                 kind=trace.SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.batch.message_count": len(rows),
-                    "messaging.destination.name": ",".join(sorted({r.topic for r in rows})),
-                },
+                links=_links(rows),
+                attributes=attributes,
             ) as span:
                 # a row written outside any trace joins this batch's
                 untraced = traceparent_of(span)
@@ -160,6 +168,23 @@ class OutboxRelay:
                 .values(published_at=self._clock.now(), attempts=outbox.c.attempts + 1)
             )
             return len(rows)
+
+
+def _links(rows: Sequence[Any]) -> list[trace.Link]:
+    """Links from the batch's span to the spans that wrote its events (the first 128
+    distinct ones): which journeys a slow or failed publication held up."""
+    links = []
+    seen = set()
+    for row in rows:
+        if row.traceparent is None or row.traceparent in seen:
+            continue
+        seen.add(row.traceparent)
+        context = context_from_traceparent(row.traceparent)
+        if context is not None:
+            links.append(trace.Link(trace.get_current_span(context).get_span_context()))
+            if len(links) == MAX_LINKS:
+                break
+    return links
 
 
 def _record(row: Any, untraced: str | None) -> OutgoingRecord:
@@ -210,47 +235,76 @@ def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 class BatchPublisher:
     """Publishes a relay batch as Kafka record batches, one (or, when large, a few) per
     partition, the records of each partition in their given order: per-record sends cost the
-    relay several times the CPU in futures and bookkeeping. Partitions by key as
-    `KeyHashPartitioner` does. The producer's idempotence keeps a retried batch from landing
-    twice and its batches on one partition in order."""
+    relay several times the CPU in futures and bookkeeping. Keyed records are partitioned as
+    `KeyHashPartitioner` does; unkeyed ones go to any partition that has a leader. The
+    producer's idempotence keeps a retried batch from landing twice and its batches on one
+    partition in order."""
 
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+    def __init__(self, producer: AIOKafkaProducer, max_record_bytes: int = MAX_RECORD_BYTES):
         self._producer = producer
         self._partitioner = KeyHashPartitioner()
+        self._max_record_bytes = max_record_bytes
 
     async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+        rounds = self._build(await self._by_partition(records))
+        deliveries: list[asyncio.Future[Any]] = []
+        try:
+            # Every partition's first batch is queued before any second one: a partition's
+            # next batch waits until its previous one has gone out.
+            for batches in rounds:
+                for topic, partition, builder in batches:
+                    deliveries.append(
+                        await self._producer.send_batch(builder, topic, partition=partition)
+                    )
+            await asyncio.gather(*deliveries)
+        except BaseException:
+            await asyncio.gather(*deliveries, return_exceptions=True)  # none left unawaited
+            raise
+
+    async def _by_partition(
+        self, records: Sequence[OutgoingRecord]
+    ) -> dict[tuple[str, int], list[OutgoingRecord]]:
         by_partition: dict[tuple[str, int], list[OutgoingRecord]] = {}
-        partitions_of: dict[str, list[int]] = {}
+        partitions_of: dict[str, tuple[list[int], list[int]]] = {}
         for record in records:
-            partitions = partitions_of.get(record.topic)
-            if partitions is None:
-                known = await self._producer.partitions_for(record.topic)
-                partitions = partitions_of[record.topic] = sorted(known)
-            partition = self._partitioner(record.key, partitions, partitions)
+            known = partitions_of.get(record.topic)
+            if known is None:
+                every = sorted(await self._producer.partitions_for(record.topic))
+                led = self._producer.client.cluster.available_partitions_for_topic(record.topic)
+                known = partitions_of[record.topic] = (every, sorted(led or every))
+            partition = self._partitioner(record.key, *known)
             by_partition.setdefault((record.topic, partition), []).append(record)
-        deliveries = []
-        for (topic, partition), batch in by_partition.items():
-            builder = self._producer.create_batch()
-            for record in batch:
-                if not _append(builder, record):  # full: send it, start the next
-                    deliveries.append(await self._send(builder, topic, partition))
-                    builder = self._producer.create_batch()
-                    if not _append(builder, record):
-                        raise MessageSizeTooLargeError(
-                            f"a record of {len(record.value)} bytes does not fit a batch"
-                        )
-            deliveries.append(await self._send(builder, topic, partition))
-        await asyncio.gather(*deliveries)
+        return by_partition
 
-    async def _send(self, builder: BatchBuilder, topic: str, partition: int) -> Any:
-        return await self._producer.send_batch(builder, topic, partition=partition)
-
-
-def _append(builder: BatchBuilder, record: OutgoingRecord) -> bool:
-    added = builder.append(
-        timestamp=None, key=record.key, value=record.value, headers=record.headers
-    )
-    return added is not None
+    def _build(
+        self, by_partition: dict[tuple[str, int], list[OutgoingRecord]]
+    ) -> list[list[tuple[str, int, BatchBuilder]]]:
+        """The closed record batches to send, in rounds: the n-th batch of every partition."""
+        rounds: list[list[tuple[str, int, BatchBuilder]]] = []
+        for (topic, partition), records in by_partition.items():
+            builders = [self._producer.create_batch()]
+            for record in records:
+                if builders[-1].append(
+                    timestamp=None, key=record.key, value=record.value, headers=record.headers
+                ):
+                    continue
+                builders[-1].close()  # full: the record starts the next batch
+                builders.append(self._producer.create_batch())
+                builders[-1].append(
+                    timestamp=None, key=record.key, value=record.value, headers=record.headers
+                )
+            for n, builder in enumerate(builders):
+                # A batch's first record is always taken, whatever its size: refuse one the
+                # broker would (it would leave the partition's sequence numbers broken).
+                if builder.size() > self._max_record_bytes:
+                    raise MessageSizeTooLargeError(
+                        f"a record for {topic} is over {self._max_record_bytes} bytes"
+                    )
+                builder.close()
+                if n == len(rounds):
+                    rounds.append([])
+                rounds[n].append((topic, partition, builder))
+        return rounds
 
 
 class KeyHashPartitioner:

@@ -29,6 +29,8 @@ from opentelemetry.sdk.trace.export import (
 from pythonjsonlogger.json import JsonFormatter
 
 LEAD_ID = "l2c.lead_id"
+MAX_LINKS = 128
+"""OpenTelemetry keeps 128 links per span by default (OTEL_SPAN_LINK_COUNT_LIMIT)."""
 ACCOUNT_ID = "l2c.account_id"
 
 
