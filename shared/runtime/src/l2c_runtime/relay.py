@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -24,7 +25,7 @@ import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
-from aiokafka.partitioner import DefaultPartitioner, murmur2
+from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
 from pydantic_core import from_json
@@ -36,7 +37,7 @@ from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.settings import ServiceSettings
-from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent, traceparent_of
+from l2c_runtime.telemetry import MAX_LINKS, TRACER, span_context_of, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -179,9 +180,9 @@ def _links(rows: Sequence[Any]) -> list[trace.Link]:
         if row.traceparent is None or row.traceparent in seen:
             continue
         seen.add(row.traceparent)
-        context = context_from_traceparent(row.traceparent)
-        if context is not None:
-            links.append(trace.Link(trace.get_current_span(context).get_span_context()))
+        span_context = span_context_of(row.traceparent)
+        if span_context is not None:
+            links.append(trace.Link(span_context))
             if len(links) == MAX_LINKS:
                 break
     return links
@@ -310,7 +311,8 @@ class BatchPublisher:
 class KeyHashPartitioner:
     """Kafka's default partitioning (murmur2 of the key, as the Java client does, so a key
     lands where any other producer would put it), each key's hash remembered: a lead's
-    events share its key, and aiokafka's pure-Python murmur2 cost 2% of lead intake's CPU."""
+    events share its key. The hash is `murmur2` below, which reads the key four bytes at a
+    time (aiokafka's reads it byte by byte: 5 % of the relay's CPU)."""
 
     def __init__(self, remembered: int = 65_536) -> None:
         self._hash = lru_cache(maxsize=remembered)(murmur2)
@@ -320,3 +322,30 @@ class KeyHashPartitioner:
             return int(DefaultPartitioner()(key, all_partitions, available))
         partition: int = all_partitions[(self._hash(key) & 0x7FFFFFFF) % len(all_partitions)]
         return partition
+
+
+_M = 0x5BD1E995
+_WORDS = [struct.Struct(f"<{n}I") for n in range(64)]
+
+
+def murmur2(data: bytes) -> int:
+    """MurmurHash2 as Kafka's Java client computes it (seed 0x9747B28C) for partitioning, as
+    an unsigned 32-bit number."""
+    length = len(data)
+    count = length >> 2
+    words = _WORDS[count] if count < len(_WORDS) else struct.Struct(f"<{count}I")
+    h = 0x9747B28C ^ length
+    for k in words.unpack_from(data):
+        k = (k * _M) & 0xFFFFFFFF
+        k = ((k ^ (k >> 24)) * _M) & 0xFFFFFFFF
+        h = ((h * _M) & 0xFFFFFFFF) ^ k
+    tail = length & 3
+    if tail:
+        at = count << 2
+        if tail == 3:
+            h ^= data[at + 2] << 16
+        if tail >= 2:
+            h ^= data[at + 1] << 8
+        h = ((h ^ data[at]) * _M) & 0xFFFFFFFF
+    h = ((h ^ (h >> 13)) * _M) & 0xFFFFFFFF
+    return h ^ (h >> 15)

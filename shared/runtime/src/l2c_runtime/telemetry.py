@@ -122,6 +122,12 @@ _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 def context_from_traceparent(traceparent: str | None) -> otel_context.Context | None:
     """The context of a stored W3C traceparent (`00-<trace id>-<span id>-<flags>`); None
     for none or a malformed one. Parsed directly: the relay does this for every event."""
+    parent = span_context_of(traceparent)
+    return None if parent is None else trace.set_span_in_context(trace.NonRecordingSpan(parent))
+
+
+def span_context_of(traceparent: str | None) -> trace.SpanContext | None:
+    """The (remote) span context a W3C traceparent names; None for none or a malformed one."""
     if not traceparent or _TRACEPARENT.fullmatch(traceparent) is None:
         return None
     try:
@@ -133,9 +139,7 @@ def context_from_traceparent(traceparent: str | None) -> otel_context.Context | 
         )
     except ValueError:
         return None
-    if not parent.is_valid:
-        return None
-    return trace.set_span_in_context(trace.NonRecordingSpan(parent))
+    return parent if parent.is_valid else None
 
 
 @contextmanager
