@@ -70,8 +70,8 @@ async def main(count: int) -> None:
     setup_tracing("bench-relay")  # spans are recorded as in a service (no exporter)
     engine = create_engine(url, 2)
     settings = ServiceSettings(database_url=url, kafka_bootstrap=KAFKA)
-    relay, producer = relay_with_producer(engine, settings, SystemClock(), "bench-relay")
-    await producer.start()
+    relay, publisher = relay_with_producer(engine, settings, SystemClock(), "bench-relay")
+    await publisher.start()
     try:
         began, cpu = time.perf_counter(), time.process_time()
         published = 0
@@ -79,7 +79,7 @@ async def main(count: int) -> None:
             published += batch
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     finally:
-        await producer.stop()
+        await publisher.stop()
         await engine.dispose()
     if published != count:
         raise SystemExit(f"published {published} of {count} rows")

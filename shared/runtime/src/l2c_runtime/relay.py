@@ -43,6 +43,7 @@ from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 log = logging.getLogger(__name__)
 
 RELAY_BATCH_BYTES = 512 * 1024
+PRODUCER_STOP_SECONDS = 10.0
 MAX_RECORD_BYTES = 1024 * 1024 - 1024
 """What a record batch of one record may take: Kafka's default message.max.bytes is
 1 MiB + 12 bytes."""
@@ -201,20 +202,21 @@ def _record(row: Any, untraced: str | None) -> OutgoingRecord:
 
 def relay_with_producer(
     engine: AsyncEngine, settings: ServiceSettings, clock: Clock, name: str
-) -> tuple[OutboxRelay, AIOKafkaProducer]:
-    """A service's relay and the producer it publishes with, as a service replica and the
-    `l2c-relay` process both run them. Call on the running event loop (aiokafka wants its
-    producer created there) and start the producer before the relay."""
-    producer = relay_producer(settings.kafka_bootstrap, name)
+) -> tuple[OutboxRelay, RenewingPublisher]:
+    """A service's relay and the publisher (with a producer of its own) it publishes with, as
+    a service replica and the `l2c-relay` process both run them. Call on the running event
+    loop (aiokafka wants its producer created there), start the publisher before the relay
+    and stop it after."""
+    publisher = RenewingPublisher(lambda: relay_producer(settings.kafka_bootstrap, name))
     relay = OutboxRelay(
         engine,
         asyncpg_dsn(settings.database_url),
-        BatchPublisher(producer),
+        publisher,
         clock,
         settings.relay_batch_size,
         settings.relay_poll_seconds,
     )
-    return relay, producer
+    return relay, publisher
 
 
 def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
@@ -231,6 +233,62 @@ def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         # default 1 MiB message limit)
         max_batch_size=RELAY_BATCH_BYTES,
     )
+
+
+class RenewingPublisher:
+    """Publishes through a `BatchPublisher` over a producer of its own, replaced after a few
+    failed publications in a row. After some broker errors (a batch refused for good,
+    sequence numbers out of order, a fenced producer id) aiokafka's producer fails every
+    later batch of the partition until it is replaced; when the broker is only away, a new
+    producer costs a reconnect."""
+
+    def __init__(self, make_producer: Callable[[], AIOKafkaProducer], renew_after: int = 3) -> None:
+        self._make_producer = make_producer
+        self._renew_after = renew_after
+        self._producer: AIOKafkaProducer | None = None
+        self._publish: BatchPublisher | None = None
+        self._failures = 0
+
+    @property
+    def producer(self) -> AIOKafkaProducer | None:
+        return self._producer
+
+    async def start(self) -> None:
+        await self._ready()
+
+    async def stop(self) -> None:
+        producer, self._producer, self._publish = self._producer, None, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), PRODUCER_STOP_SECONDS)
+            except Exception:
+                log.warning("the relay's producer did not stop cleanly", exc_info=True)
+
+    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
+        publish = await self._ready()
+        try:
+            await publish(records)
+        except MessageSizeTooLargeError:
+            raise  # refused here, before sending: the producer is fine
+        except Exception:
+            self._failures += 1
+            if self._failures >= self._renew_after:
+                log.warning("renewing the relay's producer after %d failures", self._failures)
+                await self.stop()
+            raise
+        self._failures = 0
+
+    async def _ready(self) -> BatchPublisher:
+        if self._publish is None:
+            producer = self._make_producer()
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer, self._publish, self._failures = producer, BatchPublisher(producer), 0
+        return self._publish
 
 
 class BatchPublisher:

@@ -37,8 +37,8 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     await ensure_topics(settings.kafka_bootstrap, definition.produces, settings.topic_partitions)
     clock: Clock = SimulatedClock() if settings.clock == "simulated" else SystemClock()
     engine = create_engine(settings.database_url, 2)
-    relay, producer = relay_with_producer(engine, settings, clock, name)
-    await producer.start()
+    relay, publisher = relay_with_producer(engine, settings, clock, name)
+    await publisher.start()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, relay.stop)
@@ -51,7 +51,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     finally:
         if follower is not None:
             follower.cancel()
-        await producer.stop()
+        await publisher.stop()
         await engine.dispose()
         provider.shutdown()
         log.info("%s stopped", name)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -36,7 +36,7 @@ from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import OutboxRelay, relay_with_producer
+from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_producer
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -235,14 +235,14 @@ def create_app(
         await broker.start()
         tasks = []
         relay: OutboxRelay | None = None
-        relay_producer: AIOKafkaProducer | None = None
+        publisher: RenewingPublisher | None = None
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
             # The relay's own producer: each record carries its row's trace context in the
             # headers, none of the broker's per-message machinery.
-            relay, relay_producer = relay_with_producer(
+            relay, publisher = relay_with_producer(
                 engine, settings, clock, f"{definition.name}-relay"
             )
-            await relay_producer.start()
+            await publisher.start()
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
@@ -263,8 +263,8 @@ def create_app(
                 await asyncio.wait_for(
                     asyncio.gather(*offset_commits.values(), return_exceptions=True), 10
                 )
-            if relay_producer is not None:
-                await relay_producer.stop()
+            if publisher is not None:
+                await publisher.stop()
             await broker.stop()
             await engine.dispose()
             provider.shutdown()
