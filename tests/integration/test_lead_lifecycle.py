@@ -210,6 +210,41 @@ async def test_erasure_scrubs_the_person_and_tells_the_other_services(
     assert len(events) == 1
 
 
+async def test_erasing_a_lead_also_erases_the_leads_merged_into_it(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    """A duplicate folded in by the merge API keeps the same person's e-mail and name: erasing
+    the survivor scrubs it too, and tells the other services about both journeys."""
+    marker = uuid4().hex[:8]
+    other_email = f"a.l-{marker}@gmail.com"
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        survivor = await api.post("/leads", _lead(marker), expect=201)
+        duplicate = await api.post(
+            "/leads", _lead(marker, email=other_email, title="CFO"), expect=201
+        )
+        await api.post(
+            f"/leads/{survivor['lead_id']}/merge", {"duplicate_id": duplicate["lead_id"]}
+        )
+        await api.post(f"/leads/{survivor['lead_id']}/erase", {})
+        found = await api.get("/leads", q=other_email)
+        scrubbed = await api.get(f"/leads/{duplicate['lead_id']}")
+        timeline = await api.get(f"/leads/{duplicate['lead_id']}/timeline")
+    assert found["items"] == []
+    assert (scrubbed["email"], scrubbed["full_name"], scrubbed["title"]) == (None, None, None)
+    assert scrubbed["erased"] is True and scrubbed["merged_into"] == survivor["lead_id"]
+    assert all(
+        name not in entry["changes"]
+        for entry in timeline
+        for name in ("email", "full_name", "title")
+    )
+    for lead_id in (survivor["lead_id"], duplicate["lead_id"]):
+        erased = await wait_for_records(
+            infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadErased.ce_type, lead_id)
+        )
+        assert len(erased) == 1
+
+
 async def test_scoring_rules_are_versioned_and_a_new_version_scores_new_leads(
     platform: Platform,
 ) -> None:

@@ -8,14 +8,21 @@ import sqlalchemy as sa
 
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadErased
-from lead_svc.adapters.tables import lead_activities, lead_history
+from lead_svc.adapters.tables import lead_activities, lead_history, leads
 from lead_svc.handlers.store import PERSONAL_FIELDS, History, Lead, load_lead, save_lead
 
 
 async def erase_lead(lead_id: UUID, uow: UnitOfWork) -> Lead:
     """Scrub the person's data (name, e-mail, title, the key that matched them) from the lead
     and its history, and emit LeadErased so every other service scrubs its copies. The
-    company, scores and the journey's ids stay. Erasing twice changes nothing more."""
+    company, scores and the journey's ids stay. The leads merged into this one hold the same
+    person's data: they are erased too, each with its own LeadErased. Erasing twice changes
+    nothing more."""
+    merged = await uow.session.scalars(
+        sa.select(leads.c.id).where(leads.c.merged_into == lead_id, leads.c.erased_at.is_(None))
+    )
+    for duplicate_id in merged.all():
+        await erase_lead(duplicate_id, uow)
     before = await load_lead(uow, lead_id)
     if before["erased_at"] is not None:
         return before
