@@ -10,13 +10,18 @@ import httpx
 import pytest
 
 from l2c_platform.journey import DEMO_FIRST_INVOICE_TOTAL, JourneyDriver
-from l2c_platform.launcher import Platform
+from l2c_platform.kafka_io import wait_for_records
+from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.spans import journey_spans, read_spans
+from l2c_schemas.deal import DealClosed
+from l2c_schemas.topics import DEAL_EVENTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
-async def test_one_lead_goes_from_capture_to_cash_in_one_trace(platform: Platform) -> None:
+async def test_one_lead_goes_from_capture_to_cash_in_one_trace(
+    platform: Platform, infra: Infrastructure
+) -> None:
     config = platform.config
     journey = await JourneyDriver(config.base_url).run()
 
@@ -38,6 +43,33 @@ async def test_one_lead_goes_from_capture_to_cash_in_one_trace(platform: Platfor
         contract = (
             await client.get(f"{config.base_url('contract-svc')}/contracts/{journey.contract_id}")
         ).json()
+        deal = f"{config.base_url('deal-svc')}/opportunities/{journey.opportunity_id}"
+        opportunity = (await client.get(deal)).json()
+        amount_by_hand = await client.patch(
+            deal, json={"amount": {"amount": "1.00", "currency": "EUR"}}
+        )
+    # The deal's amount followed the accepted quote (net 2725.00 − 122.50 = 2602.50) and can
+    # no longer be set by hand; DealClosed(won) carries what billing and contracts need.
+    assert opportunity["status"] == "won"
+    assert opportunity["amount"] == {"amount": "2602.50", "currency": "EUR"}
+    assert (opportunity["quote_id"], opportunity["contract_id"]) == (
+        journey.quote_id,
+        journey.contract_id,
+    )
+    assert amount_by_hand.status_code == 409, amount_by_hand.text
+    (closed,) = await wait_for_records(
+        infra.kafka_bootstrap,
+        DEAL_EVENTS,
+        lambda r: (
+            r.headers.get("ce_type") == DealClosed.ce_type
+            and r.json()["opportunity_id"] == journey.opportunity_id
+        ),
+    )
+    body = closed.json()
+    assert (body["outcome"], body["amount"]) == ("won", {"amount": "2602.50", "currency": "EUR"})
+    assert (body["quote_id"], body["contract_id"]) == (journey.quote_id, journey.contract_id)
+    assert (body["lead_id"], body["account_id"]) == (journey.lead_id, journey.account_id)
+
     assert Decimal(balance["balance"]) == Decimal("0")
     assert Decimal(balance["unapplied_cash"]) == Decimal("0")
     assert [i["status"] for i in balance["invoices"]] == ["paid"]
