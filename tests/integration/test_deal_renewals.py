@@ -27,7 +27,7 @@ TRACE_ID = uuid4().hex
 TRACEPARENT = f"00-{TRACE_ID}-{uuid4().hex[:16]}-01"
 
 
-async def qualified_deal(platform: Platform, company: str) -> dict[str, Any]:
+async def qualified_deal(platform: Platform, company: str, **context: Any) -> dict[str, Any]:
     """Publish a LeadQualified as lead-svc would, and wait for deal-svc's opportunity."""
     lead_id = uuid4()
     await publish_message(
@@ -37,9 +37,8 @@ async def qualified_deal(platform: Platform, company: str) -> dict[str, Any]:
             company=company,
             contact_name="Ada Lovelace",
             contact_email="ada@engines.example",
-            source="test",
-            score=80,
             qualified_at=datetime.now(UTC),
+            **({"source": "test", "score": 80} | context),
         ),
     )
     base = platform.config.base_url("deal-svc")
@@ -52,6 +51,30 @@ async def qualified_deal(platform: Platform, company: str) -> dict[str, Any]:
         # Generous: at a session's start deal-svc may still be catching up on its topics.
         deal: dict[str, Any] = await eventually(opened, "deal-svc to open the opportunity", 180)
     return deal
+
+
+async def test_a_qualified_lead_opens_a_deal_owned_by_its_rep_with_its_context(
+    platform: Platform,
+) -> None:
+    deal = await qualified_deal(
+        platform,
+        "Difference Engines Ltd",
+        source="webinar",
+        campaign="q4-launch",
+        team="emea-enterprise",
+        owner_id="rep-grace",
+    )
+    assert (deal["owner"], deal["lead_team"]) == ("rep-grace", "emea-enterprise")
+    assert (deal["lead_source"], deal["lead_campaign"], deal["lead_score"]) == (
+        "webinar",
+        "q4-launch",
+        80,
+    )
+    assert (deal["kind"], deal["stage"], deal["status"]) == (
+        "new_business",
+        "qualification",
+        "open",
+    )
 
 
 def renewal_due(deal: dict[str, Any], contract_id: UUID, end: date, value: str) -> RenewalDue:

@@ -43,6 +43,7 @@ async def test_one_lead_goes_from_capture_to_cash_in_one_trace(
         contract = (
             await client.get(f"{config.base_url('contract-svc')}/contracts/{journey.contract_id}")
         ).json()
+        lead = (await client.get(f"{config.base_url('lead-svc')}/leads/{journey.lead_id}")).json()
         deal = f"{config.base_url('deal-svc')}/opportunities/{journey.opportunity_id}"
         opportunity = (await client.get(deal)).json()
         amount_by_hand = await client.patch(
@@ -57,6 +58,13 @@ async def test_one_lead_goes_from_capture_to_cash_in_one_trace(
         journey.contract_id,
     )
     assert amount_by_hand.status_code == 409, amount_by_hand.text
+    # ... and the deal carries the qualified lead's context: its source, campaign, score, team
+    assert (opportunity["owner"], opportunity["lead_team"]) == (lead["owner_id"], lead["team"])
+    assert opportunity["lead_score"] == 80
+    assert (opportunity["lead_source"], opportunity["lead_campaign"]) == (
+        "demo_request",
+        "autumn-webinar",
+    )
     (closed,) = await wait_for_records(
         infra.kafka_bootstrap,
         DEAL_EVENTS,

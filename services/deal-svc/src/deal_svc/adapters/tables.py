@@ -86,6 +86,11 @@ opportunities = sa.Table(
     sa.Column("renews_contract_id", sa.Uuid),
     sa.Column("renewal_end_date", sa.Date),
     sa.Column("previous_opportunity_id", sa.Uuid),
+    # the qualified lead's context (a new-business deal opened from LeadQualified)
+    sa.Column("lead_source", sa.Text),
+    sa.Column("lead_campaign", sa.Text),
+    sa.Column("lead_score", sa.Integer),
+    sa.Column("lead_team", sa.Text),
     sa.CheckConstraint("status IN ('open', 'won', 'lost')", name="ck_opportunities_status"),
     sa.CheckConstraint("probability BETWEEN 0 AND 100", name="ck_opportunities_probability"),
 )

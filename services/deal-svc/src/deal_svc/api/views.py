@@ -36,6 +36,11 @@ class OpportunityView(BaseModel):
     competitor: str | None
     renews_contract_id: UUID | None
     previous_opportunity_id: UUID | None
+    lead_source: str | None
+    """Where the qualified lead came from, its campaign, score at qualification and team."""
+    lead_campaign: str | None
+    lead_score: int | None
+    lead_team: str | None
     opened_at: datetime
     closed_at: datetime | None
 

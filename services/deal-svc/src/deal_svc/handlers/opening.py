@@ -63,6 +63,13 @@ async def open_opportunity(event: LeadQualified, uow: UnitOfWork) -> UUID:
         account_name=event.company,
         name=f"{event.company} — new business",
         kind="new_business",
+        owner=event.owner_id,  # the rep lead routing assigned
+        lead_context={
+            "lead_source": event.source,
+            "lead_campaign": event.campaign,
+            "lead_score": event.score,
+            "lead_team": event.team,
+        },
     )
 
 
@@ -157,6 +164,7 @@ async def _open(
     renewal_end_date: date | None = None,
     previous_opportunity_id: UUID | None = None,
     pipeline: str | None = None,
+    lead_context: dict[str, Any] | None = None,
 ) -> UUID:
     stages = await load_pipeline(uow.session, pipeline or pipeline_for(kind))
     first = stages.first_stage
@@ -183,6 +191,7 @@ async def _open(
             previous_opportunity_id=previous_opportunity_id,
             traceparent=current_traceparent(),
             opened_at=now,
+            **(lead_context or {}),
         )
     )
     await record_stage(uow, opportunity_id, None, first.name, first.probability)

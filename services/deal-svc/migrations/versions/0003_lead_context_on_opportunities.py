@@ -1,0 +1,30 @@
+"""what sales needs from the qualified lead on its opportunity: source, campaign, score, team
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+COLUMNS = (
+    ("lead_source", sa.Text),
+    ("lead_campaign", sa.Text),
+    ("lead_score", sa.Integer),
+    ("lead_team", sa.Text),
+)
+
+
+def upgrade() -> None:
+    for name, kind in COLUMNS:
+        op.add_column("opportunities", sa.Column(name, kind()))
+
+
+def downgrade() -> None:
+    for name, _ in reversed(COLUMNS):
+        op.drop_column("opportunities", name)
