@@ -245,6 +245,29 @@ async def test_erasing_a_lead_also_erases_the_leads_merged_into_it(
         assert len(erased) == 1
 
 
+async def test_the_qualification_gates_are_changed_through_the_api(platform: Platform) -> None:
+    """The demo lead scores 80 (fit 80): qualified under the default gates, only marketing
+    qualified once a sales-qualified lead needs 90."""
+    marker = uuid4().hex[:8]
+    async with httpx.AsyncClient() as client:
+        api = LeadApi(platform, client)
+        gates = await api.get("/qualification-gates")
+        try:
+            published = await api.put("/qualification-gates", {**gates, "sql_min_score": 90})
+            assert published["rules"]["gates"]["sql_min_score"] == 90
+            assert (await api.get("/qualification-gates"))["sql_min_score"] == 90
+            strict = await api.post("/leads", _lead(marker), expect=201)
+            refused = await client.put(
+                f"{api.base}/qualification-gates", json={**gates, "mql_min_score": -1}
+            )
+        finally:
+            await api.put("/qualification-gates", gates)
+        relaxed = await api.post("/leads", _lead(f"{marker}2"), expect=201)
+    assert (strict["score"], strict["status"]) == (80, "marketing_qualified")
+    assert refused.status_code == 422, refused.text
+    assert (relaxed["score"], relaxed["status"]) == (80, "qualified")
+
+
 async def test_scoring_rules_are_versioned_and_a_new_version_scores_new_leads(
     platform: Platform,
 ) -> None:
