@@ -4,7 +4,7 @@ won when the contract is renewed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -29,7 +29,7 @@ TRACEPARENT = f"00-{TRACE_ID}-{uuid4().hex[:16]}-01"
 
 async def qualified_deal(platform: Platform, company: str, **context: Any) -> dict[str, Any]:
     """Publish a LeadQualified as lead-svc would, and wait for deal-svc's opportunity."""
-    lead_id = uuid4()
+    lead_id = context.pop("lead_id", None) or uuid4()
     await publish_message(
         platform.config.kafka_bootstrap,
         LeadQualified(
@@ -75,6 +75,45 @@ async def test_a_qualified_lead_opens_a_deal_owned_by_its_rep_with_its_context(
         "qualification",
         "open",
     )
+
+
+async def test_a_lead_recycled_after_a_lost_deal_opens_a_new_deal_when_it_qualifies_again(
+    platform: Platform,
+) -> None:
+    base = platform.config.base_url("deal-svc")
+    lost = await qualified_deal(platform, "Jacquard Looms Ltd")
+    async with httpx.AsyncClient(base_url=base) as client:
+        closed = await client.post(
+            f"/opportunities/{lost['opportunity_id']}/close-lost", json={"reason": "no_budget"}
+        )
+        assert closed.status_code == 200, closed.text
+        stale = LeadQualified(  # qualified before the deal was lost: changes nothing
+            lead_id=lost["lead_id"],
+            company="Jacquard Looms Ltd",
+            contact_name="Ada Lovelace",
+            contact_email="ada@looms.example",
+            source="test",
+            score=80,
+            qualified_at=datetime.fromisoformat(lost["opened_at"]),
+        )
+        await publish_message(platform.config.kafka_bootstrap, stale)
+        # (the platform's clock is simulated: "later" is later than the deal's closing)
+        later = datetime.fromisoformat(closed.json()["closed_at"]) + timedelta(minutes=5)
+        again = stale.model_copy(update={"qualified_at": later, "score": 90})
+        await publish_message(platform.config.kafka_bootstrap, again)
+
+        async def both() -> list[dict[str, Any]] | None:
+            params = {"lead_id": lost["lead_id"]}
+            found: list[dict[str, Any]] = (await client.get("/opportunities", params=params)).json()
+            return found if len(found) == 2 else None
+
+        deals = await eventually(both, "the new deal of the recycled lead", 60)
+        account = (await client.get(f"/accounts/{lost['account_id']}")).json()
+    fresh = next(d for d in deals if d["opportunity_id"] != lost["opportunity_id"])
+    assert (fresh["status"], fresh["kind"], fresh["lead_score"]) == ("open", "new_business", 90)
+    assert fresh["account_id"] == lost["account_id"]  # the same customer, not a new account
+    assert fresh["previous_opportunity_id"] == lost["opportunity_id"]
+    assert len(account["contacts"]) == 1
 
 
 def renewal_due(deal: dict[str, Any], contract_id: UUID, end: date, value: str) -> RenewalDue:

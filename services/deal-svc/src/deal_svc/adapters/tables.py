@@ -94,12 +94,14 @@ opportunities = sa.Table(
     sa.CheckConstraint("status IN ('open', 'won', 'lost')", name="ck_opportunities_status"),
     sa.CheckConstraint("probability BETWEEN 0 AND 100", name="ck_opportunities_probability"),
 )
-# A qualified lead opens exactly one new-business deal, so a replayed LeadQualified is a no-op.
+# A lead has at most one open new-business deal: a repeated LeadQualified finds it.
 sa.Index(
-    "uq_opportunities_new_business_lead",
+    "uq_opportunities_open_new_business_lead",
     opportunities.c.lead_id,
     unique=True,
-    postgresql_where=opportunities.c.kind == "new_business",
+    postgresql_where=sa.and_(
+        opportunities.c.kind == "new_business", opportunities.c.status == "open"
+    ),
 )
 sa.Index("ix_opportunities_account_id", opportunities.c.account_id)
 sa.Index("ix_opportunities_lead_id", opportunities.c.lead_id)

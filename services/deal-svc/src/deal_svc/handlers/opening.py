@@ -25,37 +25,57 @@ log = logging.getLogger(__name__)
 
 async def open_opportunity(event: LeadQualified, uow: UnitOfWork) -> UUID:
     """A qualified lead becomes a customer account, with the lead's contact as its primary
-    contact and a new-business deal. A lead opens one deal only: a replayed LeadQualified
-    returns the existing one and emits nothing."""
-    existing: UUID | None = await uow.session.scalar(
-        sa.select(opportunities.c.id).where(
-            opportunities.c.lead_id == event.lead_id, opportunities.c.kind == "new_business"
+    contact and a new-business deal. While that deal is open or won, a repeated
+    LeadQualified returns it and emits nothing. A lead recycled after a lost deal that
+    qualifies again (later than the deal was lost) opens a new deal on the same account,
+    linked to the lost one."""
+    latest = (
+        await uow.session.execute(
+            sa.select(
+                opportunities.c.id,
+                opportunities.c.status,
+                opportunities.c.account_id,
+                opportunities.c.closed_at,
+            )
+            .where(
+                opportunities.c.lead_id == event.lead_id,
+                opportunities.c.kind == "new_business",
+            )
+            .order_by(opportunities.c.opened_at.desc())
+            .limit(1)
         )
-    )
-    if existing is not None:
-        return existing
+    ).first()
+    if latest is not None and (
+        latest.status != "lost" or event.qualified_at <= latest.closed_at  # an old event
+    ):
+        return UUID(str(latest.id))
     now = uow.clock.now()
-    account_id = uuid4()
-    await uow.session.execute(
-        sa.insert(accounts).values(
-            id=account_id,
-            name=event.company,
-            lead_id=event.lead_id,
-            created_at=now,
-            traceparent=current_traceparent(),
+    if latest is not None:
+        account_id = latest.account_id
+        previous = latest.id
+    else:
+        previous = None
+        account_id = uuid4()
+        await uow.session.execute(
+            sa.insert(accounts).values(
+                id=account_id,
+                name=event.company,
+                lead_id=event.lead_id,
+                created_at=now,
+                traceparent=current_traceparent(),
+            )
         )
-    )
-    await uow.session.execute(
-        sa.insert(contacts).values(
-            id=uuid4(),
-            account_id=account_id,
-            lead_id=event.lead_id,
-            full_name=event.contact_name,
-            email=str(event.contact_email),
-            is_primary=True,
-            created_at=now,
+        await uow.session.execute(
+            sa.insert(contacts).values(
+                id=uuid4(),
+                account_id=account_id,
+                lead_id=event.lead_id,
+                full_name=event.contact_name,
+                email=str(event.contact_email),
+                is_primary=True,
+                created_at=now,
+            )
         )
-    )
     return await _open(
         uow,
         lead_id=event.lead_id,
@@ -64,6 +84,7 @@ async def open_opportunity(event: LeadQualified, uow: UnitOfWork) -> UUID:
         name=f"{event.company} — new business",
         kind="new_business",
         owner=event.owner_id,  # the rep lead routing assigned
+        previous_opportunity_id=previous,
         lead_context={
             "lead_source": event.source,
             "lead_campaign": event.campaign,
