@@ -325,3 +325,19 @@ async def test_a_lead_from_the_intake_topic_is_handled_in_the_trace_its_record_c
     assert handling[0]["service"] == "lead-svc"
     assert handling[0]["trace_id"] == trace_id
     assert handling[0]["name"] == f"{LeadSubmitted.ce_type} handle"
+
+
+async def test_a_later_submission_withdrawing_consent_wins_and_silence_keeps_it(
+    platform: Platform,
+) -> None:
+    marker = uuid4().hex[:10]
+    base = platform.config.base_url("lead-svc")
+    async with httpx.AsyncClient() as client:
+        first = await client.post(f"{base}/leads", json=_lead(marker, marketing_consent=True))
+        withdrawn = await client.post(f"{base}/leads", json=_lead(marker, marketing_consent=False))
+        silent = await client.post(f"{base}/leads", json=_lead(marker))  # says nothing of it
+    assert (first.status_code, withdrawn.status_code, silent.status_code) == (201, 200, 200)
+    assert first.json()["marketing_consent"] is True
+    assert withdrawn.json()["outcome"] == "merged"
+    assert withdrawn.json()["marketing_consent"] is False
+    assert silent.json()["marketing_consent"] is False

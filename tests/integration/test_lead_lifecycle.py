@@ -5,7 +5,7 @@ disqualification and recycling, erasure, versioned scoring rules, and list queri
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -152,8 +152,19 @@ async def test_a_lead_nobody_contacts_within_two_hours_breaches_its_sla(
     )
     assert on_time[0].json()["within_sla"] is True
     async with httpx.AsyncClient() as client:
-        still = await LeadApi(platform, client).get(f"/leads/{called['lead_id']}")
+        api = LeadApi(platform, client)
+        still = await api.get(f"/leads/{called['lead_id']}")
+        late = await api.post(f"/leads/{ignored['lead_id']}/contacted", {"channel": "email"})
     assert still["sla_breached_at"] is None  # the job passed it by: it was contacted
+    # the default SLA: two hours from routing, which follows capture within the transaction
+    due = datetime.fromisoformat(ignored["first_contact_due_at"])
+    since_capture = due - datetime.fromisoformat(ignored["captured_at"])
+    assert timedelta(hours=2) <= since_capture < timedelta(hours=2, seconds=1)
+    assert late["contacted_at"] is not None and late["sla_breached_at"] is not None
+    late_events = await wait_for_records(
+        infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadContacted.ce_type, ignored["lead_id"])
+    )
+    assert late_events[0].json()["within_sla"] is False
 
 
 async def test_disqualify_with_a_reason_then_recycle_back_to_nurture(
