@@ -25,7 +25,7 @@ from servicebench import KAFKA, migrated_database
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.relay import relay_with_producer
+from l2c_runtime.relay import relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -70,7 +70,7 @@ async def main(count: int) -> None:
     setup_tracing("bench-relay")  # spans are recorded as in a service (no exporter)
     engine = create_engine(url, 2)
     settings = ServiceSettings(database_url=url, kafka_bootstrap=KAFKA)
-    relay, publisher = relay_with_producer(engine, settings, SystemClock(), "bench-relay")
+    relay, publisher = relay_with_publisher(engine, settings, SystemClock(), "bench-relay")
     await publisher.start()
     try:
         began, cpu = time.perf_counter(), time.process_time()

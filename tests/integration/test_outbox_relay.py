@@ -87,6 +87,12 @@ def _relay(
     return OutboxRelay(engine, dsn, to_topic, SystemClock(), batch_size=7, poll_seconds=poll)
 
 
+async def _unsent(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        count = await conn.scalar(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None)))
+    return int(count or 0)
+
+
 async def _emit(engine: AsyncEngine, leads: list[Any], rounds: int) -> list[tuple[str, int]]:
     """Interleave events of several leads, one transaction each; returns (lead, seq) in order."""
     uow = unit_of_work_factory(session_factory(engine), SystemClock(), "/test")
@@ -144,11 +150,7 @@ async def test_rows_are_published_once_and_in_commit_order_per_key(
         mine = sorted((r for r in records if r.key == str(lead).encode()), key=lambda r: r.offset)
         assert len({r.partition for r in mine}) == 1  # one key, one partition
         assert [json.loads(r.value or b"{}")["score"] for r in mine] == list(range(10))
-    async with engine.connect() as conn:
-        unsent = await conn.scalar(
-            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
-        )
-    assert unsent == 0
+    assert await _unsent(engine) == 0
 
 
 async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
@@ -266,11 +268,7 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     records = await read_topic(infra.kafka_bootstrap, scratch_topic)
     assert len({r.headers["ce_id"] for r in records}) == 5
     assert all(r.headers["traceparent"].startswith("00-") for r in records)
-    async with engine.connect() as conn:
-        unsent = await conn.scalar(
-            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
-        )
-    assert unsent == 0
+    assert await _unsent(engine) == 0
 
 
 async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in_order(
@@ -347,8 +345,4 @@ async def test_rows_stay_unsent_when_publishing_fails(
     relay = OutboxRelay(engine, f"{infra.pg_url}/{DATABASE}", broker_away, SystemClock())
     with pytest.raises(KafkaConnectionError):
         await relay.publish_pending()
-    async with engine.connect() as conn:
-        unsent = await conn.scalar(
-            sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
-        )
-    assert unsent == 3
+    assert await _unsent(engine) == 3

@@ -1,6 +1,6 @@
 """Amendments re-price changed lines at the contract's frozen prices."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,34 +13,12 @@ from contract_svc.domain.amendment import (
     check_effective_date,
     price_line,
 )
+from l2c_platform.journey import demo_quote_accepted
 from l2c_runtime.errors import RuleViolation
-from l2c_schemas import Money, PricedLine
+from l2c_schemas import Money
 
-SEATS = PricedLine(
-    line_no=1,
-    product_code="PLAT-SEAT",
-    description="Platform seat",
-    charge="recurring",
-    billing_period="month",
-    quantity=Decimal(25),
-    unit_price=Money.of("49.00", "EUR"),
-    list_amount=Money.of("1225.00", "EUR"),
-    discount_percent=Decimal(10),
-    discount_amount=Money.of("122.50", "EUR"),
-    net_amount=Money.of("1102.50", "EUR"),
-)
-ONBOARDING = PricedLine(
-    line_no=2,
-    product_code="ONBOARD",
-    description="Onboarding",
-    charge="one_time",
-    quantity=Decimal(1),
-    unit_price=Money.of("1500.00", "EUR"),
-    list_amount=Money.of("1500.00", "EUR"),
-    discount_percent=Decimal(0),
-    discount_amount=Money.of("0", "EUR"),
-    net_amount=Money.of("1500.00", "EUR"),
-)
+# The demo's lines: 25 seats × 49.00 less 10 % = 1102.50 a month; onboarding 1500.00 once.
+SEATS, ONBOARDING = demo_quote_accepted(datetime(2026, 1, 1, tzinfo=UTC)).lines
 CURRENT = [SEATS, ONBOARDING]
 
 

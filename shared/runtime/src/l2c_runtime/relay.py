@@ -200,7 +200,7 @@ def _record(row: Any, untraced: str | None) -> OutgoingRecord:
     return OutgoingRecord(row.topic, key, row.payload, headers)
 
 
-def relay_with_producer(
+def relay_with_publisher(
     engine: AsyncEngine, settings: ServiceSettings, clock: Clock, name: str
 ) -> tuple[OutboxRelay, RenewingPublisher]:
     """A service's relay and the publisher (with a producer of its own) it publishes with, as
@@ -343,15 +343,11 @@ class BatchPublisher:
         for (topic, partition), records in by_partition.items():
             builders = [self._producer.create_batch()]
             for record in records:
-                if builders[-1].append(
-                    timestamp=None, key=record.key, value=record.value, headers=record.headers
-                ):
+                if _append(builders[-1], record):
                     continue
                 builders[-1].close()  # full: the record starts the next batch
                 builders.append(self._producer.create_batch())
-                builders[-1].append(
-                    timestamp=None, key=record.key, value=record.value, headers=record.headers
-                )
+                _append(builders[-1], record)  # a batch's first record is always taken
             for n, builder in enumerate(builders):
                 # A batch's first record is always taken, whatever its size: refuse one the
                 # broker would (it would leave the partition's sequence numbers broken).
@@ -364,6 +360,14 @@ class BatchPublisher:
                     rounds.append([])
                 rounds[n].append((topic, partition, builder))
         return rounds
+
+
+def _append(builder: BatchBuilder, record: OutgoingRecord) -> bool:
+    """Add the record to the batch; False when the batch is full."""
+    added = builder.append(
+        timestamp=None, key=record.key, value=record.value, headers=record.headers
+    )
+    return added is not None
 
 
 class KeyHashPartitioner:

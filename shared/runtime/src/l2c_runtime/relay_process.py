@@ -20,7 +20,7 @@ import signal
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.db import create_engine
-from l2c_runtime.relay import relay_with_producer
+from l2c_runtime.relay import relay_with_publisher
 from l2c_runtime.serve import settle_collector
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.settings import ServiceSettings
@@ -37,7 +37,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     await ensure_topics(settings.kafka_bootstrap, definition.produces, settings.topic_partitions)
     clock: Clock = SimulatedClock() if settings.clock == "simulated" else SystemClock()
     engine = create_engine(settings.database_url, 2)
-    relay, publisher = relay_with_producer(engine, settings, clock, name)
+    relay, publisher = relay_with_publisher(engine, settings, clock, name)
     await publisher.start()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

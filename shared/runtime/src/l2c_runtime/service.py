@@ -36,7 +36,7 @@ from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_producer
+from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -239,7 +239,7 @@ def create_app(
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
             # The relay's own producer: each record carries its row's trace context in the
             # headers, none of the broker's per-message machinery.
-            relay, publisher = relay_with_producer(
+            relay, publisher = relay_with_publisher(
                 engine, settings, clock, f"{definition.name}-relay"
             )
             await publisher.start()
