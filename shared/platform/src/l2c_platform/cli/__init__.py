@@ -1,0 +1,26 @@
+"""`l2c`: one command for the people who run the platform.
+
+Each command group lives in its own module of this package and is registered in `build_app`,
+so a new group is one module and one line here."""
+
+from __future__ import annotations
+
+import typer
+
+from l2c_platform.cli import clock
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="l2c",
+        help="Operate L2C: tokens, outboxes, dead letters, the clock, platform checks.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    # Command groups, one module each.
+    app.add_typer(clock.app, name="clock")
+    return app
+
+
+def main() -> None:
+    build_app()()
