@@ -62,3 +62,32 @@ def create_messaging_tables(op: Any) -> None:
 def drop_messaging_tables(op: Any) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def _idempotency_key_columns() -> list[sa.Column[Any]]:
+    return [
+        # The caller's subject ('' while the API has no authentication): one client's key
+        # never answers another client's request.
+        sa.Column("caller", sa.Text, primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.Text, nullable=False),  # sha256: method, path, body
+        sa.Column("status_code", sa.Integer),  # NULL while the first request runs
+        sa.Column("response_body", sa.LargeBinary),
+        sa.Column("content_type", sa.Text),
+        sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+idempotency_keys = sa.Table("idempotency_keys", messaging_metadata, *_idempotency_key_columns())
+sa.Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
+
+
+def create_idempotency_keys_table(op: Any) -> None:
+    """Alembic upgrade step that creates the table of the HTTP API's idempotency keys."""
+    op.create_table("idempotency_keys", *_idempotency_key_columns())
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_keys_table(op: Any) -> None:
+    op.drop_table("idempotency_keys")

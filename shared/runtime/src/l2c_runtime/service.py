@@ -11,8 +11,9 @@ import contextlib
 import dataclasses
 import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,16 @@ from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, 
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
+from l2c_runtime.http.body_limit import BodyLimitMiddleware
+from l2c_runtime.http.idempotency import IdempotencyMiddleware, prune_idempotency_keys
+from l2c_runtime.http.openapi import document_common_answers
+from l2c_runtime.jobs import periodic
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
-from l2c_runtime.unit_of_work import unit_of_work_factory
+from l2c_runtime.unit_of_work import EventTooLarge, unit_of_work_factory
 from l2c_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -74,6 +79,8 @@ class ServiceDefinition:
     with FOR UPDATE SKIP LOCKED."""
     title: str = ""
     description: str = ""
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Request body limits above `L2C_MAX_BODY_BYTES` for paths starting with a key (bulk)."""
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -145,7 +152,7 @@ def create_app(
     engine = create_engine(settings.database_url, settings.db_pool_size)
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider)
     sessions = session_factory(engine)
-    uow = unit_of_work_factory(sessions, clock, source)
+    uow = unit_of_work_factory(sessions, clock, source, settings.max_event_bytes)
     broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=definition.name,
@@ -247,7 +254,7 @@ def create_app(
         if isinstance(clock, SimulatedClock):
             follower = follow_clock(settings.kafka_bootstrap, clock)
             tasks.append(asyncio.create_task(follower, name="clock-follower"))
-        jobs = [*definition.jobs, prune_messaging_tables]
+        jobs = [*definition.jobs, prune_messaging_tables, _prune_idempotency_keys]
         tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in jobs]
         log.info("%s started", definition.name)
         try:
@@ -279,8 +286,38 @@ def create_app(
     app.include_router(_health_router())
     for router in definition.routers:
         app.include_router(router)
+    add_request_guards(app, settings.max_body_bytes, definition.body_limits)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
     return app
+
+
+def add_request_guards(
+    app: FastAPI, max_body_bytes: int, body_limits: Mapping[str, int] | None = None
+) -> None:
+    """What every service's API has in front of its routes: the body limit (outermost, so
+    nothing reads a body beyond it), then idempotency keys on POST; and an OpenAPI that
+    documents both. The app's `state.runtime` gives the database."""
+    app.add_middleware(
+        IdempotencyMiddleware,  # type: ignore[arg-type]
+        engine_of=lambda scope: runtime_of_app(scope["app"]).engine,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,  # type: ignore[arg-type]
+        limit=max_body_bytes,
+        per_path=body_limits,
+    )
+    document_common_answers(app)
+
+
+def runtime_of_app(app: Any) -> Runtime:
+    runtime: Runtime = app.state.runtime
+    return runtime
+
+
+@periodic(3600.0)
+async def _prune_idempotency_keys(runtime: Runtime) -> None:
+    retention = timedelta(hours=runtime.settings.idempotency_retention_hours)
+    await prune_idempotency_keys(runtime.engine, retention)
 
 
 def _health_router() -> APIRouter:
@@ -318,6 +355,8 @@ def _health_router() -> APIRouter:
 def _add_error_handlers(app: FastAPI) -> None:
     async def rule_violation(request: Request, exc: Exception) -> JSONResponse:
         code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        if isinstance(exc, EventTooLarge):
+            code = 413
         return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
 
     app.add_exception_handler(RuleViolation, rule_violation)

@@ -50,5 +50,16 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
     clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")
     """`simulated` (dev/test only): follow the platform clock topic, so time can be advanced."""
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, validation_alias="L2C_MAX_BODY_BYTES")
+    """The largest HTTP request body (413 beyond); a service may allow more on a bulk path."""
+    max_event_bytes: int = Field(
+        default=1_000_000, ge=1024, le=1_048_576, validation_alias="L2C_MAX_EVENT_BYTES"
+    )
+    """The largest Kafka record an event may make (key, value, headers): an event beyond it
+    is refused when emitted, and its transaction rolls back."""
+    idempotency_retention_hours: int = Field(
+        default=24, ge=24, validation_alias="L2C_IDEMPOTENCY_RETENTION_HOURS"
+    )
+    """How long an `Idempotency-Key` and its answer are kept (at least a day)."""
     crash_point: str | None = Field(default=None, validation_alias="L2C_CRASH_POINT")
     """Test-only fault injection: kill the process at a named point (see runtime.faults)."""

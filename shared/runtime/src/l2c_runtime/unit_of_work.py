@@ -14,6 +14,7 @@ from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from l2c_runtime.clock import Clock
+from l2c_runtime.errors import RuleViolation
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas.base import Message
@@ -21,15 +22,45 @@ from l2c_schemas.envelope import attribute_headers
 
 OUTBOX_CHANNEL = "l2c_outbox"
 
+MAX_EVENT_BYTES = 1_000_000
+"""The largest record (key, value and headers) an event may make: under Kafka's default
+`message.max.bytes` (1 MiB) with room for the record batch's own overhead."""
+# Per header and per record, the varints and attributes of Kafka's record format, generously.
+_RECORD_OVERHEAD = 64
+_HEADER_OVERHEAD = 10
+
+
+class EventTooLarge(RuleViolation):
+    """An event would make a record the broker refuses (HTTP 413): refused when it is emitted,
+    so its transaction rolls back, rather than stopping the relay at publication."""
+
+
+def record_size(row: Mapping[str, Any]) -> int:
+    """Upper estimate of the Kafka record an outbox row becomes."""
+    key = row["message_key"]
+    size = _RECORD_OVERHEAD + len(row["payload"]) + (0 if key is None else len(key.encode()))
+    for name, value in row["headers"]:
+        size += _HEADER_OVERHEAD + len(name.encode()) + len(value.encode())
+    if row["traceparent"] is not None:
+        size += _HEADER_OVERHEAD + len("traceparent") + len(row["traceparent"])
+    return size
+
 
 class UnitOfWork:
     """An open transaction. Handlers read and write through `session` and call `emit` for each
     event; nothing reaches Kafka unless the transaction commits."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, source: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        source: str,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.source = source
+        self.max_event_bytes = max_event_bytes
         self.emitted: list[Message] = []
 
     async def emit(self, message: Message) -> UUID:
@@ -53,7 +84,7 @@ class UnitOfWork:
         now = self.clock.now()
         event_id = uuid4()
         key = message.message_key()
-        return {
+        row: dict[str, Any] = {
             "event_id": event_id,
             "topic": message.topic,
             "message_key": key,
@@ -63,6 +94,13 @@ class UnitOfWork:
             "traceparent": traceparent,
             "created_at": now,
         }
+        size = record_size(row)
+        if size > self.max_event_bytes:
+            raise EventTooLarge(
+                f"{message.ce_type} would be a {size}-byte record, over the "
+                f"{self.max_event_bytes}-byte limit of the event bus; shorten the request"
+            )
+        return row
 
     async def copy_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert many rows with one COPY, in this transaction: the bulk path for a batch
@@ -139,7 +177,10 @@ UnitOfWorkFactory = Callable[[], Any]
 
 
 def unit_of_work_factory(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, source: str
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    source: str,
+    max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> Callable[[], Any]:
     """`async with uow() as u:` opens a transaction that commits when the block ends normally
     and rolls back on any exception."""
@@ -147,7 +188,7 @@ def unit_of_work_factory(
     @asynccontextmanager
     async def open_unit_of_work() -> AsyncIterator[UnitOfWork]:
         async with sessions() as session, session.begin():
-            unit = UnitOfWork(session, clock, source)
+            unit = UnitOfWork(session, clock, source, max_event_bytes)
             yield unit
             if unit.emitted:
                 # Delivered at commit: wakes the relay without polling.

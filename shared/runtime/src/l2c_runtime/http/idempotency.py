@@ -1,0 +1,269 @@
+"""`Idempotency-Key` on POST requests: a client that retries a command (a timeout, a lost
+answer) with the same key gets the first answer again instead of a second quote or order.
+
+The key is scoped to the caller and bound to a fingerprint of the request (method, path with
+query, sha256 of the body). For a known key:
+- same fingerprint, first request finished: its status and body are replayed, with the header
+  `Idempotent-Replayed: true`;
+- same fingerprint, first request still running: 409, retry later;
+- another fingerprint: 422, a key names one request only.
+
+Only a request that succeeded (2xx/3xx) keeps its key. A refused or failed request rolled its
+transaction back and changed nothing, so the key is released and a retry runs afresh: in an
+event-driven platform a 404 "not known yet" often turns into a 201 a moment later. Keys are
+kept `retention` (at least 24 hours) and then pruned. A process killed between the handler's
+commit and the storing of its answer leaves the key claimed; after `claim_timeout` another
+request may take it over and run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from l2c_runtime.http.body_limit import buffered_body
+from l2c_runtime.messaging_tables import idempotency_keys
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+KEY_PATTERN = r"^[\x21-\x7E]{1,255}$"
+"""Printable ASCII without spaces: a UUID v4 is what clients should send."""
+_VALID_KEY = re.compile(KEY_PATTERN)
+
+CallerOf = Callable[[Scope], str]
+"""Who is calling, from the request: the subject of its credentials, '' for anonymous."""
+
+
+def anonymous(scope: Scope) -> str:
+    return ""
+
+
+class IdempotencyMiddleware:
+    """ASGI middleware over a service's API; it must run inside the BodyLimitMiddleware, which
+    has read the body. `engine` is looked up per request (`engine_of`), since it is created
+    with the app's runtime."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        engine_of: Callable[[Scope], AsyncEngine],
+        caller_of: CallerOf = anonymous,
+        claim_timeout: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.app = app
+        self.engine_of = engine_of
+        self.caller_of = caller_of
+        self.claim_timeout = claim_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key = _header(scope, b"idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not _VALID_KEY.match(key):
+            await _answer(
+                send,
+                422,
+                {
+                    "detail": f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII "
+                    "characters without spaces (a UUID is best)",
+                    "error": "InvalidIdempotencyKey",
+                },
+            )
+            return
+        caller = self.caller_of(scope)
+        fingerprint = _fingerprint(scope)
+        engine = self.engine_of(scope)
+        stored = await self._claim(engine, caller, key, fingerprint)
+        if stored is not None:
+            await self._answer_known(send, key, fingerprint, stored)
+            return
+        status: int | None = None
+        content_type: bytes | None = None
+        body: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = dict(message.get("headers", ())).get(b"content-type")
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            # Shielded: a client that hangs up must not leave the key claimed.
+            await asyncio.shield(
+                self._settle(engine, caller, key, status, content_type, b"".join(body))
+            )
+
+    async def _claim(
+        self, engine: AsyncEngine, caller: str, key: str, fingerprint: str
+    ) -> sa.Row[Any] | None:
+        """Claim the key for this request (None), or return the row of the request that
+        holds it. A claim older than `claim_timeout` whose request never finished (its process
+        died) is taken over."""
+        now = sa.func.now()
+        async with engine.begin() as conn:
+            claimed = await conn.execute(
+                insert(idempotency_keys)
+                .values(
+                    caller=caller,
+                    key=key,
+                    fingerprint=fingerprint,
+                    locked_at=now,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(idempotency_keys.c.key)
+            )
+            if claimed.first() is not None:
+                return None
+            taken_over = await conn.execute(
+                sa.update(idempotency_keys)
+                .where(
+                    idempotency_keys.c.caller == caller,
+                    idempotency_keys.c.key == key,
+                    idempotency_keys.c.fingerprint == fingerprint,
+                    idempotency_keys.c.status_code.is_(None),
+                    idempotency_keys.c.locked_at < now - self.claim_timeout,
+                )
+                .values(locked_at=now)
+                .returning(idempotency_keys.c.key)
+            )
+            if taken_over.first() is not None:
+                return None
+            row = (
+                await conn.execute(
+                    sa.select(idempotency_keys).where(
+                        idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
+                    )
+                )
+            ).first()
+        if row is None:  # released meanwhile by a request that failed: claim it again
+            return await self._claim(engine, caller, key, fingerprint)
+        return row
+
+    async def _settle(
+        self,
+        engine: AsyncEngine,
+        caller: str,
+        key: str,
+        status: int | None,
+        content_type: bytes | None,
+        body: bytes,
+    ) -> None:
+        where = (idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
+        try:
+            async with engine.begin() as conn:
+                if status is not None and 200 <= status < 400:
+                    await conn.execute(
+                        sa.update(idempotency_keys)
+                        .where(*where)
+                        .values(
+                            status_code=status,
+                            response_body=body,
+                            content_type=None if content_type is None else content_type.decode(),
+                        )
+                    )
+                else:
+                    await conn.execute(sa.delete(idempotency_keys).where(*where))
+        except Exception:
+            # The answer went out; a retry after the claim timeout runs the request again.
+            log.exception("could not store the answer of idempotency key %r", key)
+
+    async def _answer_known(
+        self, send: Send, key: str, fingerprint: str, stored: sa.Row[Any]
+    ) -> None:
+        if stored.fingerprint != fingerprint:
+            await _answer(
+                send,
+                422,
+                {
+                    "detail": f"{HEADER} {key!r} was used for another request (other method, "
+                    "path or body); use a new key for a new request",
+                    "error": "IdempotencyKeyReused",
+                },
+            )
+            return
+        if stored.status_code is None:
+            await _answer(
+                send,
+                409,
+                {
+                    "detail": f"a request with {HEADER} {key!r} is still being handled; "
+                    "retry in a moment",
+                    "error": "IdempotencyKeyInUse",
+                },
+            )
+            return
+        headers = [(REPLAYED_HEADER.lower().encode(), b"true")]
+        if stored.content_type is not None:
+            headers.append((b"content-type", stored.content_type.encode()))
+        body = bytes(stored.response_body or b"")
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send(
+            {"type": "http.response.start", "status": stored.status_code, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+async def prune_idempotency_keys(engine: AsyncEngine, retention: timedelta) -> int:
+    """Delete keys older than `retention`; returns how many."""
+    async with engine.begin() as conn:
+        deleted = await conn.execute(
+            sa.delete(idempotency_keys).where(
+                idempotency_keys.c.created_at < sa.func.now() - retention
+            )
+        )
+    return int(deleted.rowcount or 0)
+
+
+def _fingerprint(scope: Scope) -> str:
+    digest = hashlib.sha256()
+    digest.update(scope["method"].encode() + b"\n")
+    digest.update(scope.get("raw_path") or scope["path"].encode())
+    digest.update(b"?" + scope.get("query_string", b"") + b"\n")
+    digest.update(buffered_body(scope))
+    return digest.hexdigest()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for header, value in scope.get("headers", ()):
+        if header == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _answer(send: Send, status: int, payload: dict[str, str]) -> None:
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
