@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from l2c_schemas.text import MAX_TEXT, BoundedModel
 
 
-class Message(BaseModel):
+class Message(BoundedModel):
     """A message on a Kafka topic. Subclasses set the CloudEvents type and their topic.
 
     Consumers ignore fields they do not know, so adding an optional field is compatible;
     removing or retyping a required one is a breaking change and needs a new major version.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", str_max_length=MAX_TEXT)
 
     ce_type: ClassVar[str] = ""
     """CloudEvents `type`: `l2c.<context>.<EventName>.v<major>`."""

@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.cpq import BillingPeriod
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
+from l2c_schemas.text import BoundedModel
 from l2c_schemas.topics import BILLING_EVENTS, USAGE
 
 
@@ -32,7 +33,7 @@ class SubscriptionActivated(JourneyEvent):
     activated_at: datetime
 
 
-class InvoiceLine(BaseModel):
+class InvoiceLine(BoundedModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     line_no: int

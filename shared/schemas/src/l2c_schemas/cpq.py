@@ -6,16 +6,17 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from l2c_schemas.base import JourneyEvent
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
+from l2c_schemas.text import BoundedModel
 from l2c_schemas.topics import CPQ_EVENTS
 
 BillingPeriod = Literal["month", "quarter", "year"]
 
 
-class PriceStep(BaseModel):
+class PriceStep(BoundedModel):
     """One step of a line's price waterfall: `percent` off the price left by the steps before."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -28,7 +29,7 @@ class PriceStep(BaseModel):
     price_after: Money
 
 
-class PricedLine(BaseModel):
+class PricedLine(BoundedModel):
     """One priced quote line: list price, discount and net, all rounded per line."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -47,7 +48,7 @@ class PricedLine(BaseModel):
     net_amount: Money
 
 
-class LineWaterfall(BaseModel):
+class LineWaterfall(BoundedModel):
     """How line `line_no` was priced: its model, and list → each discount → net."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -62,7 +63,7 @@ class LineWaterfall(BaseModel):
     """The bundle this line is a component of, if any."""
 
 
-class RateTier(BaseModel):
+class RateTier(BoundedModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     up_to: DecimalStr | None = None
@@ -70,7 +71,7 @@ class RateTier(BaseModel):
     unit_price: Money
 
 
-class UsageRate(BaseModel):
+class UsageRate(BoundedModel):
     """A usage-based product on the quote: nothing is charged up front; metered usage of
     `metric` is rated per `unit` with these tiers and billed in arrears."""
 
@@ -86,7 +87,7 @@ class UsageRate(BaseModel):
     billing_period: BillingPeriod = "month"
 
 
-class QuoteTotals(BaseModel):
+class QuoteTotals(BoundedModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     list_total: Money
@@ -152,7 +153,7 @@ class QuoteApprovalRequested(JourneyEvent):
     requested_at: datetime
 
 
-class ApprovalDecision(BaseModel):
+class ApprovalDecision(BoundedModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     step_no: int

@@ -8,10 +8,11 @@ from functools import lru_cache
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.networks import validate_email
 
 from l2c_schemas.base import JourneyEvent, Message
+from l2c_schemas.text import BoundedModel
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
 
 # The everyday address: a dot-atom local part of ASCII letters, digits and the usual symbols,
@@ -118,7 +119,7 @@ class LeadActivityRecorded(Message):
         return None if self.lead_id is None else str(self.lead_id)
 
 
-class ScoreContribution(BaseModel):
+class ScoreContribution(BoundedModel):
     """One rule that contributed to a score, and how many points."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")

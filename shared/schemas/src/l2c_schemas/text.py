@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
@@ -71,3 +78,35 @@ Email = Annotated[PlainText, StringConstraints(min_length=3, max_length=254)]
 
 MAX_LIST_ITEMS = 500
 """The most items one request or event may list (lines, options, contacts)."""
+
+MAX_TEXT = 4000
+"""The longest string any request or event field takes unless the field says otherwise."""
+
+
+def refuse_control_characters_within(value: Any) -> Any:
+    """`refuse_control_characters` on a string, or on every string inside lists, tuples and
+    dict keys and values; anything else unchanged."""
+    if isinstance(value, str):
+        return refuse_control_characters(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            refuse_control_characters_within(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_control_characters_within(key)
+            refuse_control_characters_within(item)
+    return value
+
+
+class BoundedModel(BaseModel):
+    """Base of every request body and event: no string longer than MAX_TEXT characters (a
+    field may set a smaller `max_length`), no control characters in any string, however
+    deeply nested. Nested models should be BoundedModels too: the length cap applies per
+    model."""
+
+    model_config = ConfigDict(str_max_length=MAX_TEXT)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return refuse_control_characters_within(value)

@@ -36,6 +36,7 @@ _ANSWERS = {
     "same Idempotency-Key is still running",
     "422": "The request breaks a limit or a business rule; `detail` says which",
 }
+_NOT_JSON = "The body is not JSON"
 _BODY_TOO_LARGE = "Request body over the service's limit, or an event it causes over the bus's"
 
 _IDEMPOTENCY_PARAMETER: dict[str, Any] = {
@@ -80,6 +81,7 @@ def _add_answers(schema: dict[str, Any]) -> None:
                 # A 422 may be pydantic's field errors or a broken rule: one schema for both.
                 responses[code] = {"description": description, "content": error}
             if "requestBody" in operation or method == "post":
+                responses["400"] = {"description": _NOT_JSON, "content": error}
                 responses["413"] = {"description": _BODY_TOO_LARGE, "content": error}
             if method == "post":
                 operation.setdefault("parameters", []).append(_IDEMPOTENCY_PARAMETER)
