@@ -6,25 +6,27 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from annotated_types import Gt
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from ar_svc import handlers
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import Money
-from l2c_schemas.money import DecimalStr
+from l2c_schemas.money import Amount, Cash, DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["receivables"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(BoundedModel):
     external_reference: str = Field(min_length=1, max_length=200)
     """The payer's or gateway's id of the payment; sending it twice records it once."""
     account_id: UUID
-    amount: Money
-    invoice_number: str | None = None
-    method: str = "bank_transfer"
+    amount: Cash
+    invoice_number: str | None = Field(default=None, max_length=64)
+    method: str = Field(default="bank_transfer", min_length=1, max_length=64)
     received_at: datetime | None = None
 
 
@@ -44,7 +46,12 @@ class PaymentView(BaseModel):
     unapplied: DecimalStr | None = None
 
 
-@router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentView)
+@router.post(
+    "/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentView,
+    responses={200: {"model": PaymentView, "description": "recorded before: that payment"}},
+)
 async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Response) -> PaymentView:
     """Record a payment and apply it: the referenced invoice first, else the one invoice whose
     balance equals the payment, then oldest first; what is left stays unapplied and pays the
@@ -114,9 +121,9 @@ async def payment_detail(payment_id: UUID, runtime: RuntimeDep) -> PaymentDetail
         return PaymentDetailView.model_validate(await handlers.payment_detail(payment_id, uow))
 
 
-class ManualApplicationIn(BaseModel):
+class ManualApplicationIn(BoundedModel):
     invoice_id: UUID
-    amount: DecimalStr = Field(gt=0)
+    amount: Annotated[Amount, Gt(0)]
     """How much of the payment's unapplied cash to apply; at most the invoice's balance."""
 
 
@@ -189,7 +196,9 @@ class BalanceView(BaseModel):
 
 @router.get("/accounts/{account_id}/balance", response_model=BalanceView)
 async def account_balance(
-    account_id: UUID, runtime: RuntimeDep, currency: str | None = None
+    account_id: UUID,
+    runtime: RuntimeDep,
+    currency: Annotated[str | None, Query(pattern="^[A-Z]{3}$")] = None,
 ) -> BalanceView:
     """422 when the account holds balances in several currencies and none is named."""
     async with runtime.unit_of_work() as uow:

@@ -18,6 +18,7 @@ from billing_svc.document import invoice_html, invoice_pdf
 from l2c_runtime.errors import NotFound
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["invoices"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -62,7 +63,7 @@ class InvoiceView(BaseModel):
     lines: list[InvoiceLineView]
 
 
-class VoidRequest(BaseModel):
+class VoidRequest(BoundedModel):
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from billing_svc import handlers
@@ -25,28 +25,29 @@ from billing_svc.revenue import deferred_revenue
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import CurrencyCode, DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["billing setup and finance"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class TaxRate(BaseModel):
+class TaxRate(BoundedModel):
     rate: DecimalStr = Field(ge=0, le=1)
     """A fraction: 0.19 is 19 %."""
     name: str = Field(min_length=1, max_length=100)
 
 
-class TaxJurisdiction(BaseModel):
+class TaxJurisdiction(BoundedModel):
     jurisdiction: str = Field(min_length=2, max_length=20)
 
 
-class TierIn(BaseModel):
+class TierIn(BoundedModel):
     up_to: DecimalStr | None = None
     unit_price: DecimalStr = Field(ge=0)
     flat_fee: DecimalStr = Field(default=Decimal(0), ge=0)
 
 
-class UsagePlanIn(BaseModel):
+class UsagePlanIn(BoundedModel):
     currency: CurrencyCode
     product_code: str = Field(min_length=1, max_length=50)
     description: str = Field(min_length=1, max_length=200)
@@ -121,7 +122,7 @@ async def list_subscriptions(
     return [{**_jsonable(row), "items": [_jsonable(i) for i in row["items"]]} for row in rows]
 
 
-class AutoFinalize(BaseModel):
+class AutoFinalize(BoundedModel):
     auto_finalize: bool
     """false: the billing run leaves the invoices as drafts for POST /invoices/{id}/finalize."""
 

@@ -22,19 +22,20 @@ from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import DecimalStr, PricedLine
 from l2c_schemas.cpq import BillingPeriod, LineWaterfall, QuoteTotals, UsageRate
 from l2c_schemas.money import CurrencyCode
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter()
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class LineRequest(BaseModel):
+class LineRequest(BoundedModel):
     product_code: str = Field(min_length=1, examples=["PLAT-SEAT"])
     quantity: DecimalStr = Field(examples=["25"])
     discount_percent: DecimalStr = Field(default=Decimal(0), examples=["10"])
     options: list[str] = Field(default_factory=list, description="a bundle's chosen options")
 
 
-class QuoteTermsRequest(BaseModel):
+class QuoteTermsRequest(BoundedModel):
     currency: CurrencyCode = Field(examples=["EUR"])
     term_months: int = Field(default=12, ge=1, le=120)
     billing_period: BillingPeriod = "month"
@@ -50,12 +51,12 @@ class CreateQuote(QuoteTermsRequest):
     opportunity_id: UUID
 
 
-class Decision(BaseModel):
+class Decision(BoundedModel):
     actor: str = Field(min_length=1, examples=["maria.manager@vendor.example"])
     comment: str | None = None
 
 
-class CustomerRejection(BaseModel):
+class CustomerRejection(BoundedModel):
     actor: str = Field(default="customer", min_length=1)
     reason: str | None = None
 

@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from l2c_runtime.errors import RuleViolation
+from l2c_runtime.http.params import MAX_PAGE, TextQuery
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.telemetry import LEAD_ID, TRACER, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import LeadSubmitted
+from l2c_schemas.text import BoundedModel
 from lead_svc import handlers
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -83,7 +85,12 @@ async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
     return view(row, outcome)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=LeadView)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeadView,
+    responses={200: {"model": LeadView, "description": "merged into the same person's lead"}},
+)
 async def capture_lead(
     submission: LeadSubmitted, runtime: RuntimeDep, response: Response
 ) -> LeadView:
@@ -160,13 +167,13 @@ class LeadPage(BaseModel):
 @router.get("", response_model=LeadPage)
 async def list_leads(
     runtime: RuntimeDep,
-    status_: Annotated[str | None, Query(alias="status")] = None,
-    source: str | None = None,
-    owner_id: str | None = None,
-    team: str | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=64)] = None,
+    source: TextQuery = None,
+    owner_id: TextQuery = None,
+    team: TextQuery = None,
+    q: TextQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> LeadPage:
     """Leads newest first; filter by status, source, owner or team; `q` searches company
     and e-mail. Pass `next_cursor` back as `cursor` for the next page."""
@@ -211,25 +218,25 @@ async def lead_timeline(lead_id: UUID, runtime: RuntimeDep) -> list[TimelineEntr
     return [TimelineEntry(**entry) for entry in entries]
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(BoundedModel):
     duplicate_id: UUID
 
 
-class DisqualifyRequest(BaseModel):
+class DisqualifyRequest(BoundedModel):
     reason: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=2000)
 
 
-class RecycleRequest(BaseModel):
+class RecycleRequest(BoundedModel):
     reason: str = Field(default="", max_length=2000)
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(BoundedModel):
     owner_id: str | None = Field(default=None, max_length=200)
     team: str | None = Field(default=None, max_length=200)
 
 
-class ContactRequest(BaseModel):
+class ContactRequest(BoundedModel):
     owner_id: str | None = Field(default=None, max_length=200)
     channel: str | None = Field(default=None, max_length=50)
 

@@ -9,7 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, model_validator
 
+from l2c_runtime.http.params import CodePath, NamePath
 from l2c_runtime.service import Runtime, runtime_of
+from l2c_schemas.lead import MAX_EMPLOYEES
+from l2c_schemas.text import MAX_LIST_ITEMS, BoundedModel
 from lead_svc.domain.scoring import ACTIVITY_KINDS, FIT_ATTRIBUTES
 from lead_svc.handlers import configuration
 
@@ -17,14 +20,18 @@ router = APIRouter(tags=["rules"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class FitRuleModel(BaseModel):
+class FitRuleModel(BoundedModel):
     label: str = Field(min_length=1, max_length=200)
-    attribute: str
+    attribute: str = Field(max_length=64)
     points: int = Field(ge=-100, le=100)
-    min: int | None = None
-    max: int | None = None
-    any_of: list[str] = Field(default_factory=list)
-    keywords: list[str] = Field(default_factory=list)
+    min: int | None = Field(default=None, ge=0, le=MAX_EMPLOYEES)
+    max: int | None = Field(default=None, ge=0, le=MAX_EMPLOYEES)
+    any_of: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS
+    )
+    keywords: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS
+    )
 
     @model_validator(mode="after")
     def _sound(self) -> FitRuleModel:
@@ -39,8 +46,8 @@ class FitRuleModel(BaseModel):
         return self
 
 
-class IntentRuleModel(BaseModel):
-    kind: str
+class IntentRuleModel(BoundedModel):
+    kind: str = Field(max_length=64)
     points: int = Field(ge=0, le=100)
     max_points: int | None = Field(default=None, ge=0, le=1000)
 
@@ -51,12 +58,12 @@ class IntentRuleModel(BaseModel):
         return self
 
 
-class GatesModel(BaseModel):
+class GatesModel(BoundedModel):
     """What makes a lead marketing-qualified (MQL) and sales-qualified (SQL)."""
 
-    mql_min_score: int = Field(default=30, ge=0)
-    sql_min_score: int = Field(default=50, ge=0)
-    sql_min_fit: int = Field(default=30, ge=0)
+    mql_min_score: int = Field(default=30, ge=0, le=10_000)
+    sql_min_score: int = Field(default=50, ge=0, le=10_000)
+    sql_min_fit: int = Field(default=30, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def _ordered(self) -> GatesModel:
@@ -65,9 +72,9 @@ class GatesModel(BaseModel):
         return self
 
 
-class RuleSetModel(BaseModel):
-    fit: list[FitRuleModel]
-    intent: list[IntentRuleModel]
+class RuleSetModel(BoundedModel):
+    fit: list[FitRuleModel] = Field(max_length=100)
+    intent: list[IntentRuleModel] = Field(max_length=100)
     half_life_days: int = Field(default=14, ge=1, le=365)
     gates: GatesModel = Field(default_factory=GatesModel)
     note: str | None = Field(default=None, max_length=500)
@@ -137,15 +144,23 @@ async def replace_qualification_gates(body: GatesModel, runtime: RuntimeDep) -> 
         return _rule_set_view(await configuration.current_rule_set(uow))
 
 
-class RoutingRuleModel(BaseModel):
+class RoutingRuleModel(BoundedModel):
     """Leads matching every non-empty criterion go to `team`; lowest priority first."""
 
-    priority: int = 100
+    priority: int = Field(default=100, ge=0, le=1_000_000)
     team: str = Field(min_length=1, max_length=100)
-    countries: list[str] = Field(default_factory=list)
-    regions: list[Literal["EMEA", "NA", "LATAM", "APAC"]] = Field(default_factory=list)
-    segments: list[Literal["smb", "mid_market", "enterprise"]] = Field(default_factory=list)
-    product_interests: list[str] = Field(default_factory=list)
+    countries: list[Annotated[str, Field(pattern="^[A-Z]{2}$")]] = Field(
+        default_factory=list, max_length=300
+    )
+    regions: list[Literal["EMEA", "NA", "LATAM", "APAC"]] = Field(
+        default_factory=list, max_length=4
+    )
+    segments: list[Literal["smb", "mid_market", "enterprise"]] = Field(
+        default_factory=list, max_length=3
+    )
+    product_interests: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
     sla_minutes: int = Field(default=120, gt=0, le=60 * 24 * 30)
     breach_policy: Literal["escalate", "reassign"] = "escalate"
     escalate_to: str | None = Field(default=None, max_length=200)
@@ -163,7 +178,7 @@ async def routing_rules(runtime: RuntimeDep) -> list[RoutingRuleView]:
 
 @router.put("/routing-rules/{name}", response_model=RoutingRuleView)
 async def put_routing_rule(
-    name: str, body: RoutingRuleModel, runtime: RuntimeDep
+    name: CodePath, body: RoutingRuleModel, runtime: RuntimeDep
 ) -> RoutingRuleView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_routing_rule({"name": name, **body.model_dump()}, uow)
@@ -171,12 +186,12 @@ async def put_routing_rule(
 
 
 @router.delete("/routing-rules/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_routing_rule(name: str, runtime: RuntimeDep) -> None:
+async def delete_routing_rule(name: CodePath, runtime: RuntimeDep) -> None:
     async with runtime.unit_of_work() as uow:
         await configuration.delete_routing_rule(name, uow)
 
 
-class RepModel(BaseModel):
+class RepModel(BoundedModel):
     capacity: int = Field(default=1, ge=0, le=1000)
     """Relative share of new leads (0 pauses the rep)."""
     active: bool = True
@@ -188,7 +203,7 @@ class RepView(RepModel):
 
 
 @router.get("/teams/{team}/reps", response_model=list[RepView])
-async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
+async def team_reps(team: CodePath, runtime: RuntimeDep) -> list[RepView]:
     async with runtime.unit_of_work() as uow:
         rows = await configuration.team_reps(team, uow)
     return [
@@ -198,7 +213,7 @@ async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
 
 
 @router.put("/teams/{team}/reps/{rep_id}", response_model=RepView)
-async def put_rep(team: str, rep_id: str, body: RepModel, runtime: RuntimeDep) -> RepView:
+async def put_rep(team: CodePath, rep_id: NamePath, body: RepModel, runtime: RuntimeDep) -> RepView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_rep(team, rep_id, body.capacity, body.active, uow)
     return RepView(rep_id=rep_id, team=team, **body.model_dump())

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.money import Money
+from l2c_schemas.money import Cash, Money
 from l2c_schemas.topics import AR_EVENTS, PAYMENTS_INBOUND
 
 
@@ -25,10 +25,10 @@ class PaymentNotified(Message):
 
     external_reference: str = Field(min_length=1, max_length=200)
     account_id: UUID
-    amount: Money
+    amount: Cash
     status: Literal["succeeded", "failed"] = "succeeded"
-    invoice_number: str | None = None
-    method: str = "bank_transfer"
+    invoice_number: str | None = Field(default=None, max_length=64)
+    method: str = Field(default="bank_transfer", max_length=64)
     received_at: datetime
 
     def message_key(self) -> str:

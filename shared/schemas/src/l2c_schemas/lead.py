@@ -55,6 +55,10 @@ Email = Annotated[
 ]
 
 
+MAX_EMPLOYEES = 10_000_000
+"""More than any company employs; the database column is a 32-bit integer."""
+
+
 class LeadSubmitted(Message):
     """Inbound on l2c.lead.intake.v1: a lead from a web form, marketing automation or an
     import. Sources do not know L2C's ids; `external_id` is theirs."""
@@ -67,7 +71,7 @@ class LeadSubmitted(Message):
     full_name: str = Field(min_length=1, max_length=200)
     company: str = Field(min_length=1, max_length=200)
     country: str | None = Field(default=None, pattern="^[A-Z]{2}$")
-    employees: int | None = Field(default=None, ge=0)
+    employees: int | None = Field(default=None, ge=0, le=MAX_EMPLOYEES)
     title: str | None = Field(default=None, max_length=200)
     source: str = Field(default="unknown", max_length=100)
     campaign: str | None = Field(default=None, max_length=200)

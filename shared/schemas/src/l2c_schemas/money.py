@@ -9,7 +9,18 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 # Minor-unit exponents that differ from the default of 2 (ISO 4217).
 _EXPONENTS: dict[str, int] = {
@@ -128,3 +139,66 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{format(self.amount, 'f')} {self.currency}"
+
+
+class DecimalBounds:
+    """Annotation on a DecimalStr: at most `integer_digits` digits before the point and
+    `places` after it, so the value fits its NUMERIC column (a wider one is refused with a
+    reason, never rounded silently or failing in the database)."""
+
+    def __init__(self, integer_digits: int, places: int) -> None:
+        self.integer_digits = integer_digits
+        self.places = places
+
+    def check(self, value: Decimal) -> Decimal:
+        places = max(0, -int(value.normalize().as_tuple().exponent))
+        if places > self.places:
+            raise ValueError(f"at most {self.places} decimal places, got {places}")
+        if abs(value) >= Decimal(10) ** self.integer_digits:
+            raise ValueError(f"at most {self.integer_digits} digits before the decimal point")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        fraction = rf"(\.\d{{1,{self.places}}})?" if self.places else ""
+        json_schema["pattern"] = rf"^-?\d{{1,{self.integer_digits}}}{fraction}$"
+        return json_schema
+
+
+MAX_AMOUNT_DIGITS = 13
+"""Digits before the point of any amount a person or a gateway sends (under ten trillion):
+every money column (NUMERIC(18,2) and NUMERIC(18,4)) holds it."""
+
+Quantity = Annotated[DecimalStr, DecimalBounds(12, 4)]
+"""A count of units (seats, hours, usage): up to 12 digits and 4 decimal places."""
+Percent = Annotated[DecimalStr, DecimalBounds(3, 4)]
+"""A percentage with up to 4 decimal places (a field adds its own range, e.g. 0..100)."""
+Rate = Annotated[DecimalStr, DecimalBounds(3, 6)]
+"""A rate that fits NUMERIC(9,6), e.g. a tax rate of 0.19."""
+
+
+class Cash(Money):
+    """Money a person or another system sends in: no finer than the currency's minor unit
+    (10.001 USD is refused, 10.001 KWD is fine) and at most MAX_AMOUNT_DIGITS digits before
+    the point."""
+
+    @model_validator(mode="after")
+    def _within_the_currency(self) -> Cash:
+        exponent = currency_exponent(self.currency)
+        try:
+            DecimalBounds(MAX_AMOUNT_DIGITS, exponent).check(self.amount)
+        except ValueError as exc:
+            raise ValueError(f"{self.currency} amount {self.amount}: {exc}") from None
+        return self
+
+
+Amount = Annotated[DecimalStr, DecimalBounds(MAX_AMOUNT_DIGITS, 3)]
+"""An amount whose currency is known elsewhere (e.g. the payment's): no currency has more
+than 3 decimal places."""

@@ -17,6 +17,7 @@ from contract_svc.domain.amendment import LineChange
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/contracts", tags=["contract changes"])
 
@@ -29,7 +30,7 @@ def given(model: BaseModel) -> dict[str, Any]:
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
-class TermsChange(BaseModel):
+class TermsChange(BoundedModel):
     """Negotiated terms of a draft; only the fields given change."""
 
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
@@ -41,7 +42,7 @@ class TermsChange(BaseModel):
     automatic_countersignature: bool | None = None
 
 
-class ClauseRequest(BaseModel):
+class ClauseRequest(BoundedModel):
     """A clause from the library (`template_code`) or custom text (`title` and `body`)."""
 
     template_code: str | None = None
@@ -55,12 +56,12 @@ class ClauseRequest(BaseModel):
         return self
 
 
-class Decision(BaseModel):
+class Decision(BoundedModel):
     actor: str = Field(min_length=1, max_length=320, examples=["Lena Legal <lena@l2c.example>"])
     comment: str = Field(default="", max_length=2000)
 
 
-class LineChangeRequest(BaseModel):
+class LineChangeRequest(BoundedModel):
     product_code: str = Field(min_length=1, max_length=100)
     quantity: DecimalStr
     """New quantity; 0 removes the product."""
@@ -71,7 +72,7 @@ class LineChangeRequest(BaseModel):
     discount_percent: DecimalStr = Decimal(0)
 
 
-class AmendmentRequest(BaseModel):
+class AmendmentRequest(BoundedModel):
     effective_date: date
     lines: list[LineChangeRequest] = Field(min_length=1)
     reason: str = Field(default="", max_length=2000)
@@ -90,7 +91,7 @@ class AmendmentView(BaseModel):
     amended_at: datetime
 
 
-class TerminationRequest(BaseModel):
+class TerminationRequest(BoundedModel):
     reason: str = Field(min_length=1, max_length=2000)
     effective_date: date | None = None
     """Last day of service; by default the end of the current term."""

@@ -6,12 +6,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from contract_svc import handlers
 from contract_svc.api.views import ContractView, contract_view
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -25,7 +26,7 @@ SIGNER = Field(
 )
 
 
-class Signature(BaseModel):
+class Signature(BoundedModel):
     signed_by: str = SIGNER
 
 

@@ -19,6 +19,7 @@ from contract_svc.api.views import OrderView, order_view
 from contract_svc.domain.document import is_authentic_webhook
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["orders"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -31,7 +32,7 @@ class ClauseTemplateView(BaseModel):
     included_by_default: bool
 
 
-class EnvelopeSigned(BaseModel):
+class EnvelopeSigned(BoundedModel):
     """What the e-signature provider reports when one party signed one envelope."""
 
     envelope_id: str = Field(min_length=1, max_length=200)
@@ -84,7 +85,7 @@ class PolicyView(BaseModel):
     automatic_countersignature: bool
 
 
-class PolicyChange(BaseModel):
+class PolicyChange(BoundedModel):
     """Fields to change in the default policy; the others stay."""
 
     auto_renew: bool | None = None

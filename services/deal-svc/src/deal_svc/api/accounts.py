@@ -12,6 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 from deal_svc import queries
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.handlers import accounts as handlers
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -48,7 +49,7 @@ class AccountSummary(BaseModel):
     open_deals: int
 
 
-class NewContact(BaseModel):
+class NewContact(BoundedModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Charles Babbage"])
     email: EmailStr | None = None
     title: str | None = Field(default=None, max_length=200)

@@ -16,6 +16,7 @@ from deal_svc.domain.stage_history import stage_visits, time_in_stages
 from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as handlers
 from l2c_schemas import Money
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
 
@@ -23,7 +24,7 @@ Status = Literal["open", "won", "lost"]
 Kind = Literal["new_business", "expansion", "renewal"]
 
 
-class OpenOpportunity(BaseModel):
+class OpenOpportunity(BoundedModel):
     account_id: UUID
     name: str = Field(min_length=1, max_length=200, examples=["Analytical Engines — 50 more seats"])
     kind: Literal["expansion", "renewal"] = "expansion"
@@ -34,7 +35,7 @@ class OpenOpportunity(BaseModel):
     """Default: the pipeline of the kind (renewals have their own)."""
 
 
-class OpportunityChange(BaseModel):
+class OpportunityChange(BoundedModel):
     """Fields left out stay as they are."""
 
     amount: Money | None = None
@@ -44,11 +45,11 @@ class OpportunityChange(BaseModel):
     """Overrides the stage's default until the deal next changes stage."""
 
 
-class StageChange(BaseModel):
+class StageChange(BoundedModel):
     stage: str = Field(min_length=1, examples=["discovery"])
 
 
-class CloseLost(BaseModel):
+class CloseLost(BoundedModel):
     reason: str = Field(min_length=1, max_length=500, examples=["no budget this year"])
     competitor: str | None = Field(default=None, max_length=200)
 

@@ -21,6 +21,7 @@ from deal_svc.domain.pipeline import (
 )
 from deal_svc.domain.stage_history import velocity
 from deal_svc.handlers.pipelines import define_pipeline
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
 PipelineName = Annotated[str, Path(pattern="^[a-z0-9_-]{1,50}$")]
@@ -53,7 +54,7 @@ class VelocityView(BaseModel):
     """Per stage, over the closed deals that passed through it."""
 
 
-class PipelineDefinition(BaseModel):
+class PipelineDefinition(BoundedModel):
     stages: list[StageView] = Field(min_length=3)
     """In pipeline order."""
 

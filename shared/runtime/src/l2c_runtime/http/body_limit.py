@@ -1,4 +1,6 @@
-"""Refuse a request body over the configured size with 413, before anything parses it.
+"""Refuse a request body over the configured size with 413, before anything parses it, and
+a path or query with control characters with 422 (PostgreSQL cannot store NUL; the others
+break logs and documents), before any route sees them.
 
 The body is read here (at most the limit plus one byte) and handed on to the application as
 one chunk, so a client announcing a small `Content-Length` and sending more, or sending a
@@ -10,8 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from l2c_schemas.text import refuse_control_characters
 
 
 def too_large_body(limit: int) -> bytes:
@@ -41,6 +46,10 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        problem = _control_characters_in_url(scope)
+        if problem is not None:
+            await _answer(send, 422, {"detail": problem, "error": "InvalidCharacters"})
             return
         limit = self.limit_for(scope["path"])
         declared = _content_length(scope)
@@ -92,17 +101,33 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _control_characters_in_url(scope: Scope) -> str | None:
+    query = scope.get("query_string", b"").decode("latin-1")
+    try:
+        refuse_control_characters(scope["path"])
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            refuse_control_characters(name)
+            refuse_control_characters(value)
+    except ValueError as exc:
+        return f"path or query: {exc}"
+    return None
+
+
 async def _refuse(send: Send, limit: int) -> None:
-    body = too_large_body(limit)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    await send_json(send, 413, too_large_body(limit), close=True)
+
+
+async def _answer(send: Send, status: int, payload: dict[str, str]) -> None:
+    await send_json(send, status, json.dumps(payload).encode())
+
+
+async def send_json(send: Send, status: int, body: bytes, close: bool = False) -> None:
+    """Answer with a JSON body, without the application."""
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
