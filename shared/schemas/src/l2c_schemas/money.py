@@ -189,6 +189,13 @@ class Cash(Money):
     (10.001 USD is refused, 10.001 KWD is fine) and at most MAX_AMOUNT_DIGITS digits before
     the point."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_money(cls, value: Any) -> Any:
+        if isinstance(value, Money) and not isinstance(value, Cash):
+            return {"amount": value.amount, "currency": value.currency}
+        return value
+
     @model_validator(mode="after")
     def _within_the_currency(self) -> Cash:
         exponent = currency_exponent(self.currency)
