@@ -16,6 +16,7 @@ from billing_svc import handlers
 from billing_svc.config import issuer_name
 from billing_svc.document import invoice_html, invoice_pdf
 from l2c_runtime.errors import NotFound
+from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
 from l2c_schemas.text import BoundedModel
@@ -85,6 +86,7 @@ async def _invoice(runtime: Runtime, invoice_id: UUID) -> dict[str, Any]:
 @router.get("/invoices", response_model=list[InvoiceView])
 async def list_invoices(
     runtime: RuntimeDep,
+    page: PageDep,
     account_id: UUID | None = None,
     subscription_id: UUID | None = None,
     lead_id: UUID | None = None,
@@ -99,6 +101,7 @@ async def list_invoices(
             subscription_id=subscription_id,
             lead_id=lead_id,
             status=status,
+            page=page,
         )
     return _views(rows)
 

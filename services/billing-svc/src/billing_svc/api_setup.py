@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from annotated_types import Ge, Gt, Le
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field, model_validator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -23,28 +24,35 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.revenue import deferred_revenue
 from l2c_runtime.errors import RuleViolation
+from l2c_runtime.http.params import CodePath, PageDep
 from l2c_runtime.service import Runtime, runtime_of
-from l2c_schemas.money import CurrencyCode, DecimalStr
+from l2c_schemas.money import CurrencyCode, DecimalBounds, DecimalStr, Quantity, Rate
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["billing setup and finance"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+JURISDICTION = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
+"""ISO 3166 country (DE) or subdivision (US-CA), or a name of the operator's choosing."""
+JurisdictionPath = Annotated[str, Path(pattern=JURISDICTION)]
+MetricPath = CodePath
+UnitPrice = Annotated[DecimalStr, DecimalBounds(14, 4)]
+"""A price per unit: NUMERIC(18,4)."""
 
 
 class TaxRate(BoundedModel):
-    rate: DecimalStr = Field(ge=0, le=1)
+    rate: Annotated[Rate, Ge(0), Le(1)]
     """A fraction: 0.19 is 19 %."""
     name: str = Field(min_length=1, max_length=100)
 
 
 class TaxJurisdiction(BoundedModel):
-    jurisdiction: str = Field(min_length=2, max_length=20)
+    jurisdiction: str = Field(min_length=2, max_length=20, pattern=JURISDICTION)
 
 
 class TierIn(BoundedModel):
-    up_to: DecimalStr | None = None
-    unit_price: DecimalStr = Field(ge=0)
-    flat_fee: DecimalStr = Field(default=Decimal(0), ge=0)
+    up_to: Quantity | None = None
+    unit_price: Annotated[UnitPrice, Ge(0)]
+    flat_fee: Annotated[UnitPrice, Ge(0)] = Decimal(0)
 
 
 class UsagePlanIn(BoundedModel):
@@ -53,9 +61,9 @@ class UsagePlanIn(BoundedModel):
     description: str = Field(min_length=1, max_length=200)
     aggregation: Literal["sum", "count", "max", "unique_count", "latest"]
     model: Literal["tiered", "volume", "package"]
-    tiers: list[TierIn] = []
-    package_size: DecimalStr = Field(default=Decimal(1), gt=0)
-    package_price: DecimalStr = Field(default=Decimal(0), ge=0)
+    tiers: list[TierIn] = Field(default_factory=list, max_length=100)
+    package_size: Annotated[Quantity, Gt(0)] = Decimal(1)
+    package_price: Annotated[UnitPrice, Ge(0)] = Decimal(0)
 
     @model_validator(mode="after")
     def _tiers_fit_the_model(self) -> UsagePlanIn:
@@ -69,7 +77,9 @@ class UsagePlanIn(BoundedModel):
 
 
 @router.put("/tax-rates/{jurisdiction}")
-async def set_tax_rate(jurisdiction: str, body: TaxRate, runtime: RuntimeDep) -> dict[str, Any]:
+async def set_tax_rate(
+    jurisdiction: JurisdictionPath, body: TaxRate, runtime: RuntimeDep
+) -> dict[str, Any]:
     """Configure the rate of a jurisdiction (e.g. DE 0.19). Accounts without a jurisdiction,
     or with one that has no rate, are invoiced without tax."""
     async with runtime.unit_of_work() as uow:
@@ -100,7 +110,9 @@ async def set_account_jurisdiction(
 
 
 @router.put("/usage-plans/{metric}")
-async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) -> dict[str, Any]:
+async def set_usage_plan(
+    metric: MetricPath, body: UsagePlanIn, runtime: RuntimeDep
+) -> dict[str, Any]:
     """How usage of `metric` is aggregated per period and rated, in one currency."""
     values = body.model_dump(mode="json", exclude={"currency"})
     async with runtime.unit_of_work() as uow:
@@ -114,11 +126,15 @@ async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) ->
 
 @router.get("/subscriptions")
 async def list_subscriptions(
-    runtime: RuntimeDep, lead_id: UUID | None = None, account_id: UUID | None = None
+    runtime: RuntimeDep,
+    page: PageDep,
+    lead_id: UUID | None = None,
+    account_id: UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """Subscriptions with their current items, next period and recorded usage count."""
+    """Subscriptions with their current items, next period and recorded usage count, in
+    the order they were activated."""
     async with runtime.unit_of_work() as uow:
-        rows = await handlers.subscription_view(uow, lead_id=lead_id, account_id=account_id)
+        rows = await handlers.subscription_view(uow, page, lead_id=lead_id, account_id=account_id)
     return [{**_jsonable(row), "items": [_jsonable(i) for i in row["items"]]} for row in rows]
 
 
@@ -139,9 +155,18 @@ async def set_auto_finalize(
 
 @router.get("/credit-notes")
 async def list_credit_notes(
-    runtime: RuntimeDep, subscription_id: UUID | None = None, account_id: UUID | None = None
+    runtime: RuntimeDep,
+    page: PageDep,
+    subscription_id: UUID | None = None,
+    account_id: UUID | None = None,
 ) -> list[dict[str, Any]]:
-    query = sa.select(credit_notes).order_by(credit_notes.c.issued_at)
+    """Credit notes in the order they were issued."""
+    query = (
+        sa.select(credit_notes)
+        .order_by(credit_notes.c.issued_at, credit_notes.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
     if subscription_id is not None:
         query = query.where(credit_notes.c.subscription_id == subscription_id)
     if account_id is not None:
@@ -153,7 +178,10 @@ async def list_credit_notes(
 
 @router.get("/revenue-schedules")
 async def list_revenue_schedule(
-    runtime: RuntimeDep, document_id: UUID | None = None, subscription_id: UUID | None = None
+    runtime: RuntimeDep,
+    page: PageDep,
+    document_id: UUID | None = None,
+    subscription_id: UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Scheduled revenue rows (per document line and month) of an invoice or credit note."""
     r = revenue_schedule
@@ -165,7 +193,8 @@ async def list_revenue_schedule(
     if subscription_id is not None:
         query = query.where(r.c.subscription_id == subscription_id)
     async with runtime.unit_of_work() as uow:
-        rows = (await uow.session.execute(query.order_by(r.c.line_no, r.c.month))).all()
+        ordered = query.order_by(r.c.document_id, r.c.line_no, r.c.month)
+        rows = (await uow.session.execute(ordered.limit(page.limit).offset(page.offset))).all()
     return [_jsonable(row._mapping) for row in rows]
 
 

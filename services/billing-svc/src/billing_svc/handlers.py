@@ -24,6 +24,7 @@ from billing_svc.domain.invoicing import DraftLine
 from billing_svc.metering import file_pending_usage
 from billing_svc.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
+from l2c_runtime.http.params import Page
 from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, Money, OrderPlaced, SubscriptionActivated
@@ -141,9 +142,13 @@ async def mark_invoice_paid(event: InvoicePaid, uow: UnitOfWork) -> None:
     )
 
 
-async def list_invoices(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
+async def list_invoices(
+    uow: UnitOfWork, page: Page | None = None, **filters: Any
+) -> list[dict[str, Any]]:
     made_at = sa.func.coalesce(invoices.c.issued_at, invoices.c.drafted_at)
     query = sa.select(invoices).order_by(made_at, invoices.c.invoice_number, invoices.c.id)
+    if page is not None:
+        query = query.limit(page.limit).offset(page.offset)
     for name, value in filters.items():
         if value is not None:
             query = query.where(invoices.c[name] == value)
@@ -247,9 +252,13 @@ async def set_auto_finalize(subscription_id: UUID, enabled: bool, uow: UnitOfWor
         raise NotFound(f"no subscription {subscription_id}")
 
 
-async def subscription_view(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
+async def subscription_view(
+    uow: UnitOfWork, page: Page | None = None, **filters: Any
+) -> list[dict[str, Any]]:
     """Subscriptions with their current items and how much usage they recorded."""
-    query = sa.select(subscriptions).order_by(subscriptions.c.activated_at)
+    query = sa.select(subscriptions).order_by(subscriptions.c.activated_at, subscriptions.c.id)
+    if page is not None:
+        query = query.limit(page.limit).offset(page.offset)
     for name, value in filters.items():
         if value is not None:
             query = query.where(subscriptions.c[name] == value)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.cpq import BillingPeriod
-from l2c_schemas.money import CurrencyCode, DecimalStr, Money
+from l2c_schemas.money import CurrencyCode, DecimalBounds, DecimalStr, Money
 from l2c_schemas.text import BoundedModel
 from l2c_schemas.topics import BILLING_EVENTS, USAGE
 
@@ -142,7 +142,8 @@ class UsageRecorded(Message):
     subscription_id: UUID | None = None
     account_id: UUID | None = None
     metric: str = Field(min_length=1, max_length=100)
-    quantity: DecimalStr
+    quantity: Annotated[DecimalStr, DecimalBounds(18, 6)]
+    """Fits NUMERIC(24,6)."""
     unique_key: str | None = Field(default=None, max_length=200)
     occurred_at: datetime
 
