@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from annotated_types import Ge, Gt, Le
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from pydantic import BaseModel, Field
 
 from cpq_svc import handlers, lifecycle
@@ -17,22 +18,29 @@ from cpq_svc.adapters.tables import approval_audit, quotes
 from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import DecimalStr, PricedLine
 from l2c_schemas.cpq import BillingPeriod, LineWaterfall, QuoteTotals, UsageRate
-from l2c_schemas.money import CurrencyCode
+from l2c_schemas.money import CurrencyCode, DecimalBounds, Percent
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter()
+MAX_QUOTE_LINES = 200
+LineQuantity = Annotated[DecimalStr, DecimalBounds(9, 4), Gt(0)]
+"""Up to a billion units: times any list price it still fits the NUMERIC(18,2) amounts."""
+DiscountPercent = Annotated[Percent, Ge(0), Le(100)]
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
 class LineRequest(BoundedModel):
-    product_code: str = Field(min_length=1, examples=["PLAT-SEAT"])
-    quantity: DecimalStr = Field(examples=["25"])
-    discount_percent: DecimalStr = Field(default=Decimal(0), examples=["10"])
-    options: list[str] = Field(default_factory=list, description="a bundle's chosen options")
+    product_code: str = Field(min_length=1, max_length=64, examples=["PLAT-SEAT"])
+    quantity: LineQuantity = Field(examples=["25"])
+    discount_percent: DiscountPercent = Field(default=Decimal(0), examples=["10"])
+    options: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=100, description="a bundle's chosen options"
+    )
 
 
 class QuoteTermsRequest(BoundedModel):
@@ -40,11 +48,11 @@ class QuoteTermsRequest(BoundedModel):
     term_months: int = Field(default=12, ge=1, le=120)
     billing_period: BillingPeriod = "month"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
-    quote_discount_percent: DecimalStr = Field(default=Decimal(0), examples=["5"])
-    price_book: str | None = Field(default=None, examples=["standard"])
-    segment: str | None = Field(default=None, examples=["enterprise"])
+    quote_discount_percent: DiscountPercent = Field(default=Decimal(0), examples=["5"])
+    price_book: str | None = Field(default=None, max_length=64, examples=["standard"])
+    segment: str | None = Field(default=None, max_length=64, examples=["enterprise"])
     validity_days: int = Field(default=30, ge=1, le=365, description="the quote's prices hold")
-    lines: list[LineRequest] = Field(min_length=1)
+    lines: list[LineRequest] = Field(min_length=1, max_length=MAX_QUOTE_LINES)
 
 
 class CreateQuote(QuoteTermsRequest):
@@ -52,13 +60,13 @@ class CreateQuote(QuoteTermsRequest):
 
 
 class Decision(BoundedModel):
-    actor: str = Field(min_length=1, examples=["maria.manager@vendor.example"])
-    comment: str | None = None
+    actor: str = Field(min_length=1, max_length=200, examples=["maria.manager@vendor.example"])
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class CustomerRejection(BoundedModel):
-    actor: str = Field(default="customer", min_length=1)
-    reason: str | None = None
+    actor: str = Field(default="customer", min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class ApprovalView(BaseModel):
@@ -145,7 +153,7 @@ async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> Response:
 
 
 @router.get("/quotes", response_model=list[QuoteView], tags=["quotes"])
-async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteView]:
+async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep, page: PageDep) -> list[QuoteView]:
     """Every version quoted for an opportunity, oldest first."""
     async with runtime.unit_of_work() as uow:
         ids = (
@@ -153,6 +161,8 @@ async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteVi
                 sa.select(quotes.c.id)
                 .where(quotes.c.opportunity_id == opportunity_id)
                 .order_by(quotes.c.version)
+                .limit(page.limit)
+                .offset(page.offset)
             )
         ).all()
     return [_view(await _load(quote_id, runtime)) for quote_id in ids]
@@ -187,7 +197,7 @@ async def revise_quote(
 )
 async def decide_approval(
     quote_id: UUID,
-    step_no: int,
+    step_no: Annotated[int, Path(ge=1, le=100)],
     decision: Literal["approve", "reject"],
     body: Decision,
     runtime: RuntimeDep,

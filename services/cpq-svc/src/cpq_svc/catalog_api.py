@@ -106,8 +106,8 @@ def _price_view(spec: PriceSpec, currency: str) -> PriceView:
 async def get_catalog(
     runtime: RuntimeDep,
     currency: Annotated[str, Query(pattern="^[A-Z]{3}$")] = "EUR",
-    price_book: str | None = None,
-    segment: str | None = None,
+    price_book: Annotated[str | None, Query(max_length=64)] = None,
+    segment: Annotated[str | None, Query(max_length=64)] = None,
     on: date | None = None,
 ) -> CatalogView:
     """The products with their price in `currency` from the price book (named, or the
