@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from annotated_types import Ge, Le
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field, model_validator
 
 from contract_svc import handlers
@@ -16,7 +17,7 @@ from contract_svc.api.views import ApprovalView, ContractView, approval_view
 from contract_svc.domain.amendment import LineChange
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.cpq import BillingPeriod, PricedLine
-from l2c_schemas.money import DecimalStr
+from l2c_schemas.money import DecimalBounds, DecimalStr, Percent
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/contracts", tags=["contract changes"])
@@ -28,6 +29,9 @@ def given(model: BaseModel) -> dict[str, Any]:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+StepNo = Annotated[int, Path(ge=1, le=100)]
+ContractPercent = Annotated[Percent, Ge(0), Le(100)]
+"""A percentage of a contract's terms: NUMERIC(7,4)."""
 
 
 class TermsChange(BoundedModel):
@@ -36,7 +40,7 @@ class TermsChange(BoundedModel):
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     billing_timing: Literal["in_advance", "in_arrears"] | None = None
     auto_renew: bool | None = None
-    uplift_percent: DecimalStr | None = None
+    uplift_percent: ContractPercent | None = None
     renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
     termination_notice_days: int | None = Field(default=None, ge=0, le=365)
     automatic_countersignature: bool | None = None
@@ -45,7 +49,7 @@ class TermsChange(BoundedModel):
 class ClauseRequest(BoundedModel):
     """A clause from the library (`template_code`) or custom text (`title` and `body`)."""
 
-    template_code: str | None = None
+    template_code: str | None = Field(default=None, min_length=1, max_length=64)
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, min_length=1, max_length=20000)
 
@@ -63,18 +67,18 @@ class Decision(BoundedModel):
 
 class LineChangeRequest(BoundedModel):
     product_code: str = Field(min_length=1, max_length=100)
-    quantity: DecimalStr
+    quantity: Annotated[DecimalStr, DecimalBounds(9, 4), Ge(0)]
     """New quantity; 0 removes the product."""
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=500)
     charge: Literal["recurring", "one_time"] | None = None
     billing_period: BillingPeriod | None = None
-    unit_price: DecimalStr | None = None
-    discount_percent: DecimalStr = Decimal(0)
+    unit_price: Annotated[DecimalStr, DecimalBounds(6, 4), Ge(0)] | None = None
+    discount_percent: Annotated[Percent, Ge(0), Le(100)] = Decimal(0)
 
 
 class AmendmentRequest(BoundedModel):
     effective_date: date
-    lines: list[LineChangeRequest] = Field(min_length=1)
+    lines: list[LineChangeRequest] = Field(min_length=1, max_length=200)
     reason: str = Field(default="", max_length=2000)
 
 
@@ -125,7 +129,7 @@ async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[Approva
 
 @router.post("/{contract_id}/approvals/{step_no}/approve", response_model=ContractView)
 async def approve(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID, step_no: StepNo, decision: Decision, runtime: RuntimeDep
 ) -> ContractView:
     async with runtime.unit_of_work() as uow:
         await handlers.decide_approval(
@@ -137,7 +141,7 @@ async def approve(
 
 @router.post("/{contract_id}/approvals/{step_no}/reject", response_model=ContractView)
 async def reject(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID, step_no: StepNo, decision: Decision, runtime: RuntimeDep
 ) -> ContractView:
     async with runtime.unit_of_work() as uow:
         await handlers.decide_approval(

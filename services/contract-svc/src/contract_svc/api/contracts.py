@@ -10,6 +10,7 @@ from pydantic import Field
 
 from contract_svc import handlers
 from contract_svc.api.views import ContractView, contract_view
+from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.text import BoundedModel
@@ -40,6 +41,7 @@ async def current_view(contract_id: UUID, uow: UnitOfWork) -> ContractView:
 @router.get("", response_model=list[ContractView])
 async def list_contracts(
     runtime: RuntimeDep,
+    page: PageDep,
     opportunity_id: Annotated[UUID | None, Query()] = None,
     quote_id: Annotated[UUID | None, Query()] = None,
 ) -> list[ContractView]:
@@ -50,6 +52,8 @@ async def list_contracts(
         )
     async with runtime.unit_of_work() as uow:
         records = await handlers.list_contracts(uow, opportunity_id, quote_id)
+        # One opportunity's or quote's contracts: a handful, paged here.
+        records = records[page.offset : page.offset + page.limit]
         return [contract_view(r, await handlers.signatures_of(r.id, uow)) for r in records]
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, IPvAnyAddress, ValidationError
 
 from contract_svc import handlers
 from contract_svc.adapters.tables import clause_templates
-from contract_svc.api.changes import given
+from contract_svc.api.changes import ContractPercent, given
 from contract_svc.api.views import OrderView, order_view
 from contract_svc.domain.document import is_authentic_webhook
 from l2c_runtime.service import Runtime, runtime_of
@@ -89,7 +89,7 @@ class PolicyChange(BoundedModel):
     """Fields to change in the default policy; the others stay."""
 
     auto_renew: bool | None = None
-    uplift_percent: DecimalStr | None = None
+    uplift_percent: ContractPercent | None = None
     renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
     billing_timing: Literal["in_advance", "in_arrears"] | None = None
     max_standard_payment_terms_days: int | None = Field(default=None, ge=0, le=365)
@@ -120,6 +120,7 @@ ESIGNATURE_SECRET_ENV = "CONTRACT_ESIGNATURE_SECRET"
     "/webhooks/esignature",
     response_model=WebhookResult,
     tags=["webhooks"],
+    responses={401: {"description": "the X-Esignature-Signature header is missing or wrong"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -140,7 +141,9 @@ async def esignature_webhook(request: Request, runtime: RuntimeDep) -> WebhookRe
     try:
         envelope = EnvelopeSigned.model_validate_json(body)
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
+        # Without the input: a body that is not UTF-8 would not encode into the answer.
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise RequestValidationError(errors) from exc
     evidence = handlers.SignatureEvidence(
         envelope_id=envelope.envelope_id,
         party=envelope.party,
