@@ -10,7 +10,7 @@ from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
 from l2c_schemas.topics import LEAD_EVENTS
-from lead_svc.api import router
+from lead_svc.api import MAX_BULK, router
 from lead_svc.configuration_api import router as configuration_router
 from lead_svc.consumers import subscriptions
 from lead_svc.jobs import breach_overdue_first_contacts, rescore_after_rule_changes
@@ -30,6 +30,8 @@ definition = ServiceDefinition(
     routers=[router, configuration_router],
     produces=[LEAD_EVENTS],
     jobs=[breach_overdue_first_contacts, rescore_after_rule_changes],
+    # A list import of MAX_BULK leads: about 2 KiB each at most.
+    body_limits={"/leads/bulk": MAX_BULK * 2048},
 )
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 from deal_svc import queries
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.handlers import accounts as handlers
+from l2c_runtime.http.params import MAX_OFFSET, MAX_PAGE
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -84,8 +85,8 @@ async def list_accounts(
     runtime: RuntimeDep,
     response: Response,
     name: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[AccountSummary]:
     """Accounts by name (`name` matches any part, ignoring case), one page of `limit` from
     `offset`; the header X-Total-Count tells how many match in all."""

@@ -73,7 +73,9 @@ def _totals(t: ForecastTotals) -> TotalsView:
 @router.get("", response_model=ForecastView)
 async def get_forecast(
     runtime: RuntimeDep,
-    period: Annotated[str, Query(examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")],
+    period: Annotated[
+        str, Query(max_length=7, examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")
+    ],
     group_by: GroupBy = "none",
 ) -> ForecastView:
     """Deals with an amount closing in the period — open ones by expected close date, won ones

@@ -15,7 +15,8 @@ from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.domain.stage_history import stage_visits, time_in_stages
 from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as handlers
-from l2c_schemas import Money
+from l2c_runtime.http.params import MAX_OFFSET, MAX_PAGE, TextQuery
+from l2c_schemas.money import Cash
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
@@ -28,17 +29,17 @@ class OpenOpportunity(BoundedModel):
     account_id: UUID
     name: str = Field(min_length=1, max_length=200, examples=["Analytical Engines — 50 more seats"])
     kind: Literal["expansion", "renewal"] = "expansion"
-    amount: Money | None = None
+    amount: Cash | None = None
     expected_close_date: date | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=200)
-    pipeline: str | None = Field(default=None, examples=["default"])
+    pipeline: str | None = Field(default=None, max_length=50, examples=["default"])
     """Default: the pipeline of the kind (renewals have their own)."""
 
 
 class OpportunityChange(BoundedModel):
     """Fields left out stay as they are."""
 
-    amount: Money | None = None
+    amount: Cash | None = None
     expected_close_date: date | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=200)
     probability: int | None = Field(default=None, ge=0, le=100)
@@ -46,7 +47,7 @@ class OpportunityChange(BoundedModel):
 
 
 class StageChange(BoundedModel):
-    stage: str = Field(min_length=1, examples=["discovery"])
+    stage: str = Field(min_length=1, max_length=50, examples=["discovery"])
 
 
 class CloseLost(BoundedModel):
@@ -101,13 +102,13 @@ async def list_opportunities(
     lead_id: UUID | None = None,
     account_id: UUID | None = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    stage: str | None = None,
-    owner: str | None = None,
+    stage: TextQuery = None,
+    owner: TextQuery = None,
     kind: Kind | None = None,
     closing_from: date | None = None,
     closing_to: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[OpportunityView]:
     """Opportunities, newest first, filtered; one page of `limit` from `offset`. The header
     X-Total-Count tells how many match in all. `closing_from`/`closing_to` filter on the

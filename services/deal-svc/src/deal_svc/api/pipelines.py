@@ -33,7 +33,7 @@ class StageView(BaseModel):
     forecast_category: ForecastCategory
     outcome: Outcome | None = None
     """`won` or `lost` for the two closing stages; absent for open stages."""
-    requires: list[GateField] = Field(default_factory=list)
+    requires: list[GateField] = Field(default_factory=list, max_length=20)
     """What a deal needs to enter this stage or any later open one."""
 
 
@@ -55,7 +55,7 @@ class VelocityView(BaseModel):
 
 
 class PipelineDefinition(BoundedModel):
-    stages: list[StageView] = Field(min_length=3)
+    stages: list[StageView] = Field(min_length=3, max_length=30)
     """In pipeline order."""
 
 
@@ -118,7 +118,9 @@ async def put_pipeline(
 async def get_velocity(
     name: PipelineName,
     runtime: RuntimeDep,
-    period: Annotated[str, Query(examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")],
+    period: Annotated[
+        str, Query(max_length=7, examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")
+    ],
 ) -> VelocityView:
     """How the pipeline's deals closed (won or lost) in the period went: win rate, the won
     deals' average cycle, and the average time a deal spent in each stage."""
