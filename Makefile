@@ -5,7 +5,7 @@ UV ?= uv
 # again when PYTHONDONTWRITEBYTECODE is set, about 2.5 s of CPU per start).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install infra-up infra-down demo test test-unit lint typecheck schemas bench clean
+.PHONY: install infra-up infra-down demo test test-unit fuzz lint typecheck schemas bench clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -25,6 +25,9 @@ test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQ
 
 test-unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e"
+
+fuzz: install infra-up  ## schemathesis over every service's API with many examples (CI runs few)
+	L2C_FUZZ_EXAMPLES=$${L2C_FUZZ_EXAMPLES:-100} $(UV) run --frozen pytest -s tests/integration/test_fuzz_api.py
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -37,7 +37,12 @@ from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.http.body_limit import BodyLimitMiddleware
-from l2c_runtime.http.idempotency import IdempotencyMiddleware, prune_idempotency_keys
+from l2c_runtime.http.idempotency import (
+    CallerOf,
+    IdempotencyMiddleware,
+    anonymous,
+    prune_idempotency_keys,
+)
 from l2c_runtime.http.openapi import document_common_answers
 from l2c_runtime.jobs import periodic
 from l2c_runtime.migrations import upgrade_to_head
@@ -292,14 +297,19 @@ def create_app(
 
 
 def add_request_guards(
-    app: FastAPI, max_body_bytes: int, body_limits: Mapping[str, int] | None = None
+    app: FastAPI,
+    max_body_bytes: int,
+    body_limits: Mapping[str, int] | None = None,
+    caller_of: CallerOf = anonymous,
 ) -> None:
     """What every service's API has in front of its routes: the body limit (outermost, so
-    nothing reads a body beyond it), then idempotency keys on POST; and an OpenAPI that
-    documents both. The app's `state.runtime` gives the database."""
+    nothing reads a body beyond it), then idempotency keys on POST, scoped to `caller_of`
+    the request (its authenticated subject, once the API authenticates); and an OpenAPI
+    that documents both. The app's `state.runtime` gives the database."""
     app.add_middleware(
         IdempotencyMiddleware,  # type: ignore[arg-type]
         engine_of=lambda scope: runtime_of_app(scope["app"]).engine,
+        caller_of=caller_of,
     )
     app.add_middleware(
         BodyLimitMiddleware,  # type: ignore[arg-type]
