@@ -110,14 +110,20 @@ async def test_a_megabyte_rejection_reason_changes_nothing_and_the_flow_goes_on(
     assert nul.status_code == 422, nul.text
 
     assert (await sales.client.get(f"{cpq}/quotes/{quote_id}")).json()["status"] == "draft"
-    rejected_rows = await _scalar(
-        infra,
-        "l2c_e2e_cpq",
-        "SELECT count(*) FROM outbox WHERE ce_type LIKE '%QuoteRejected%'"
-        " AND convert_from(payload, 'UTF8')::jsonb->>'quote_id' = $1",
-        quote_id,
-    )
-    assert rejected_rows == 0
+    async def outbox_rows(event: str) -> int:
+        return int(
+            await _scalar(
+                infra,
+                "l2c_e2e_cpq",
+                "SELECT count(*) FROM outbox WHERE ce_type = $1"
+                " AND convert_from(payload, 'UTF8')::jsonb->>'quote_id' = $2",
+                f"l2c.cpq.{event}.v1",
+                quote_id,
+            )
+        )
+
+    assert await outbox_rows("QuoteCreated") == 1
+    assert await outbox_rows("QuoteRejected") == 0
 
     # The flow goes on: this quote is accepted and becomes a contract.
     accepted = await sales.client.post(f"{cpq}/quotes/{quote_id}/accept")
