@@ -110,6 +110,7 @@ async def test_a_megabyte_rejection_reason_changes_nothing_and_the_flow_goes_on(
     assert nul.status_code == 422, nul.text
 
     assert (await sales.client.get(f"{cpq}/quotes/{quote_id}")).json()["status"] == "draft"
+
     async def outbox_rows(event: str) -> int:
         return int(
             await _scalar(
