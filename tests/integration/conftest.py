@@ -92,3 +92,9 @@ async def platform(
     finally:
         running.stop()
         lock.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The API fuzz runs last: it changes the shared platform's configuration (scoring rules,
+    gates, pipelines, tax rates) as it tries every operation, which other tests rely on."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
