@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, model_validator
 
-from l2c_runtime.http.params import CodePath, NamePath
+from l2c_runtime.http.params import CodePath, NamePath, PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.lead import MAX_EMPLOYEES
 from l2c_schemas.text import MAX_LIST_ITEMS, BoundedModel
@@ -113,9 +113,11 @@ async def active_scoring_rules(runtime: RuntimeDep) -> RuleSetView:
 
 
 @router.get("/scoring-rules/versions", response_model=list[RuleSetView])
-async def scoring_rule_versions(runtime: RuntimeDep) -> list[RuleSetView]:
+async def scoring_rule_versions(runtime: RuntimeDep, page: PageDep) -> list[RuleSetView]:
+    """Every version of the rules, oldest first."""
     async with runtime.unit_of_work() as uow:
-        return [_rule_set_view(row) for row in await configuration.rule_set_versions(uow)]
+        rows = await configuration.rule_set_versions(uow, page.limit, page.offset)
+    return [_rule_set_view(row) for row in rows]
 
 
 @router.put("/scoring-rules", response_model=RuleSetView, status_code=status.HTTP_201_CREATED)
@@ -171,9 +173,11 @@ class RoutingRuleView(RoutingRuleModel):
 
 
 @router.get("/routing-rules", response_model=list[RoutingRuleView])
-async def routing_rules(runtime: RuntimeDep) -> list[RoutingRuleView]:
+async def routing_rules(runtime: RuntimeDep, page: PageDep) -> list[RoutingRuleView]:
+    """The routing rules in the order they are tried (a handful: paged here)."""
     async with runtime.unit_of_work() as uow:
-        return [RoutingRuleView(**row) for row in await configuration.list_routing_rules(uow)]
+        rows = await configuration.list_routing_rules(uow)
+    return [RoutingRuleView(**row) for row in page.of(rows)]
 
 
 @router.put("/routing-rules/{name}", response_model=RoutingRuleView)
@@ -203,12 +207,13 @@ class RepView(RepModel):
 
 
 @router.get("/teams/{team}/reps", response_model=list[RepView])
-async def team_reps(team: CodePath, runtime: RuntimeDep) -> list[RepView]:
+async def team_reps(team: CodePath, runtime: RuntimeDep, page: PageDep) -> list[RepView]:
+    """A team's reps (a team's size: paged here)."""
     async with runtime.unit_of_work() as uow:
         rows = await configuration.team_reps(team, uow)
     return [
         RepView(rep_id=r["rep_id"], team=r["team"], capacity=r["capacity"], active=r["active"])
-        for r in rows
+        for r in page.of(rows)
     ]
 
 

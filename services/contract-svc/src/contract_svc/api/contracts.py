@@ -53,7 +53,7 @@ async def list_contracts(
     async with runtime.unit_of_work() as uow:
         records = await handlers.list_contracts(uow, opportunity_id, quote_id)
         # One opportunity's or quote's contracts: a handful, paged here.
-        records = records[page.offset : page.offset + page.limit]
+        records = page.of(records)
         return [contract_view(r, await handlers.signatures_of(r.id, uow)) for r in records]
 
 

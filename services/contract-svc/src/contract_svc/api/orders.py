@@ -17,6 +17,7 @@ from contract_svc.adapters.tables import clause_templates
 from contract_svc.api.changes import ContractPercent, given
 from contract_svc.api.views import OrderView, order_view
 from contract_svc.domain.document import is_authentic_webhook
+from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
 from l2c_schemas.text import BoundedModel
@@ -68,10 +69,12 @@ async def retry_provisioning(order_id: UUID, runtime: RuntimeDep) -> OrderView:
 
 
 @router.get("/clause-templates", response_model=list[ClauseTemplateView], tags=["library"])
-async def list_clause_templates(runtime: RuntimeDep) -> list[ClauseTemplateView]:
-    """The clause library: standard clauses (those included by default go into every draft)."""
+async def list_clause_templates(runtime: RuntimeDep, page: PageDep) -> list[ClauseTemplateView]:
+    """The clause library by code: standard clauses (those included by default go into every
+    draft)."""
+    query = sa.select(clause_templates).order_by("code").limit(page.limit).offset(page.offset)
     async with runtime.unit_of_work() as uow:
-        rows = await uow.session.execute(sa.select(clause_templates).order_by("code"))
+        rows = await uow.session.execute(query)
         return [ClauseTemplateView.model_validate(dict(r._mapping)) for r in rows]
 
 

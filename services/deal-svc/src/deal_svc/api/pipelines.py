@@ -21,6 +21,7 @@ from deal_svc.domain.pipeline import (
 )
 from deal_svc.domain.stage_history import velocity
 from deal_svc.handlers.pipelines import define_pipeline
+from l2c_runtime.http.params import PageDep
 from l2c_schemas.text import BoundedModel
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
@@ -76,9 +77,10 @@ def _view(pipeline: Pipeline) -> PipelineView:
 
 
 @router.get("", response_model=list[PipelineView])
-async def list_pipelines(runtime: RuntimeDep) -> list[PipelineView]:
+async def list_pipelines(runtime: RuntimeDep, page: PageDep) -> list[PipelineView]:
+    """The pipelines by name (a handful: paged here)."""
     async with runtime.unit_of_work() as uow:
-        names = await pipeline_names(uow.session)
+        names = page.of(await pipeline_names(uow.session))
         return [_view(await load_pipeline(uow.session, name)) for name in names]
 
 

@@ -17,8 +17,12 @@ async def current_rule_set(uow: UnitOfWork) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-async def rule_set_versions(uow: UnitOfWork) -> list[dict[str, Any]]:
-    rows = await uow.session.execute(sa.select(scoring_rules).order_by(scoring_rules.c.version))
+async def rule_set_versions(
+    uow: UnitOfWork, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    rows = await uow.session.execute(
+        sa.select(scoring_rules).order_by(scoring_rules.c.version).limit(limit).offset(offset)
+    )
     return [dict(r._mapping) for r in rows]
 
 

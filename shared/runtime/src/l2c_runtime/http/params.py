@@ -6,10 +6,13 @@ middleware; these types add the lengths and ranges.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query
+
+T = TypeVar("T")
 
 MAX_PAGE = 500
 """The largest page any list endpoint returns."""
@@ -30,6 +33,10 @@ class Page:
 
     limit: int
     offset: int
+
+    def of(self, rows: Sequence[T]) -> list[T]:
+        """This page of rows already loaded (for short lists such as configuration)."""
+        return list(rows[self.offset : self.offset + self.limit])
 
 
 def _page(
