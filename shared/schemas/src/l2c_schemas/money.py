@@ -149,12 +149,15 @@ class DecimalBounds:
     def __init__(self, integer_digits: int, places: int) -> None:
         self.integer_digits = integer_digits
         self.places = places
+        self._limit = Decimal(10) ** integer_digits
 
     def check(self, value: Decimal) -> Decimal:
-        places = max(0, -int(value.normalize().as_tuple().exponent))
-        if places > self.places:
-            raise ValueError(f"at most {self.places} decimal places, got {places}")
-        if abs(value) >= Decimal(10) ** self.integer_digits:
+        # as_tuple first: normalize (trailing zeros, "10.000" USD is fine) only when needed.
+        if -int(value.as_tuple().exponent) > self.places:
+            places = -int(value.normalize().as_tuple().exponent)
+            if places > self.places:
+                raise ValueError(f"at most {self.places} decimal places, got {places}")
+        if not -self._limit < value < self._limit:
             raise ValueError(f"at most {self.integer_digits} digits before the decimal point")
         return value
 
