@@ -16,6 +16,7 @@ from billing_svc import handlers
 from billing_svc.config import issuer_name
 from billing_svc.document import invoice_html, invoice_pdf
 from l2c_runtime.errors import NotFound
+from l2c_runtime.http.openapi import PDF_ANSWER
 from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
@@ -135,7 +136,7 @@ async def invoice_document(invoice_id: UUID, runtime: RuntimeDep) -> HTMLRespons
     return HTMLResponse(invoice_html(await _invoice(runtime, invoice_id), issuer_name()))
 
 
-@router.get("/invoices/{invoice_id}/document.pdf")
+@router.get("/invoices/{invoice_id}/document.pdf", response_class=Response, responses=PDF_ANSWER)
 async def invoice_document_pdf(invoice_id: UUID, runtime: RuntimeDep) -> Response:
     """The invoice as a PDF: the same content as the HTML document."""
     invoice = await _invoice(runtime, invoice_id)

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from annotated_types import Ge, Gt, Le
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from cpq_svc import handlers, lifecycle
@@ -18,6 +19,7 @@ from cpq_svc.adapters.tables import approval_audit, quotes
 from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.http.openapi import PDF_ANSWER
 from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -254,14 +256,19 @@ async def reject_quote(
         return await _in(uow, quote_id)
 
 
-@router.get("/quotes/{quote_id}/document.html", tags=["documents"])
+@router.get("/quotes/{quote_id}/document.html", response_class=HTMLResponse, tags=["documents"])
 async def quote_html(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The quote document: lines, discounts, totals, terms and validity."""
     document = quote_document(await _load(quote_id, runtime))
     return Response(render_html(document), media_type="text/html; charset=utf-8")
 
 
-@router.get("/quotes/{quote_id}/document.pdf", tags=["documents"])
+@router.get(
+    "/quotes/{quote_id}/document.pdf",
+    response_class=Response,
+    responses=PDF_ANSWER,
+    tags=["documents"],
+)
 async def quote_pdf(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The quote document as a PDF."""
     quote = await _load(quote_id, runtime)

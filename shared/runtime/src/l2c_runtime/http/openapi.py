@@ -30,6 +30,14 @@ ERROR_SCHEMA: dict[str, Any] = {
     "required": ["detail"],
 }
 
+PDF_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the document as a PDF",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+"""`responses=` of an operation that answers a PDF (with `response_class=Response`)."""
+
 _ANSWERS = {
     "404": "Not found: the resource, or something the request names, does not exist",
     "409": "Conflict: the resource is not in a state that allows this, or a request with the "
