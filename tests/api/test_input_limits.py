@@ -161,3 +161,16 @@ def test_every_operation_documents_the_runtime_answers(service: str) -> None:
                 assert "413" in operation["responses"]
                 names = {p["name"] for p in operation.get("parameters", [])}
                 assert "Idempotency-Key" in names, (path, method)
+
+
+@pytest.mark.parametrize("service", ["cpq-svc", "billing-svc"])
+def test_documents_name_their_content_type(service: str) -> None:
+    # Found by schemathesis: a PDF answered where the schema said JSON.
+    schema: dict[str, Any] = APPS[service]().openapi()
+    documents = {
+        path: item["get"] for path, item in schema["paths"].items() if "/document." in path
+    }
+    assert documents
+    for path, operation in documents.items():
+        kind = "application/pdf" if path.endswith(".pdf") else "text/html"
+        assert list(operation["responses"]["200"]["content"]) == [kind], path
