@@ -29,7 +29,7 @@ from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.housekeeping import prune_once
+from l2c_runtime.housekeeping import Retention, prune
 from l2c_runtime.messaging_tables import inbox, messaging_metadata, outbox
 from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
@@ -136,7 +136,7 @@ async def test_rows_are_published_once_and_in_commit_order_per_key(
     first, second = (_relay(engine, infra, producer, scratch_topic) for _ in range(2))
 
     published = 0
-    while True:  # two relays racing: the advisory lock lets one at a time claim rows
+    while True:  # two relays racing: the lease lets one at a time publish
         counts = await asyncio.gather(first.publish_pending(), second.publish_pending())
         if sum(counts) == 0:
             break
@@ -184,7 +184,7 @@ async def test_sent_outbox_rows_and_old_inbox_rows_are_pruned_after_their_retent
             await conn.execute(
                 sa.update(outbox)
                 .where(outbox.c.id == row_id)
-                .values(published_at=now - timedelta(days=days))
+                .values(state="sent", published_at=now - timedelta(days=days))
             )
         await conn.execute(
             sa.insert(inbox),
@@ -201,7 +201,8 @@ async def test_sent_outbox_rows_and_old_inbox_rows_are_pruned_after_their_retent
                 for days in (31, 29)
             ],
         )
-    await prune_once(engine, now)
+    pruned = await prune(engine, now, Retention(batch_rows=1))
+    assert (pruned.outbox_rows, pruned.inbox_rows) == (1, 1)
     async with engine.connect() as conn:
         left = [row.id for row in await conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id))]
         inbox_left = [row.event_id for row in await conn.execute(sa.select(inbox.c.event_id))]
