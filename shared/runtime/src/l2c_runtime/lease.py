@@ -15,7 +15,6 @@ from uuid import uuid4
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-
 log = logging.getLogger(__name__)
 
 # Taken by whoever has none or an expired one, or renewed by its holder; a new holder gets a

@@ -362,7 +362,8 @@ def _setter(event: asyncio.Event) -> Callable[[Any], None]:
 
 
 def _describe(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    name, text = type(exc).__name__, str(exc)
+    text = text if name in text else f"{name}: {text}" if text else name
     return text[:MAX_ERROR_CHARS]
 
 
