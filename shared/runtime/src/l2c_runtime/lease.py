@@ -5,6 +5,10 @@ that stops (SIGSTOP, a network cut, a long pause) loses it `seconds` after its l
 and another replica takes over. Each change of holder bumps the lease's generation; a holder
 guards its writes with `fence`, so the writes of a holder that was taken over are refused.
 Expiry is decided by the database's clock only, never by the replicas' clocks.
+
+A holder stopped in the middle of a transaction would keep its row locks (and, inside
+`fence`, the lease row) for as long as it is stopped; `bound_transaction` has the server end
+such a transaction after `seconds` of silence, so a takeover waits no longer than that.
 """
 
 from __future__ import annotations
@@ -42,6 +46,18 @@ _FENCE = sa.text(
 )
 
 
+async def bound_transaction(conn: AsyncConnection, seconds: float) -> None:
+    """Have the server end this transaction (and its session) when its client stays silent
+    for `seconds` in the middle of it: paused, cut off, or stuck."""
+    await conn.execute(
+        sa.select(
+            sa.func.set_config(
+                "idle_in_transaction_session_timeout", f"{max(1, int(seconds * 1000))}", True
+            )
+        )
+    )
+
+
 class LeaseLost(Exception):
     """The lease expired or was taken over: the writes it guarded were not made."""
 
@@ -62,6 +78,7 @@ class Lease:
         """Take the lease, or renew it when held; the generation held, None when another
         holder's lease is still running."""
         async with self._engine.begin() as conn:
+            await bound_transaction(conn, self.seconds)
             generation = await conn.scalar(
                 _CLAIM, {"name": self.name, "holder": self.holder, "seconds": self.seconds}
             )
@@ -89,6 +106,7 @@ class Lease:
         if generation is None:
             return
         async with self._engine.begin() as conn:
+            await bound_transaction(conn, self.seconds)
             await conn.execute(
                 _RELEASE, {"name": self.name, "holder": self.holder, "generation": generation}
             )

@@ -10,7 +10,9 @@ within `lease_seconds` and a waiting replica takes over. A batch is read in one 
 transaction, published with no transaction open (within `publish_timeout`), and settled
 (sent, parked) in another short transaction that first checks, row-locked, that this relay
 still holds the lease's generation it read the batch under: a relay that was taken over
-changes no row.
+changes no row. Every transaction of the relay is ended by the server when the relay
+falls silent in the middle of it for `lease_seconds`, so a stopped relay holds no row lock
+that would keep the next one waiting.
 
 **Why the order per key holds, even across a takeover.** A row is handed to the broker only
 when each earlier row of its key (lower id) is either already acknowledged (it was marked
@@ -48,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
-from l2c_runtime.lease import Lease, LeaseLost
+from l2c_runtime.lease import Lease, LeaseLost, bound_transaction
 from l2c_runtime.messaging_tables import PARKED, PENDING, SENT, outbox
 from l2c_runtime.publisher import (
     BatchPublisher,
@@ -273,6 +275,7 @@ class OutboxRelay:
         """The oldest pending rows, but none of a key held up behind a parked row. Read in a
         transaction of its own, closed before publishing."""
         async with self._engine.begin() as conn:
+            await bound_transaction(conn, self.lease.seconds)
             query = (
                 sa.select(*_RELAYED)
                 .where(outbox.c.state == PENDING)
@@ -335,6 +338,7 @@ class OutboxRelay:
             return
         now = self._clock.now()
         async with self._engine.begin() as conn:
+            await bound_transaction(conn, self.lease.seconds)
             await self.lease.fence(conn, generation)
             if outcome.sent:
                 await conn.execute(
