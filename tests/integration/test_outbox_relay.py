@@ -29,7 +29,6 @@ from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.housekeeping import Retention, prune
 from l2c_runtime.messaging_tables import inbox, messaging_metadata, outbox
 from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
@@ -170,44 +169,6 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
     finally:
         relay.stop()
         await task
-
-
-async def test_sent_outbox_rows_and_old_inbox_rows_are_pruned_after_their_retention(
-    engine: AsyncEngine,
-) -> None:
-    now = datetime.now(UTC)
-    await _emit(engine, [uuid4()], rounds=3)
-    async with engine.begin() as conn:
-        ids = [row.id for row in await conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id))]
-        ages = {ids[0]: 8, ids[1]: 6}  # days since sent; the third row is not sent yet
-        for row_id, days in ages.items():
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == row_id)
-                .values(state="sent", published_at=now - timedelta(days=days))
-            )
-        await conn.execute(
-            sa.insert(inbox),
-            [
-                {
-                    "consumer": "c",
-                    "event_id": f"e{days}",
-                    "ce_type": "t",
-                    "topic": "t",
-                    "partition": 0,
-                    "offset": days,
-                    "processed_at": now - timedelta(days=days),
-                }
-                for days in (31, 29)
-            ],
-        )
-    pruned = await prune(engine, now, Retention(batch_rows=1))
-    assert (pruned.outbox_rows, pruned.inbox_rows) == (1, 1)
-    async with engine.connect() as conn:
-        left = [row.id for row in await conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id))]
-        inbox_left = [row.event_id for row in await conn.execute(sa.select(inbox.c.event_id))]
-    assert left == ids[1:]  # the week-old sent row is gone; the recent and the unsent stay
-    assert inbox_left == ["e29"]
 
 
 async def test_events_written_in_bulk_roll_back_with_their_transaction(
