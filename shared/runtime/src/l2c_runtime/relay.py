@@ -98,9 +98,12 @@ _RELAYED = (
     outbox.c.traceparent,
 )
 _parked = outbox.alias("parked")
+# States as literals in the SQL, not parameters: a prepared statement's generic plan can use a
+# partial index (`WHERE state = 'pending'`) only when its predicate is spelt out.
+_IS_PENDING = outbox.c.state == sa.literal_column(f"'{PENDING}'")
 _HELD_KEYS = (
     sa.select(_parked.c.message_key)
-    .where(_parked.c.state == PARKED)
+    .where(_parked.c.state == sa.literal_column(f"'{PARKED}'"))
     .where(_parked.c.message_key.is_not(None))
 )
 
@@ -235,7 +238,7 @@ class OutboxRelay:
         """Publish one batch of pending rows in id order while holding the lease; returns how
         many rows were settled (sent or parked). Raises when a failure stopped the batch (the
         rows not settled stay pending)."""
-        generation = await self.lease.claim()
+        generation = await self.lease.hold()
         if generation is None:
             return 0  # another replica is relaying
         rows = await self._next_batch()
@@ -278,7 +281,7 @@ class OutboxRelay:
             await bound_transaction(conn, self.lease.seconds)
             query = (
                 sa.select(*_RELAYED)
-                .where(outbox.c.state == PENDING)
+                .where(_IS_PENDING)
                 .where(
                     sa.or_(
                         outbox.c.message_key.is_(None),
@@ -344,14 +347,14 @@ class OutboxRelay:
                 await conn.execute(
                     sa.update(outbox)
                     .where(outbox.c.id == sa.any_(sa.bindparam("ids", outcome.sent, _IDS)))
-                    .where(outbox.c.state == PENDING)
+                    .where(_IS_PENDING)
                     .values(state=SENT, published_at=now, attempts=outbox.c.attempts + 1)
                 )
             for row_id, error in outcome.parked:
                 await conn.execute(
                     sa.update(outbox)
                     .where(outbox.c.id == row_id)
-                    .where(outbox.c.state == PENDING)
+                    .where(_IS_PENDING)
                     .values(
                         state=PARKED,
                         parked_at=now,
