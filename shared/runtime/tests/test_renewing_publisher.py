@@ -86,3 +86,23 @@ async def test_a_record_refused_before_sending_does_not_renew_the_producer() -> 
     with pytest.raises(MessageSizeTooLargeError):
         await publisher([huge])
     assert len(made) == 1 and made[0].stopped == 0
+
+
+async def test_a_refusal_by_the_broker_renews_the_producer_at_once() -> None:
+    """After the broker refused a batch, aiokafka's producer fails the partition's later
+    batches: it is replaced right away, not after three failures."""
+    made: list[FakeProducer] = []
+
+    def make() -> Any:
+        made.append(FakeProducer([False]))
+        return made[-1]
+
+    async def refuse(builder: Any, topic: str, *, partition: int) -> Any:
+        raise MessageSizeTooLargeError()
+
+    publisher = RenewingPublisher(make, renew_after=3)
+    await publisher.start()
+    made[0].send_batch = refuse  # type: ignore[method-assign]
+    with pytest.raises(MessageSizeTooLargeError):
+        await publisher([RECORD])
+    assert made[0].stopped == 1 and publisher.producer is None

@@ -53,11 +53,14 @@ from l2c_runtime.db import asyncpg_dsn
 from l2c_runtime.lease import Lease, LeaseLost, bound_transaction
 from l2c_runtime.messaging_tables import PARKED, PENDING, SENT, outbox
 from l2c_runtime.publisher import (
+    MAX_RECORD_BYTES,
+    RELAY_BATCH_BYTES,
     BatchPublisher,
     KeyHashPartitioner,
     OutgoingRecord,
     Publish,
     RenewingPublisher,
+    murmur2,
     refused_for_good,
     relay_producer,
     transient,
@@ -66,13 +69,17 @@ from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, span_context_of, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
+# The publishing side lives in `l2c_runtime.publisher`; these names stay importable from here.
 __all__ = [
+    "MAX_RECORD_BYTES",
+    "RELAY_BATCH_BYTES",
     "BatchPublisher",
     "KeyHashPartitioner",
     "OutboxRelay",
     "OutgoingRecord",
     "Publish",
     "RenewingPublisher",
+    "murmur2",
     "relay_producer",
     "relay_with_publisher",
 ]
