@@ -8,21 +8,19 @@ pending, parked), then pruned until none is left.
 
     uv run python bench/bench_outbox_prune.py [--rows N] [--batch-rows B] [--smoke]
 
-`--smoke` (or L2C_BENCH_SMOKE=1): 2,000 rows, to check the script runs.
+`--smoke`: 2,000 rows, to check the script runs.
 Prints `BENCH outbox_prune_rows_per_s <n> rows/s` and `BENCH inbox_prune_rows_per_s <n> rows/s`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import asyncpg
-from servicebench import PG, drop_database, migrated_database
+from servicebench import PG, BenchArguments, drop_database, migrated_database
 
 from l2c_runtime.db import create_engine
 from l2c_runtime.housekeeping import Retention, prune
@@ -106,11 +104,15 @@ async def main(rows: int, batch_rows: int) -> None:
     print(f"BENCH inbox_prune_rows_per_s {rows / inbox_seconds:.0f} rows/s")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--rows", 500_000, 2_000, "sent outbox rows and inbox rows past retention")
+    command.parser.add_argument(
+        "--batch-rows", type=int, default=Retention().batch_rows, help="rows per delete"
+    )
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rows", type=int, default=500_000)
-    parser.add_argument("--batch-rows", type=int, default=Retention().batch_rows)
-    parser.add_argument("--smoke", action="store_true", help="2,000 rows: check that it runs")
-    args = parser.parse_args()
-    smoke = args.smoke or os.environ.get("L2C_BENCH_SMOKE") == "1"
-    asyncio.run(main(2_000 if smoke else args.rows, args.batch_rows))
+    parsed = arguments().parse()
+    asyncio.run(main(parsed.rows, parsed.batch_rows))
