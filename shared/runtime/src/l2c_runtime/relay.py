@@ -176,10 +176,15 @@ class OutboxRelay:
                         delay,
                         exc_info=not transient(exc),
                     )
-                    await self._pause(delay)
+                    await self._sleep(delay)  # commits do not cut a back-off short
                     continue
                 if settled == self._batch_size:
                     continue  # more are waiting
+                if self.lease.generation is None:
+                    # A standby: it tries for the lease again soon after it could expire,
+                    # not at every commit.
+                    await self._sleep(min(self._poll_seconds, self.lease.seconds / 3))
+                    continue
                 await self._pause(self._poll_seconds)
                 self._wake.clear()
         finally:
@@ -197,6 +202,11 @@ class OutboxRelay:
     def stop(self) -> None:
         self._stopped.set()
         self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, cut short only by `stop`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), seconds)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, cut short by a NOTIFY of a commit or by `stop`."""
@@ -233,7 +243,7 @@ class OutboxRelay:
                     if not lost.is_set():
                         await conn.execute("SELECT 1", timeout=LISTEN_CHECK_SECONDS)
                 log.warning("outbox relay's LISTEN connection dropped; reconnecting")
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # whatever it was, listen again: the poll covers meanwhile
                 log.warning("outbox relay cannot LISTEN (%s); polling meanwhile", _describe(exc))
             finally:
                 if conn is not None:
