@@ -157,6 +157,7 @@ async def test_a_paused_relay_holding_the_claim_is_taken_over_and_no_event_is_lo
             return await _holder(engine) if await _count(engine, outbox.c.state == "sent") else None
 
         held_by_first, generation = await eventually(first_publishes, "the first relay to publish")
+        assert held_by_first is not None and f":{first.pid}:" in held_by_first
         await publisher.start()
         relaying = asyncio.create_task(second.run())
         await asyncio.sleep(1.0)

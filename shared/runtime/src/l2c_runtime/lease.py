@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import socket
 import time
 from uuid import uuid4
 
@@ -72,7 +74,8 @@ class Lease:
         self._engine = engine
         self.name = name
         self.seconds = seconds
-        self.holder = f"{name}:{uuid4().hex}"
+        # Says who holds it, for operators (and fault tests): `<name>:<host>:<pid>:<random>`.
+        self.holder = f"{name}:{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:12]}"
         self.generation: int | None = None
         """The generation held since the last successful claim, None when not held."""
         self._claimed_at = -math.inf
