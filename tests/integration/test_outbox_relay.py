@@ -29,7 +29,7 @@ from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.messaging_tables import messaging_metadata, outbox
+from l2c_runtime.messaging_tables import lease, messaging_metadata, outbox
 from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -231,6 +231,9 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     assert len({r.headers["ce_id"] for r in records}) == 5
     assert all(r.headers["traceparent"].startswith("00-") for r in records)
     assert await _unsent(engine) == 0
+    async with engine.connect() as conn:  # given up on the way out: a standby need not wait
+        claim = (await conn.execute(sa.select(lease.c.holder, lease.c.generation))).one()
+    assert claim == (None, 1)
 
 
 async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in_order(
