@@ -26,7 +26,7 @@ from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.messaging_tables import messaging_metadata, outbox
-from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_producer
+from l2c_runtime.relay import OutboxRelay, RenewingPublisher, murmur2, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import LeadDisqualified
@@ -186,8 +186,7 @@ async def test_a_record_the_broker_refuses_is_parked_and_retried_once_the_limit_
 ) -> None:
     """Under our own size check but over the topic's `max.message.bytes`: refused by the
     broker itself (non-retriable), which also breaks the producer's sequence for the
-    partition; the relay replaces the producer and the other keys go on (those the first
-    attempt had delivered on other partitions may go twice: at least once)."""
+    partition; the relay replaces the producer and the other keys go on."""
     topic = f"l2c.test.poison.{uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
@@ -195,7 +194,7 @@ async def test_a_record_the_broker_refuses_is_parked_and_retried_once_the_limit_
         await admin.create_topics(
             [NewTopic(topic, 2, 1, topic_configs={"max.message.bytes": "20000"})]
         )
-        poisoned, other = uuid4(), uuid4()
+        poisoned, other = _on_two_partitions()
         ids = await _write(
             engine,
             topic,
@@ -213,6 +212,8 @@ async def test_a_record_the_broker_refuses_is_parked_and_retried_once_the_limit_
         assert states[ids[1]][0] == "parked" and states[ids[3]][0] == "pending"
         records = await read_topic(infra.kafka_bootstrap, topic)
         assert (_scores(records, poisoned), _scores(records, other)) == ([0], [0, 1])
+        # what the broker took of the first attempt (the other partition) was not sent again
+        assert len([r for r in records if r.key == str(other).encode()]) == 2
 
         code, out = await _l2c(infra, "list", "x")
         assert code == 0 and str(ids[1]) in out and str(poisoned) in out
@@ -235,6 +236,19 @@ async def test_a_record_the_broker_refuses_is_parked_and_retried_once_the_limit_
     records = await read_topic(infra.kafka_bootstrap, topic)
     assert _scores(records, poisoned) == [0, 1, 2]
     assert {state for state, _, _ in (await _states(engine)).values()} == {"sent"}
+
+
+def _on_two_partitions() -> tuple[UUID, UUID]:
+    """Two leads whose events go to different partitions of a 2-partition topic."""
+    first = uuid4()
+    while True:
+        second = uuid4()
+        if _partition(first) != _partition(second):
+            return first, second
+
+
+def _partition(lead: UUID) -> int:
+    return (murmur2(str(lead).encode()) & 0x7FFFFFFF) % 2
 
 
 async def test_transient_broker_errors_never_park_a_row(

@@ -18,7 +18,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from l2c_runtime.publisher import RecordTooLarge, refused_for_good, transient
+from l2c_runtime.publisher import PartlyPublished, RecordTooLarge, refused_for_good, transient
 
 TRANSIENT = [
     LeaderNotAvailableError(),
@@ -26,6 +26,7 @@ TRANSIENT = [
     RequestTimedOutError(),
     KafkaConnectionError(),
     KafkaTimeoutError(),
+    PartlyPublished(NotEnoughReplicasError(), frozenset({0})),
     TimeoutError(),
     ConnectionResetError(),
 ]
@@ -35,6 +36,7 @@ POISON = [
     RecordListTooLargeError(),
     CorruptRecordException(),
     InvalidTimestampError(),
+    PartlyPublished(MessageSizeTooLargeError(), frozenset({0, 1})),
 ]
 NEITHER = [TopicAuthorizationFailedError(), OutOfOrderSequenceNumber(), ValueError("a bug")]
 

@@ -10,6 +10,7 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from l2c_runtime.publisher import PartlyPublished
 from l2c_runtime.relay import OutgoingRecord, RenewingPublisher
 
 
@@ -103,6 +104,8 @@ async def test_a_refusal_by_the_broker_renews_the_producer_at_once() -> None:
     publisher = RenewingPublisher(make, renew_after=3)
     await publisher.start()
     made[0].send_batch = refuse  # type: ignore[method-assign]
-    with pytest.raises(MessageSizeTooLargeError):
+    with pytest.raises(PartlyPublished) as refused:
         await publisher([RECORD])
+    assert isinstance(refused.value.cause, MessageSizeTooLargeError)
+    assert refused.value.acknowledged == frozenset()
     assert made[0].stopped == 1 and publisher.producer is None

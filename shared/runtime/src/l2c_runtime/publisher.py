@@ -55,11 +55,15 @@ class RecordTooLarge(MessageSizeTooLargeError):  # type: ignore[misc]
 def refused_for_good(exc: BaseException) -> bool:
     """The broker (or the publisher, on its behalf) refused a record for a reason no retry
     cures: the record is poison and is parked."""
+    if isinstance(exc, PartlyPublished):
+        return refused_for_good(exc.cause)
     return isinstance(exc, _RECORD_REFUSALS) and isinstance(exc, KafkaError) and not exc.retriable
 
 
 def transient(exc: BaseException) -> bool:
     """A failure that passes by itself: publish the same rows again later."""
+    if isinstance(exc, PartlyPublished):
+        return transient(exc.cause)
     if isinstance(exc, TimeoutError | OSError | KafkaTimeoutError):
         return True
     return isinstance(exc, KafkaError) and bool(exc.retriable)
@@ -174,45 +178,63 @@ class BatchPublisher:
             # Every partition's first batch is queued before any second one: a partition's
             # next batch waits until its previous one has gone out.
             for batches in rounds:
-                for topic, partition, builder in batches:
+                for topic, partition, builder, _ in batches:
                     deliveries.append(
                         await self._producer.send_batch(builder, topic, partition=partition)
                     )
             await asyncio.gather(*deliveries)
+        except Exception as exc:
+            if not refused_for_good(exc):
+                _observe_all(deliveries)
+                raise
+            # Refused by the broker: which batches did get through (the others are answered
+            # soon; the caller's timeout bounds the wait)? Those need not go again.
+            if deliveries:
+                await asyncio.wait(deliveries)
+            sent = [batch for batches in rounds for batch in batches][: len(deliveries)]
+            acknowledged = frozenset(
+                index
+                for delivery, (*_, indexes) in zip(deliveries, sent, strict=True)
+                if not delivery.cancelled() and delivery.exception() is None
+                for index in indexes
+            )
+            raise PartlyPublished(exc, acknowledged) from exc
         except BaseException:
             # Not awaited (a timeout must not wait for the broker), but none left unobserved.
-            for delivery in deliveries:
-                delivery.add_done_callback(_observe)
+            _observe_all(deliveries)
             raise
 
     async def _by_partition(
         self, records: Sequence[OutgoingRecord]
-    ) -> dict[tuple[str, int], list[OutgoingRecord]]:
-        by_partition: dict[tuple[str, int], list[OutgoingRecord]] = {}
+    ) -> dict[tuple[str, int], list[tuple[int, OutgoingRecord]]]:
+        """Each partition's records, with their places in `records`, in their order."""
+        by_partition: dict[tuple[str, int], list[tuple[int, OutgoingRecord]]] = {}
         partitions_of: dict[str, tuple[list[int], list[int]]] = {}
-        for record in records:
+        for index, record in enumerate(records):
             known = partitions_of.get(record.topic)
             if known is None:
                 every = sorted(await self._producer.partitions_for(record.topic))
                 led = self._producer.client.cluster.available_partitions_for_topic(record.topic)
                 known = partitions_of[record.topic] = (every, sorted(led or every))
             partition = self._partitioner(record.key, *known)
-            by_partition.setdefault((record.topic, partition), []).append(record)
+            by_partition.setdefault((record.topic, partition), []).append((index, record))
         return by_partition
 
     def _build(
-        self, by_partition: dict[tuple[str, int], list[OutgoingRecord]]
-    ) -> list[list[tuple[str, int, BatchBuilder]]]:
+        self, by_partition: dict[tuple[str, int], list[tuple[int, OutgoingRecord]]]
+    ) -> list[list[_Batch]]:
         """The closed record batches to send, in rounds: the n-th batch of every partition."""
-        rounds: list[list[tuple[str, int, BatchBuilder]]] = []
+        rounds: list[list[_Batch]] = []
         for (topic, partition), records in by_partition.items():
             builders = [self._producer.create_batch()]
-            for record in records:
-                if _append(builders[-1], record):
-                    continue
-                builders[-1].close()  # full: the record starts the next batch
-                builders.append(self._producer.create_batch())
-                _append(builders[-1], record)  # a batch's first record is always taken
+            indexes: list[list[int]] = [[]]
+            for index, record in records:
+                if not _append(builders[-1], record):
+                    builders[-1].close()  # full: the record starts the next batch
+                    builders.append(self._producer.create_batch())
+                    indexes.append([])
+                    _append(builders[-1], record)  # a batch's first record is always taken
+                indexes[-1].append(index)
             for n, builder in enumerate(builders):
                 # A batch's first record is always taken, whatever its size: refuse one the
                 # broker would (it would leave the partition's sequence numbers broken).
@@ -223,8 +245,27 @@ class BatchPublisher:
                 builder.close()
                 if n == len(rounds):
                     rounds.append([])
-                rounds[n].append((topic, partition, builder))
+                rounds[n].append((topic, partition, builder, indexes[n]))
         return rounds
+
+
+_Batch = tuple[str, int, BatchBuilder, list[int]]
+"""A closed record batch: its topic, partition, and the places of its records in the call."""
+
+
+class PartlyPublished(KafkaError):  # type: ignore[misc]
+    """The broker refused some record batch of a publication for good (`cause`); the records
+    at `acknowledged` (places in the call) were published all the same."""
+
+    def __init__(self, cause: Exception, acknowledged: frozenset[int]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.acknowledged = acknowledged
+
+
+def _observe_all(deliveries: list[asyncio.Future[Any]]) -> None:
+    for delivery in deliveries:
+        delivery.add_done_callback(_observe)
 
 
 def _observe(delivery: asyncio.Future[Any]) -> None:

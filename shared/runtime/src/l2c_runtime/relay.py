@@ -58,6 +58,7 @@ from l2c_runtime.publisher import (
     BatchPublisher,
     KeyHashPartitioner,
     OutgoingRecord,
+    PartlyPublished,
     Publish,
     RenewingPublisher,
     murmur2,
@@ -319,22 +320,30 @@ class OutboxRelay:
         except Exception as exc:
             if not refused_for_good(exc):
                 return _Outcome(failure=exc)
+            published = exc.acknowledged if isinstance(exc, PartlyPublished) else frozenset()
             log.warning(
-                "the broker refused a record of a batch of %d (%s); publishing it one record"
-                " at a time to park the refused ones",
+                "the broker refused a record of a batch of %d (%s); publishing the %d not"
+                " acknowledged one at a time to park the refused ones",
                 len(rows),
                 _describe(exc),
+                len(rows) - len(published),
             )
-        return await self._publish_one_by_one(rows, records)
+        outcome = await self._publish_one_by_one(
+            [
+                (row, record)
+                for n, (row, record) in enumerate(zip(rows, records, strict=True))
+                if n not in published
+            ]
+        )
+        outcome.sent += [row.id for n, row in enumerate(rows) if n in published]
+        return outcome
 
-    async def _publish_one_by_one(
-        self, rows: Sequence[Any], records: Sequence[OutgoingRecord]
-    ) -> _Outcome:
+    async def _publish_one_by_one(self, batch: Sequence[tuple[Any, OutgoingRecord]]) -> _Outcome:
         """Each record on its own, in id order: a refused one is parked and the rest of its
         key in this batch is held back; the others go out."""
         outcome = _Outcome()
         held: set[str] = set()
-        for row, record in zip(rows, records, strict=True):
+        for row, record in batch:
             if self.stopping:
                 break  # the rest stays pending for the next holder
             if row.message_key is not None and row.message_key in held:
@@ -386,6 +395,8 @@ def _setter(event: asyncio.Event) -> Callable[[Any], None]:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, PartlyPublished):
+        exc = exc.cause
     name, text = type(exc).__name__, str(exc)
     text = text if name in text else f"{name}: {text}" if text else name
     return text[:MAX_ERROR_CHARS]
