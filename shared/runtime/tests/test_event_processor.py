@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -114,6 +115,21 @@ async def test_a_transient_database_failure_is_retried_until_it_succeeds() -> No
     harness = Harness(flaky)
     await harness.deliver()
     assert harness.calls == 8
+    assert harness.dead == []
+
+
+async def test_transient_failures_do_not_use_up_the_dead_letter_budget() -> None:
+    budget = consumer_module.MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS
+
+    async def contended_then_buggy(call: int) -> None:
+        if call <= 2 * budget:  # deadlock victims, more often than the budget
+            raise asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+        if call < 3 * budget:  # then one unknown failure fewer than the budget
+            raise KeyError("flaky")
+
+    harness = Harness(contended_then_buggy)
+    await harness.deliver()
+    assert harness.calls == 3 * budget
     assert harness.dead == []
 
 

@@ -15,19 +15,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import random
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from aiokafka.errors import KafkaError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
-from l2c_runtime.errors import RuleViolation
+from l2c_runtime.errors import RuleViolation, is_transient
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.base import JourneyEvent, Message
@@ -41,19 +40,20 @@ M = TypeVar("M", bound=Message)
 Handler = Callable[[M, UnitOfWork, CloudEvent], Awaitable[None]]
 
 
-TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError, KafkaError, ConnectionError)
 MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS = 5
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT)
+"""The dead-letter budget: how often an event may fail with an error that is neither a rule
+violation nor transient (see `l2c_runtime.errors.is_transient`) before it is dead-lettered."""
 
 
 def backoff_seconds(attempt: int, base: float = 0.2, cap: float = 10.0) -> float:
     """Exponential back-off: 0.2 s, 0.4 s, 0.8 s … at most `cap`."""
-    return float(min(cap, base * 2**attempt))
+    return float(min(cap, base * 2 ** min(attempt, 16)))
+
+
+def jittered(delay: float) -> float:
+    """The delay stretched by up to a half at random, so two transactions that just lost a
+    serialization or deadlock race to each other do not retry in the same instant again."""
+    return delay * (1.0 + random.random() / 2)
 
 
 class ConsumedRecord(NamedTuple):
@@ -206,6 +206,7 @@ class EventProcessor:
 
     async def _handle_with_retries(self, item: _Work) -> None:
         attempt = 0
+        failures = 0  # the non-transient ones: only these count toward the dead-letter budget
         while True:
             try:
                 await self._handle_together([item])
@@ -214,15 +215,19 @@ class EventProcessor:
                 await self._dead_letter(item.record, "RuleViolation", str(exc))
                 return
             except Exception as exc:
-                if not is_transient(exc) and attempt + 1 >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
+                transient = is_transient(exc)
+                if not transient:
+                    failures += 1
+                if failures >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
                     log.exception("giving up on %s %s", item.event.type, item.event.id)
                     await self._dead_letter(item.record, type(exc).__name__, str(exc)[:2000])
                     return
-                delay = backoff_seconds(attempt)
+                delay = jittered(backoff_seconds(attempt))
                 log.warning(
-                    "handling %s %s failed (%s); retry in %.1fs",
+                    "handling %s %s failed (%s%s); retry in %.1fs",
                     item.event.type,
                     item.event.id,
+                    "transient: " if transient else "",
                     exc,
                     delay,
                 )
@@ -342,4 +347,5 @@ __all__ = [
     "backoff_seconds",
     "dead_letter_headers",
     "dead_letter_topic",
+    "is_transient",
 ]
