@@ -314,6 +314,10 @@ def _batch_span(items: Sequence[_Work]) -> Any:
     )
 
 
+MAX_REASON_CHARS = 4000
+"""A dead letter's `l2c_error` is cut to this length: a reason may quote the input."""
+
+
 def dead_letter_headers(
     record: ConsumedRecord, error_type: str, reason: str, consumer: str
 ) -> dict[str, str]:
@@ -327,7 +331,7 @@ def dead_letter_headers(
     headers.update(
         {
             "l2c_error_type": error_type,
-            "l2c_error": reason,
+            "l2c_error": reason[:MAX_REASON_CHARS],
             "l2c_original_topic": record.topic,
             "l2c_original_partition": str(record.partition),
             "l2c_original_offset": str(record.offset),

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
-from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
+from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.dead_letters import DeadLetters
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
@@ -160,15 +161,10 @@ def create_app(
 
     group = settings.consumer_group or definition.name
 
-    async def dead_letter(record: ConsumedRecord, error_type: str, reason: str) -> None:
-        log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, reason)
-        await broker.publish(
-            record.value or b"",
-            dead_letter_topic(record.topic),
-            key=record.key,
-            headers=dead_letter_headers(record, error_type, reason, group),
-        )
+    async def publish(value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
+        await broker.publish(value, topic, key=key, headers=headers)
 
+    dead_letter = DeadLetters(group, publish, engine, clock.now, settings.dead_letter_max_bytes)
     processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
     offset_commits: dict[int, asyncio.Task[None]] = {}
