@@ -28,6 +28,7 @@ from ar_svc.cash import (
     record_payment,
 )
 from ar_svc.domain.ledger import LedgerError
+from ar_svc.early_cash import announce_waiting_payments
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -51,7 +52,8 @@ __all__ = [
 
 async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
     """An issued invoice becomes an open receivable: one posting of its total. Unapplied cash
-    and customer credit of the account pay it at once. The same invoice twice is one
+    and customer credit of the account pay it at once, first any payment that came before it
+    and named it (see `early_cash`). The same invoice twice is one
     receivable; another invoice with a number already taken is refused."""
     now = uow.clock.now()
     holder = await uow.session.scalar(
@@ -85,6 +87,7 @@ async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
     )
     if inserted.first() is None:
         return
+    await announce_waiting_payments(uow, invoice.account_id, invoice.currency, invoice.lead_id)
     ledger = await load_ledger(uow, invoice.account_id, invoice.currency)
     new = ledger.invoice(invoice.invoice_id, invoice.total.amount)
     await save_postings(uow, invoice.account_id, invoice.currency, new, now)
