@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ar_svc.adapters.ledger_store import (
     load_ledger,
     lock_account,
+    locked_receivable,
     open_receivables,
     receivable,
     save_postings,
@@ -142,7 +143,7 @@ async def issue_credit_note(note: CreditNoteIssued, uow: UnitOfWork) -> None:
 async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
     """A voided invoice is owed no more: cash applied to it goes back to unapplied, its total
     is reversed by a posting, and dunning of it stops. Voiding twice changes nothing."""
-    invoice = await receivable(uow, voided.invoice_id)
+    invoice = await locked_receivable(uow, voided.invoice_id)
     if invoice is None:
         raise RuleViolation(f"invoice {voided.invoice_id} has no receivable to void")
     if invoice.status == "void":
@@ -151,7 +152,6 @@ async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
         raise RuleViolation(
             f"invoice {invoice.invoice_number} was written off; it cannot be voided"
         )
-    await lock_account(uow, invoice.account_id)
     ledger = await load_ledger(uow, invoice.account_id, invoice.currency)
     try:
         new = ledger.void(invoice.invoice_id)
