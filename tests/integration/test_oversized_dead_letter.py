@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -161,3 +162,22 @@ async def test_a_copy_the_broker_refuses_is_stored_and_sent_truncated(
     assert copies[0].headers["ce_id"] == "evt-41"
     stored = await stored_dead_letter(engine, 1)
     assert stored is not None and stored["payload"] == body and stored["offset"] == 41
+
+
+@pytest.mark.e2e
+@pytest.mark.integration
+async def test_an_event_type_no_one_knows_is_counted_by_the_consumer(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    ce_type = f"l2c.lead.LeadFromTheFuture{uuid4().hex[:6]}.v1"
+    headers = [(k, v if k != "ce_type" else ce_type.encode()) for k, v in _ce_headers("x")]
+    for n in range(2):
+        await publish(infra.kafka_bootstrap, LEAD_INTAKE, b"{}", headers, key=str(n).encode())
+
+    async with httpx.AsyncClient(base_url=platform.config.base_url("lead-svc")) as client:
+
+        async def counted() -> int | None:
+            passed = (await client.get("/health/consumer")).json()["passed_over"]
+            return passed.get(ce_type) if passed.get(ce_type) == 2 else None
+
+        assert await eventually(counted, "lead-svc to count the unknown events") == 2

@@ -3,6 +3,7 @@ dead-lettered, what is skipped. Delivery itself is proven on a real broker (test
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -170,6 +171,29 @@ async def test_records_of_types_this_service_does_not_handle_are_passed_over() -
     ]
     await harness.deliver(headers=headers)
     assert (harness.calls, harness.dead) == (0, [])
+
+
+async def test_an_unknown_event_type_is_counted_and_logged_once_per_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    harness = Harness(_ok)
+    headers = encode(EVENT, source="/test").headers
+    unknown = [(k, v if k != "ce_type" else b"l2c.lead.LeadTeleported.v9") for k, v in headers]
+    known = [(k, v if k != "ce_type" else b"l2c.lead.LeadCaptured.v1") for k, v in headers]
+    with caplog.at_level(logging.INFO, logger="l2c_runtime.consumer"):
+        for _ in range(3):
+            await harness.deliver(headers=unknown)
+        await harness.deliver(headers=known)
+        await harness.deliver(headers=known)
+    assert (harness.calls, harness.dead) == (0, [])
+    assert harness.processor.passed_over == {
+        "l2c.lead.LeadTeleported.v9": 3,
+        "l2c.lead.LeadCaptured.v1": 2,
+    }
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "LeadTeleported" in warnings[0].getMessage()
+    infos = [r for r in caplog.records if "LeadCaptured" in r.getMessage()]
+    assert len(infos) == 1 and infos[0].levelno == logging.INFO
 
 
 def test_back_off_doubles_up_to_a_cap() -> None:

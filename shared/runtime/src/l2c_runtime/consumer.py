@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation, is_transient
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import MESSAGE_TYPES
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
 from l2c_schemas.topics import dead_letter_topic
@@ -168,6 +170,26 @@ class EventProcessor:
         self._handlers = handlers
         self._uow = unit_of_work
         self._dead_letter = dead_letter
+        self.passed_over: Counter[str] = Counter()
+        """Events not handled here, by type: on a shared topic most are other consumers'
+        (known types); an unknown type is a producer newer than this consumer, or a
+        mistake."""
+
+    def _pass_over(self, ce_type: str, topic: str) -> None:
+        """Count an event this consumer does not handle; say so once per type."""
+        self.passed_over[ce_type] += 1
+        if self.passed_over[ce_type] > 1:
+            return
+        if ce_type in MESSAGE_TYPES:
+            log.info("%s does not handle %s (on %s); passed over", self._name, ce_type, topic)
+        else:
+            log.warning(
+                "unknown event type %s on %s: %s passes over such events (logged once, "
+                "counted in passed_over)",
+                ce_type,
+                topic,
+                self._name,
+            )
 
     async def process(self, record: ConsumedRecord) -> None:
         await self.process_batch([record])
@@ -196,7 +218,8 @@ class EventProcessor:
             return None
         route = self._handlers.route(event.type)
         if route is None:
-            return None  # another consumer's event on a shared topic; not ours to handle
+            self._pass_over(event.type, record.topic)
+            return None
         try:
             message = decode_as(route.model, record.value)
         except InvalidMessage as exc:

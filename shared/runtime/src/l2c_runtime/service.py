@@ -271,6 +271,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.processor = processor
     _add_error_handlers(app)
     app.include_router(_health_router())
     for router in definition.routers:
@@ -292,6 +293,12 @@ def _health_router() -> APIRouter:
         clock = runtime_of(request).clock
         mode = "simulated" if isinstance(clock, SimulatedClock) else "system"
         return {"now": clock.now().isoformat(), "mode": mode}
+
+    @router.get("/health/consumer")
+    async def consumer_counts(request: Request) -> dict[str, dict[str, int]]:
+        """Events this service's consumer passed over, by type (not handled here)."""
+        processor: EventProcessor = request.app.state.processor
+        return {"passed_over": dict(processor.passed_over)}
 
     @router.get("/health/ready")
     async def ready(request: Request, response: Response) -> dict[str, str]:
