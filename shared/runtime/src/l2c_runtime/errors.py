@@ -1,7 +1,13 @@
-"""Errors a handler raises when a command or event cannot be carried out. The HTTP layer maps
-them to 4xx answers with the reason; the consumer sends such an event to its dead-letter topic."""
+"""Errors a handler raises when a command or event cannot be carried out (the HTTP layer maps
+them to 4xx answers with the reason; the consumer sends such an event to its dead-letter topic),
+and which failures are transient: worth retrying, never a reason to give up on an event."""
 
 from __future__ import annotations
+
+from aiokafka.errors import KafkaError, KafkaTimeoutError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 class RuleViolation(Exception):
@@ -61,12 +67,6 @@ def is_transient(exc: BaseException) -> bool:
     PostgreSQL errors are judged by their SQLSTATE, broker errors by their `retriable` flag
     (a timeout waiting for the broker counts as retriable too); failures with neither, such as
     a refused or reset socket, by their class."""
-    # Imported here: the errors module is imported by code that has no database or broker.
-    from aiokafka.errors import KafkaError, KafkaTimeoutError
-    from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-    from sqlalchemy.exc import InterfaceError as SAInterfaceError
-    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-
     code = sqlstate_of(exc)
     if code is not None:
         return is_transient_sqlstate(code)
