@@ -165,6 +165,34 @@ async def test_a_payment_for_an_invoice_not_yet_issued_waits_for_that_invoice(
     assert kinds == ["PaymentReceived", "PaymentApplied", "InvoicePaid"]
 
 
+@pytest.mark.parametrize("payment_first", [True, False], ids=["payment-first", "invoice-first"])
+async def test_what_the_named_invoice_leaves_pays_the_other_open_ones_in_either_order(
+    uow: Any, payment_first: bool
+) -> None:
+    account = uuid4()
+    c = f"C{account.hex[:8]}-"  # invoice numbers are unique across accounts
+    await issue(uow, invoice(account, f"{c}1", "500.00", date(2026, 3, 1)))
+    await issue(uow, invoice(account, f"{c}0", "150.00", date(2026, 2, 1)))  # older
+    named = invoice(account, f"{c}2", "300.00", date(2026, 3, 2))
+    if payment_first:
+        await pay(uow, account, "700.00", f"{c}2")
+        await issue(uow, named)
+    else:
+        await issue(uow, named)
+        await pay(uow, account, "700.00", f"{c}2")
+    # C-2 first (300.00), then oldest first: C-0 150.00, C-1 250.00 of 500.00.
+    # 500.00 + 150.00 + 300.00 − 700.00 = 250.00 owed, all of it on C-1.
+    assert await books(uow, account) == (
+        D("250.00"),
+        D("0.00"),
+        [
+            (f"{c}0", "paid", D("0.00")),
+            (f"{c}1", "open", D("250.00")),
+            (f"{c}2", "paid", D("0.00")),
+        ],
+    )
+
+
 async def test_an_early_payment_notified_twice_is_one_payment(uow: Any) -> None:
     account = uuid4()
     first = await pay(uow, account, "80.00", "B-1", ref=f"gw-{account}")

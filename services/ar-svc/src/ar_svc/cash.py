@@ -331,7 +331,8 @@ async def _journey_of(
 async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -> None:
     """Customer credit and unapplied cash pay a newly issued invoice: first the payments that
     named it before it was issued, then the other funds oldest first, except payments that
-    wait for another invoice not issued yet."""
+    wait for another invoice not issued yet. What is left of the payments that named it goes
+    on to the account's other open invoices, as it would have had the invoice come first."""
     named = await reserved_for(uow, invoice.account_id, invoice.invoice_number)
     elsewhere = await reservations(uow, invoice.account_id, invoice.currency)
     sources: list[tuple[UUID | None, UUID | None]] = []
@@ -344,7 +345,7 @@ async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -
     for payment_id, credit_note_id in sources:
         due = ledger.invoice_balance(invoice.invoice_id)
         if due <= 0:
-            return
+            break
         available = ledger.unapplied(payment_id or credit_note_id)
         if available > 0:
             await apply_funds(
@@ -355,3 +356,23 @@ async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -
                 payment_id=payment_id,
                 credit_note_id=credit_note_id,
             )
+    for payment_id, _ in sources:
+        if payment_id in named:
+            await _spread_leftover(uow, ledger, invoice, payment_id)
+
+
+async def _spread_leftover(uow: UnitOfWork, ledger: Ledger, paid: Any, payment_id: UUID) -> None:
+    """The rest of a payment that named `paid` pays the account's other open invoices, oldest
+    first (the cash application rule once the named invoice is settled)."""
+    others = [
+        row
+        for row in await open_receivables(uow, paid.account_id, paid.currency)
+        if row.invoice_id != paid.invoice_id
+    ]
+    for row in sorted(others, key=lambda r: (r.issue_date, r.invoice_number)):
+        left = ledger.unapplied(payment_id)
+        due = ledger.invoice_balance(row.invoice_id)
+        if left <= 0:
+            return
+        if due > 0:
+            await apply_funds(uow, ledger, row, min(left, due), payment_id=payment_id)
