@@ -147,7 +147,8 @@ async def test_a_copy_the_broker_refuses_is_stored_and_sent_truncated(
         )
 
     body = b"y" * 300_000
-    record = ConsumedRecord(topic, 0, 41, b"k-1", body, [("ce_id", b"evt-41")])
+    headers = [("ce_id", b"evt-41"), ("x-poison", b"nul\x00inside")]  # no NUL in PG text
+    record = ConsumedRecord(topic, 0, 41, b"k-1", body, headers)
     dead_letters = DeadLetters("test-svc", send, engine, lambda: datetime.now(UTC), 1_000_000)
     try:
         await dead_letters(record, "RuleViolation", "no such account")
@@ -162,6 +163,7 @@ async def test_a_copy_the_broker_refuses_is_stored_and_sent_truncated(
     assert copies[0].headers["ce_id"] == "evt-41"
     stored = await stored_dead_letter(engine, 1)
     assert stored is not None and stored["payload"] == body and stored["offset"] == 41
+    assert stored["headers"]["x-poison"] == "nul\ufffdinside"
 
 
 @pytest.mark.e2e

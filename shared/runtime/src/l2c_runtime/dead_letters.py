@@ -90,6 +90,7 @@ class DeadLetters:
         self, record: ConsumedRecord, headers: dict[str, str], error_type: str, reason: str
     ) -> int:
         """The full record, once per consumer and offset (a redelivery finds the same row)."""
+        reason = _storable(reason)
         statement = (
             insert(dead_letter)
             .values(
@@ -98,9 +99,9 @@ class DeadLetters:
                 partition=record.partition,
                 offset=record.offset,
                 message_key=record.key,
-                headers=headers,
+                headers={_storable(name): _storable(text) for name, text in headers.items()},
                 payload=record.value or b"",
-                error_type=error_type,
+                error_type=_storable(error_type),
                 error=reason,
                 dead_lettered_at=self._now(),
             )
@@ -112,6 +113,11 @@ class DeadLetters:
         )
         async with self._engine.begin() as conn:
             return int((await conn.execute(statement)).scalar_one())
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL text and JSONB cannot hold NUL; a poison record may well carry one."""
+    return text.replace("\x00", "\ufffd")
 
 
 async def stored_dead_letter(engine: AsyncEngine, stored_id: int) -> dict[str, object] | None:
