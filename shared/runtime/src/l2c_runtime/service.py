@@ -76,6 +76,12 @@ class ServiceDefinition:
     title: str = ""
     description: str = ""
 
+    def provisioned_topics(self) -> list[str]:
+        """The topics the service makes sure exist before it starts: those it writes, those
+        it reads and their dead-letter topics (brokers run with auto-create off)."""
+        consumed = self.handlers.topics
+        return sorted({*self.produces, *consumed, *(dead_letter_topic(t) for t in consumed)})
+
 
 def runtime_of(request: Request) -> Runtime:
     """FastAPI dependency: the runtime of the service handling the request."""
@@ -225,9 +231,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade_to_head, definition.migrations, settings.database_url)
-        topics = [*definition.produces, *definition.handlers.topics]
-        topics += [dead_letter_topic(t) for t in definition.handlers.topics]
-        await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
+        await ensure_topics(
+            settings.kafka_bootstrap, definition.provisioned_topics(), settings.topic_partitions
+        )
         await broker.start()
         tasks = []
         relay: OutboxRelay | None = None
