@@ -78,6 +78,23 @@ def _lease_columns() -> list[sa.Column[Any]]:
     ]
 
 
+def _dead_letter_columns() -> list[sa.Column[Any] | sa.UniqueConstraint]:
+    return [
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("message_key", sa.LargeBinary),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("error_type", sa.Text, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("dead_lettered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
+    ]
+
+
 outbox = sa.Table(
     "outbox",
     messaging_metadata,
@@ -98,6 +115,9 @@ sa.Index("ix_inbox_processed_at", inbox.c.processed_at)
 lease = sa.Table("messaging_lease", messaging_metadata, *_lease_columns())
 """Named claims that one process at a time holds for a few seconds and renews (the outbox
 relay, retention): see `l2c_runtime.lease`."""
+
+dead_letter = sa.Table("dead_letter", messaging_metadata, *_dead_letter_columns())
+"""Full copies of dead letters too large for their dead-letter topic (see `dead_letters`)."""
 
 
 def create_messaging_tables(op: Any) -> None:
@@ -162,3 +182,12 @@ def drop_outbox_states(op: Any) -> None:
     op.drop_constraint("ck_outbox_state", "outbox")
     for column in reversed(_state_columns()):
         op.drop_column("outbox", column.name)
+
+
+def create_dead_letter_table(op: Any) -> None:
+    """Alembic upgrade step that creates the table of oversized dead letters."""
+    op.create_table("dead_letter", *_dead_letter_columns())
+
+
+def drop_dead_letter_table(op: Any) -> None:
+    op.drop_table("dead_letter")

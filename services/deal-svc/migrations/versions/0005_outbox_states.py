@@ -1,16 +1,16 @@
 """outbox states (parked rows wait with their error), relay and retention leases, the
 indexes the relay and retention read by
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 """
 
 from alembic import op
 
 from l2c_runtime.messaging_tables import add_outbox_states, drop_outbox_states
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
