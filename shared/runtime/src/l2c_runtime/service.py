@@ -32,8 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
-from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
+from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.dead_letters import DeadLetters
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.http.body_limit import BodyLimitMiddleware
@@ -178,15 +179,10 @@ def create_app(
 
     group = settings.consumer_group or definition.name
 
-    async def dead_letter(record: ConsumedRecord, error_type: str, reason: str) -> None:
-        log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, reason)
-        await broker.publish(
-            record.value or b"",
-            dead_letter_topic(record.topic),
-            key=record.key,
-            headers=dead_letter_headers(record, error_type, reason, group),
-        )
+    async def publish(value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
+        await broker.publish(value, topic, key=key, headers=headers)
 
+    dead_letter = DeadLetters(group, publish, engine, clock.now, settings.dead_letter_max_bytes)
     processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
     offset_commits: dict[int, asyncio.Task[None]] = {}
@@ -293,6 +289,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.processor = processor
     _add_error_handlers(app)
     app.include_router(_health_router())
     for router in definition.routers:
@@ -349,6 +346,12 @@ def _health_router() -> APIRouter:
         clock = runtime_of(request).clock
         mode = "simulated" if isinstance(clock, SimulatedClock) else "system"
         return {"now": clock.now().isoformat(), "mode": mode}
+
+    @router.get("/health/consumer")
+    async def consumer_counts(request: Request) -> dict[str, dict[str, int]]:
+        """Events this service's consumer passed over, by type (not handled here)."""
+        processor: EventProcessor = request.app.state.processor
+        return {"passed_over": dict(processor.passed_over)}
 
     @router.get("/health/ready")
     async def ready(request: Request, response: Response) -> dict[str, str]:

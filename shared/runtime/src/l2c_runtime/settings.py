@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
     """How much one fetch may bring of a partition (Kafka's max.partition.fetch.bytes). At
     the client's 1 MiB a consumer of small records waited on the next fetch a third of the
     time; 8 MiB took usage ingestion from 19-24k to 20-37k events/s (bench/README.md)."""
+    dead_letter_max_bytes: int = Field(
+        default=1_000_000, ge=64 * 1024, validation_alias="L2C_DEAD_LETTER_MAX_BYTES"
+    )
+    """The largest dead-letter copy sent whole (key, body and headers; Kafka takes about 1 MiB
+    a record by default). A larger one keeps its headers and a truncated body on the
+    dead-letter topic, and the full record is stored in the service's `dead_letter` table."""
     consumers: int = Field(default=1, ge=1, validation_alias="L2C_CONSUMERS_PER_TOPIC")
     """Consumers of each topic in this process (each takes a share of the partitions)."""
     relay_inline: bool = Field(default=True, validation_alias="L2C_RELAY_INLINE")
@@ -46,6 +52,30 @@ class ServiceSettings(BaseSettings):
     the replicas as its own process (consumers busy with a poll starve an inline relay)."""
     relay_batch_size: int = Field(default=500, validation_alias="L2C_RELAY_BATCH_SIZE")
     relay_poll_seconds: float = Field(default=1.0, validation_alias="L2C_RELAY_POLL_SECONDS")
+    relay_publish_timeout_seconds: float = Field(
+        default=15.0, gt=0, validation_alias="L2C_RELAY_PUBLISH_TIMEOUT_SECONDS"
+    )
+    """How long the relay waits for the broker to acknowledge a batch before it gives up on
+    it (the rows stay pending) and tries again. Also bounds how long a stopping relay drains."""
+    relay_lease_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="L2C_RELAY_LEASE_SECONDS"
+    )
+    """A relay that stops renewing its claim (paused, cut off) loses it after this long and
+    another replica's relay takes over."""
+    outbox_retention_hours: float = Field(
+        default=168.0, ge=0, validation_alias="L2C_OUTBOX_RETENTION_HOURS"
+    )
+    """Sent outbox rows are kept this long (to see what was published when), then pruned."""
+    inbox_retention_hours: float = Field(
+        default=720.0, ge=0, validation_alias="L2C_INBOX_RETENTION_HOURS"
+    )
+    """Inbox rows (event ids already handled) are kept this long: longer than the topics'
+    retention, so a redelivery is always recognised."""
+    prune_interval_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="L2C_PRUNE_INTERVAL_SECONDS"
+    )
+    prune_batch_rows: int = Field(default=5000, ge=1, validation_alias="L2C_PRUNE_BATCH_ROWS")
+    """Rows deleted per transaction by retention, which loops until it has caught up."""
     db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
     clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")
