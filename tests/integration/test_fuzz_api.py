@@ -55,6 +55,7 @@ async def _fuzz(platform: Platform, service: str, reports: Path) -> tuple[int, s
         *command,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        cwd=reports,  # its cache directory goes there, not into the work tree
     )
     output, _ = await process.communicate()
     return process.returncode or 0, output.decode(errors="replace")
