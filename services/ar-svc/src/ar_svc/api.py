@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from ar_svc import handlers
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import Money
 from l2c_schemas.money import DecimalStr
@@ -44,7 +45,12 @@ class PaymentView(BaseModel):
     unapplied: DecimalStr | None = None
 
 
-@router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentView)
+@router.post(
+    "/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentView,
+    dependencies=[require("payments:write")],
+)
 async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Response) -> PaymentView:
     """Record a payment and apply it: the referenced invoice first, else the one invoice whose
     balance equals the payment, then oldest first; what is left stays unapplied and pays the
@@ -107,7 +113,11 @@ class PaymentDetailView(BaseModel):
     unapplied: DecimalStr
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentDetailView)
+@router.get(
+    "/payments/{payment_id}",
+    response_model=PaymentDetailView,
+    dependencies=[require("payments:read")],
+)
 async def payment_detail(payment_id: UUID, runtime: RuntimeDep) -> PaymentDetailView:
     """A payment, where its cash went and what of it is still unapplied."""
     async with runtime.unit_of_work() as uow:
@@ -132,6 +142,7 @@ class ApplicationView(BaseModel):
     "/payments/{payment_id}/apply",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationView,
+    dependencies=[require("payments:apply")],
 )
 async def apply_payment_manually(
     payment_id: UUID, body: ManualApplicationIn, runtime: RuntimeDep
@@ -145,7 +156,11 @@ async def apply_payment_manually(
         return await _application_view(uow, application_id, body.invoice_id)
 
 
-@router.post("/applications/{application_id}/unapply", response_model=ApplicationView)
+@router.post(
+    "/applications/{application_id}/unapply",
+    response_model=ApplicationView,
+    dependencies=[require("payments:apply")],
+)
 async def unapply_application(application_id: UUID, runtime: RuntimeDep) -> ApplicationView:
     """Reverse an application with opposite postings: the cash is unapplied again and the
     invoice owes it again. 409 when it was reversed already."""
@@ -187,7 +202,11 @@ class BalanceView(BaseModel):
     invoices: list[ReceivableView]
 
 
-@router.get("/accounts/{account_id}/balance", response_model=BalanceView)
+@router.get(
+    "/accounts/{account_id}/balance",
+    response_model=BalanceView,
+    dependencies=[require("receivables:read")],
+)
 async def account_balance(
     account_id: UUID, runtime: RuntimeDep, currency: str | None = None
 ) -> BalanceView:

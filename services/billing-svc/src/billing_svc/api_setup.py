@@ -22,6 +22,7 @@ from billing_svc.adapters.tables import (
     usage_plans,
 )
 from billing_svc.revenue import deferred_revenue
+from l2c_runtime.auth import require
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import CurrencyCode, DecimalStr
@@ -67,7 +68,7 @@ class UsagePlanIn(BaseModel):
         return self
 
 
-@router.put("/tax-rates/{jurisdiction}")
+@router.put("/tax-rates/{jurisdiction}", dependencies=[require("billing-setup:write")])
 async def set_tax_rate(jurisdiction: str, body: TaxRate, runtime: RuntimeDep) -> dict[str, Any]:
     """Configure the rate of a jurisdiction (e.g. DE 0.19). Accounts without a jurisdiction,
     or with one that has no rate, are invoiced without tax."""
@@ -82,7 +83,9 @@ async def set_tax_rate(jurisdiction: str, body: TaxRate, runtime: RuntimeDep) ->
     return {"jurisdiction": jurisdiction, "rate": str(body.rate), "name": body.name}
 
 
-@router.put("/accounts/{account_id}/tax-jurisdiction")
+@router.put(
+    "/accounts/{account_id}/tax-jurisdiction", dependencies=[require("billing-setup:write")]
+)
 async def set_account_jurisdiction(
     account_id: UUID, body: TaxJurisdiction, runtime: RuntimeDep
 ) -> dict[str, Any]:
@@ -98,7 +101,7 @@ async def set_account_jurisdiction(
     return {"account_id": str(account_id), "jurisdiction": body.jurisdiction}
 
 
-@router.put("/usage-plans/{metric}")
+@router.put("/usage-plans/{metric}", dependencies=[require("billing-setup:write")])
 async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) -> dict[str, Any]:
     """How usage of `metric` is aggregated per period and rated, in one currency."""
     values = body.model_dump(mode="json", exclude={"currency"})
@@ -111,7 +114,7 @@ async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) ->
     return {"metric": metric, **body.model_dump(mode="json")}
 
 
-@router.get("/subscriptions")
+@router.get("/subscriptions", dependencies=[require("billing:read")])
 async def list_subscriptions(
     runtime: RuntimeDep, lead_id: UUID | None = None, account_id: UUID | None = None
 ) -> list[dict[str, Any]]:
@@ -126,7 +129,9 @@ class AutoFinalize(BaseModel):
     """false: the billing run leaves the invoices as drafts for POST /invoices/{id}/finalize."""
 
 
-@router.put("/subscriptions/{subscription_id}/auto-finalize")
+@router.put(
+    "/subscriptions/{subscription_id}/auto-finalize", dependencies=[require("billing-setup:write")]
+)
 async def set_auto_finalize(
     subscription_id: UUID, body: AutoFinalize, runtime: RuntimeDep
 ) -> dict[str, Any]:
@@ -136,7 +141,7 @@ async def set_auto_finalize(
     return {"subscription_id": str(subscription_id), "auto_finalize": body.auto_finalize}
 
 
-@router.get("/credit-notes")
+@router.get("/credit-notes", dependencies=[require("billing:read")])
 async def list_credit_notes(
     runtime: RuntimeDep, subscription_id: UUID | None = None, account_id: UUID | None = None
 ) -> list[dict[str, Any]]:
@@ -150,7 +155,7 @@ async def list_credit_notes(
     return [_jsonable(row._mapping) for row in rows]
 
 
-@router.get("/revenue-schedules")
+@router.get("/revenue-schedules", dependencies=[require("billing:read")])
 async def list_revenue_schedule(
     runtime: RuntimeDep, document_id: UUID | None = None, subscription_id: UUID | None = None
 ) -> list[dict[str, Any]]:
@@ -176,7 +181,7 @@ def _month(text: str) -> date:
         raise RuleViolation(f"{text!r} is not a month like 2026-01") from exc
 
 
-@router.get("/reports/deferred-revenue")
+@router.get("/reports/deferred-revenue", dependencies=[require("billing:read")])
 async def deferred_revenue_report(
     runtime: RuntimeDep,
     first: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],

@@ -17,6 +17,7 @@ from cpq_svc.adapters.tables import approval_audit, quotes
 from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import DecimalStr, PricedLine
@@ -131,7 +132,11 @@ def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.Quo
 
 
 @router.post(
-    "/quotes", status_code=status.HTTP_201_CREATED, response_model=QuoteView, tags=["quotes"]
+    "/quotes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=QuoteView,
+    tags=["quotes"],
+    dependencies=[require("quotes:write")],
 )
 async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> Response:
     """Quote an opportunity: bundles are expanded, configuration rules checked, and each line is
@@ -143,7 +148,12 @@ async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> Response:
     return _json(_view(quote), status.HTTP_201_CREATED)
 
 
-@router.get("/quotes", response_model=list[QuoteView], tags=["quotes"])
+@router.get(
+    "/quotes",
+    response_model=list[QuoteView],
+    tags=["quotes"],
+    dependencies=[require("quotes:read")],
+)
 async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteView]:
     """Every version quoted for an opportunity, oldest first."""
     async with runtime.unit_of_work() as uow:
@@ -157,7 +167,12 @@ async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteVi
     return [_view(await _load(quote_id, runtime)) for quote_id in ids]
 
 
-@router.get("/quotes/{quote_id}", response_model=QuoteView, tags=["quotes"])
+@router.get(
+    "/quotes/{quote_id}",
+    response_model=QuoteView,
+    tags=["quotes"],
+    dependencies=[require("quotes:read")],
+)
 async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     return await _current(quote_id, runtime)
 
@@ -167,6 +182,7 @@ async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     status_code=status.HTTP_201_CREATED,
     response_model=QuoteView,
     tags=["quotes"],
+    dependencies=[require("quotes:write")],
 )
 async def revise_quote(
     quote_id: UUID, runtime: RuntimeDep, changes: QuoteTermsRequest | None = None
@@ -183,6 +199,7 @@ async def revise_quote(
     "/quotes/{quote_id}/approvals/{step_no}/{decision}",
     response_model=QuoteView,
     tags=["approvals"],
+    dependencies=[require("quotes:approve")],
 )
 async def decide_approval(
     quote_id: UUID,
@@ -201,7 +218,10 @@ async def decide_approval(
 
 
 @router.get(
-    "/quotes/{quote_id}/approvals/audit", response_model=list[AuditEntry], tags=["approvals"]
+    "/quotes/{quote_id}/approvals/audit",
+    response_model=list[AuditEntry],
+    tags=["approvals"],
+    dependencies=[require("quotes:read")],
 )
 async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEntry]:
     """Who requested, approved or rejected what, when, with which comment."""
@@ -215,7 +235,12 @@ async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEnt
     return [AuditEntry.model_validate(dict(r._mapping)) for r in rows]
 
 
-@router.post("/quotes/{quote_id}/send", response_model=QuoteView, tags=["quotes"])
+@router.post(
+    "/quotes/{quote_id}/send",
+    response_model=QuoteView,
+    tags=["quotes"],
+    dependencies=[require("quotes:write")],
+)
 async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """Send the quote to the customer; 409 while an approval is pending or after it expired."""
     async with runtime.unit_of_work() as uow:
@@ -223,7 +248,12 @@ async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
         return await _in(uow, quote_id)
 
 
-@router.post("/quotes/{quote_id}/accept", response_model=QuoteView, tags=["quotes"])
+@router.post(
+    "/quotes/{quote_id}/accept",
+    response_model=QuoteView,
+    tags=["quotes"],
+    dependencies=[require("quotes:write")],
+)
 async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The customer accepts the quote (draft within policy, approved or sent); 409 with the
     reason while an approval is pending, after it expired, or when it is already decided."""
@@ -232,7 +262,12 @@ async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
         return await _in(uow, quote_id)
 
 
-@router.post("/quotes/{quote_id}/reject", response_model=QuoteView, tags=["quotes"])
+@router.post(
+    "/quotes/{quote_id}/reject",
+    response_model=QuoteView,
+    tags=["quotes"],
+    dependencies=[require("quotes:write")],
+)
 async def reject_quote(
     quote_id: UUID, runtime: RuntimeDep, body: CustomerRejection | None = None
 ) -> Response:
@@ -243,14 +278,18 @@ async def reject_quote(
         return await _in(uow, quote_id)
 
 
-@router.get("/quotes/{quote_id}/document.html", tags=["documents"])
+@router.get(
+    "/quotes/{quote_id}/document.html", tags=["documents"], dependencies=[require("quotes:read")]
+)
 async def quote_html(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The quote document: lines, discounts, totals, terms and validity."""
     document = quote_document(await _load(quote_id, runtime))
     return Response(render_html(document), media_type="text/html; charset=utf-8")
 
 
-@router.get("/quotes/{quote_id}/document.pdf", tags=["documents"])
+@router.get(
+    "/quotes/{quote_id}/document.pdf", tags=["documents"], dependencies=[require("quotes:read")]
+)
 async def quote_pdf(quote_id: UUID, runtime: RuntimeDep) -> Response:
     """The quote document as a PDF."""
     quote = await _load(quote_id, runtime)

@@ -13,6 +13,7 @@ from opentelemetry import trace
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from l2c_runtime.auth import require
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.telemetry import LEAD_ID, TRACER, journey_span
@@ -83,7 +84,12 @@ async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
     return view(row, outcome)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=LeadView)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeadView,
+    dependencies=[require("leads:submit")],
+)
 async def capture_lead(
     submission: LeadSubmitted, runtime: RuntimeDep, response: Response
 ) -> LeadView:
@@ -109,7 +115,7 @@ class BulkResult(BaseModel):
     results: list[BulkItemResult]
 
 
-@router.post("/bulk", response_model=BulkResult)
+@router.post("/bulk", response_model=BulkResult, dependencies=[require("leads:submit")])
 async def capture_leads_in_bulk(
     runtime: RuntimeDep,
     items: Annotated[list[dict[str, Any]], Body(max_length=MAX_BULK)],
@@ -157,7 +163,7 @@ class LeadPage(BaseModel):
     next_cursor: str | None
 
 
-@router.get("", response_model=LeadPage)
+@router.get("", response_model=LeadPage, dependencies=[require("leads:read")])
 async def list_leads(
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status")] = None,
@@ -184,7 +190,7 @@ async def list_leads(
     return LeadPage(items=[view(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{lead_id}", response_model=LeadView)
+@router.get("/{lead_id}", response_model=LeadView, dependencies=[require("leads:read")])
 async def get_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
     async with runtime.unit_of_work() as uow:
         row = await handlers.find_lead(lead_id, uow)
@@ -201,7 +207,9 @@ class TimelineEntry(BaseModel):
     detail: dict[str, Any]
 
 
-@router.get("/{lead_id}/timeline", response_model=list[TimelineEntry])
+@router.get(
+    "/{lead_id}/timeline", response_model=list[TimelineEntry], dependencies=[require("leads:read")]
+)
 async def lead_timeline(lead_id: UUID, runtime: RuntimeDep) -> list[TimelineEntry]:
     """Every change of the lead (and of duplicates merged into it) and every engagement."""
     async with runtime.unit_of_work() as uow:
@@ -249,7 +257,7 @@ async def _act(
             return view(await act(uow))
 
 
-@router.post("/{lead_id}/merge", response_model=LeadView)
+@router.post("/{lead_id}/merge", response_model=LeadView, dependencies=[require("leads:write")])
 async def merge_lead(lead_id: UUID, body: MergeRequest, runtime: RuntimeDep) -> LeadView:
     """Merge `duplicate_id` into this lead, keeping both histories (LeadMerged)."""
     return await _act(
@@ -260,7 +268,9 @@ async def merge_lead(lead_id: UUID, body: MergeRequest, runtime: RuntimeDep) -> 
     )
 
 
-@router.post("/{lead_id}/disqualify", response_model=LeadView)
+@router.post(
+    "/{lead_id}/disqualify", response_model=LeadView, dependencies=[require("leads:write")]
+)
 async def disqualify_lead(lead_id: UUID, body: DisqualifyRequest, runtime: RuntimeDep) -> LeadView:
     """Rule the lead out with a reason code (no_budget, competitor, spam, …)."""
     return await _act(
@@ -271,14 +281,14 @@ async def disqualify_lead(lead_id: UUID, body: DisqualifyRequest, runtime: Runti
     )
 
 
-@router.post("/{lead_id}/recycle", response_model=LeadView)
+@router.post("/{lead_id}/recycle", response_model=LeadView, dependencies=[require("leads:write")])
 async def recycle_lead(lead_id: UUID, body: RecycleRequest, runtime: RuntimeDep) -> LeadView:
     return await _act(
         runtime, lead_id, "recycle lead", lambda uow: handlers.recycle(lead_id, body.reason, uow)
     )
 
 
-@router.post("/{lead_id}/assign", response_model=LeadView)
+@router.post("/{lead_id}/assign", response_model=LeadView, dependencies=[require("leads:write")])
 async def reassign_lead(lead_id: UUID, body: AssignRequest, runtime: RuntimeDep) -> LeadView:
     """Reassign to a named rep, or to the next rep in the (given) team's rotation."""
     return await _act(
@@ -289,7 +299,7 @@ async def reassign_lead(lead_id: UUID, body: AssignRequest, runtime: RuntimeDep)
     )
 
 
-@router.post("/{lead_id}/contacted", response_model=LeadView)
+@router.post("/{lead_id}/contacted", response_model=LeadView, dependencies=[require("leads:write")])
 async def lead_contacted(lead_id: UUID, body: ContactRequest, runtime: RuntimeDep) -> LeadView:
     """Record the first contact; it stops the first-contact SLA."""
     return await _act(
@@ -300,7 +310,7 @@ async def lead_contacted(lead_id: UUID, body: ContactRequest, runtime: RuntimeDe
     )
 
 
-@router.post("/{lead_id}/erase", response_model=LeadView)
+@router.post("/{lead_id}/erase", response_model=LeadView, dependencies=[require("leads:erase")])
 async def erase_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
     """Erase the person's data here and, through LeadErased, everywhere else."""
     return await _act(runtime, lead_id, "erase lead", lambda uow: handlers.erase_lead(lead_id, uow))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, model_validator
 
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from lead_svc.domain.scoring import ACTIVITY_KINDS, FIT_ATTRIBUTES
 from lead_svc.handlers import configuration
@@ -98,20 +99,29 @@ def _rule_set_view(row: dict[str, Any]) -> RuleSetView:
     )
 
 
-@router.get("/scoring-rules", response_model=RuleSetView)
+@router.get("/scoring-rules", response_model=RuleSetView, dependencies=[require("lead-rules:read")])
 async def active_scoring_rules(runtime: RuntimeDep) -> RuleSetView:
     """The active rule set: fit rules, intent rules with their decay, and the gates."""
     async with runtime.unit_of_work() as uow:
         return _rule_set_view(await configuration.current_rule_set(uow))
 
 
-@router.get("/scoring-rules/versions", response_model=list[RuleSetView])
+@router.get(
+    "/scoring-rules/versions",
+    response_model=list[RuleSetView],
+    dependencies=[require("lead-rules:read")],
+)
 async def scoring_rule_versions(runtime: RuntimeDep) -> list[RuleSetView]:
     async with runtime.unit_of_work() as uow:
         return [_rule_set_view(row) for row in await configuration.rule_set_versions(uow)]
 
 
-@router.put("/scoring-rules", response_model=RuleSetView, status_code=status.HTTP_201_CREATED)
+@router.put(
+    "/scoring-rules",
+    response_model=RuleSetView,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require("lead-rules:write")],
+)
 async def replace_scoring_rules(body: RuleSetModel, runtime: RuntimeDep) -> RuleSetView:
     """Publish a new version of the rules; it scores every lead from the next change on."""
     document = body.model_dump(exclude={"note"})
@@ -120,14 +130,21 @@ async def replace_scoring_rules(body: RuleSetModel, runtime: RuntimeDep) -> Rule
         return _rule_set_view(await configuration.current_rule_set(uow))
 
 
-@router.get("/qualification-gates", response_model=GatesModel)
+@router.get(
+    "/qualification-gates", response_model=GatesModel, dependencies=[require("lead-rules:read")]
+)
 async def qualification_gates(runtime: RuntimeDep) -> GatesModel:
     async with runtime.unit_of_work() as uow:
         row = await configuration.current_rule_set(uow)
     return GatesModel(**row["document"].get("gates", {}))
 
 
-@router.put("/qualification-gates", response_model=RuleSetView, status_code=201)
+@router.put(
+    "/qualification-gates",
+    response_model=RuleSetView,
+    status_code=201,
+    dependencies=[require("lead-rules:write")],
+)
 async def replace_qualification_gates(body: GatesModel, runtime: RuntimeDep) -> RuleSetView:
     """New gates: a new version of the rule set with the same scoring rules."""
     async with runtime.unit_of_work() as uow:
@@ -155,13 +172,21 @@ class RoutingRuleView(RoutingRuleModel):
     name: str
 
 
-@router.get("/routing-rules", response_model=list[RoutingRuleView])
+@router.get(
+    "/routing-rules",
+    response_model=list[RoutingRuleView],
+    dependencies=[require("lead-rules:read")],
+)
 async def routing_rules(runtime: RuntimeDep) -> list[RoutingRuleView]:
     async with runtime.unit_of_work() as uow:
         return [RoutingRuleView(**row) for row in await configuration.list_routing_rules(uow)]
 
 
-@router.put("/routing-rules/{name}", response_model=RoutingRuleView)
+@router.put(
+    "/routing-rules/{name}",
+    response_model=RoutingRuleView,
+    dependencies=[require("lead-rules:write")],
+)
 async def put_routing_rule(
     name: str, body: RoutingRuleModel, runtime: RuntimeDep
 ) -> RoutingRuleView:
@@ -170,7 +195,11 @@ async def put_routing_rule(
     return RoutingRuleView(name=name, **body.model_dump())
 
 
-@router.delete("/routing-rules/{name}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/routing-rules/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[require("lead-rules:write")],
+)
 async def delete_routing_rule(name: str, runtime: RuntimeDep) -> None:
     async with runtime.unit_of_work() as uow:
         await configuration.delete_routing_rule(name, uow)
@@ -187,7 +216,9 @@ class RepView(RepModel):
     team: str
 
 
-@router.get("/teams/{team}/reps", response_model=list[RepView])
+@router.get(
+    "/teams/{team}/reps", response_model=list[RepView], dependencies=[require("lead-rules:read")]
+)
 async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
     async with runtime.unit_of_work() as uow:
         rows = await configuration.team_reps(team, uow)
@@ -197,7 +228,11 @@ async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
     ]
 
 
-@router.put("/teams/{team}/reps/{rep_id}", response_model=RepView)
+@router.put(
+    "/teams/{team}/reps/{rep_id}",
+    response_model=RepView,
+    dependencies=[require("lead-rules:write")],
+)
 async def put_rep(team: str, rep_id: str, body: RepModel, runtime: RuntimeDep) -> RepView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_rep(team, rep_id, body.capacity, body.active, uow)

@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from l2c_runtime import faults
+from l2c_runtime.auth import install_authentication, require
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
@@ -267,6 +268,7 @@ def create_app(
                 await publisher.stop()
             await broker.stop()
             await engine.dispose()
+            await authenticator.close()
             provider.shutdown()
 
     app = FastAPI(
@@ -276,6 +278,7 @@ def create_app(
     )
     app.state.runtime = runtime
     _add_error_handlers(app)
+    authenticator = install_authentication(app, settings)
     app.include_router(_health_router())
     for router in definition.routers:
         app.include_router(router)
@@ -290,7 +293,7 @@ def _health_router() -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/clock")
+    @router.get("/clock", dependencies=[require("clock:read")])
     async def current_time(request: Request) -> dict[str, str]:
         """This service's notion of now (simulated in dev/test when L2C_CLOCK=simulated)."""
         clock = runtime_of(request).clock

@@ -14,6 +14,7 @@ from contract_svc import handlers
 from contract_svc.api.contracts import current_view
 from contract_svc.api.views import ApprovalView, ContractView, approval_view
 from contract_svc.domain.amendment import LineChange
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalStr
@@ -96,7 +97,9 @@ class TerminationRequest(BaseModel):
     """Last day of service; by default the end of the current term."""
 
 
-@router.patch("/{contract_id}/terms", response_model=ContractView)
+@router.patch(
+    "/{contract_id}/terms", response_model=ContractView, dependencies=[require("contracts:write")]
+)
 async def revise_terms(contract_id: UUID, change: TermsChange, runtime: RuntimeDep) -> ContractView:
     """Change a draft's terms. Payment terms beyond the policy need finance's approval."""
     async with runtime.unit_of_work() as uow:
@@ -105,7 +108,12 @@ async def revise_terms(contract_id: UUID, change: TermsChange, runtime: RuntimeD
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/clauses", response_model=ContractView, status_code=201)
+@router.post(
+    "/{contract_id}/clauses",
+    response_model=ContractView,
+    status_code=201,
+    dependencies=[require("contracts:write")],
+)
 async def add_clause(contract_id: UUID, clause: ClauseRequest, runtime: RuntimeDep) -> ContractView:
     """Add a library clause, or a custom one (which needs legal's approval)."""
     async with runtime.unit_of_work() as uow:
@@ -114,7 +122,11 @@ async def add_clause(contract_id: UUID, clause: ClauseRequest, runtime: RuntimeD
         return await current_view(contract_id, uow)
 
 
-@router.get("/{contract_id}/approvals", response_model=list[ApprovalView])
+@router.get(
+    "/{contract_id}/approvals",
+    response_model=list[ApprovalView],
+    dependencies=[require("contracts:read")],
+)
 async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[ApprovalView]:
     """The approval trail: every step asked for, with who decided, when and why."""
     async with runtime.unit_of_work() as uow:
@@ -122,7 +134,11 @@ async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[Approva
         return [approval_view(a) for a in await handlers.list_approvals(contract_id, uow)]
 
 
-@router.post("/{contract_id}/approvals/{step_no}/approve", response_model=ContractView)
+@router.post(
+    "/{contract_id}/approvals/{step_no}/approve",
+    response_model=ContractView,
+    dependencies=[require("contracts:approve")],
+)
 async def approve(
     contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
 ) -> ContractView:
@@ -134,7 +150,11 @@ async def approve(
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/approvals/{step_no}/reject", response_model=ContractView)
+@router.post(
+    "/{contract_id}/approvals/{step_no}/reject",
+    response_model=ContractView,
+    dependencies=[require("contracts:approve")],
+)
 async def reject(
     contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
 ) -> ContractView:
@@ -146,7 +166,12 @@ async def reject(
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/amendments", response_model=AmendmentCreated, status_code=201)
+@router.post(
+    "/{contract_id}/amendments",
+    response_model=AmendmentCreated,
+    status_code=201,
+    dependencies=[require("contracts:write")],
+)
 async def amend(
     contract_id: UUID, request: AmendmentRequest, runtime: RuntimeDep
 ) -> AmendmentCreated:
@@ -173,7 +198,11 @@ async def amend(
         )
 
 
-@router.get("/{contract_id}/amendments", response_model=list[AmendmentView])
+@router.get(
+    "/{contract_id}/amendments",
+    response_model=list[AmendmentView],
+    dependencies=[require("contracts:read")],
+)
 async def list_amendments(contract_id: UUID, runtime: RuntimeDep) -> list[AmendmentView]:
     """The contract's amendments, oldest first."""
     async with runtime.unit_of_work() as uow:
@@ -191,7 +220,9 @@ async def list_amendments(contract_id: UUID, runtime: RuntimeDep) -> list[Amendm
     ]
 
 
-@router.post("/{contract_id}/renew", response_model=ContractView)
+@router.post(
+    "/{contract_id}/renew", response_model=ContractView, dependencies=[require("contracts:write")]
+)
 async def renew(contract_id: UUID, runtime: RuntimeDep) -> ContractView:
     """The customer accepted the renewal: the next term at uplifted prices (ContractRenewed).
     Accepted from the renewal notice date to the term's last day."""
@@ -201,7 +232,11 @@ async def renew(contract_id: UUID, runtime: RuntimeDep) -> ContractView:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/terminate", response_model=ContractView)
+@router.post(
+    "/{contract_id}/terminate",
+    response_model=ContractView,
+    dependencies=[require("contracts:write")],
+)
 async def terminate(
     contract_id: UUID, request: TerminationRequest, runtime: RuntimeDep
 ) -> ContractView:

@@ -15,6 +15,7 @@ from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.domain.stage_history import stage_visits, time_in_stages
 from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as handlers
+from l2c_runtime.auth import require
 from l2c_schemas import Money
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
@@ -75,7 +76,12 @@ async def _current(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView
     return opportunity_view(row)
 
 
-@router.post("", response_model=OpportunityView, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=OpportunityView,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require("opportunities:write")],
+)
 async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> OpportunityView:
     """Open an expansion (or a renewal) on an existing account, in the journey of the lead
     that brought the account. New business is opened by a qualified lead, not here."""
@@ -93,7 +99,7 @@ async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> Opp
     return await _current(opportunity_id, runtime)
 
 
-@router.get("", response_model=list[OpportunityView])
+@router.get("", response_model=list[OpportunityView], dependencies=[require("opportunities:read")])
 async def list_opportunities(
     runtime: RuntimeDep,
     response: Response,
@@ -120,12 +126,20 @@ async def list_opportunities(
     return [opportunity_view(row) for row in rows]
 
 
-@router.get("/{opportunity_id}", response_model=OpportunityView)
+@router.get(
+    "/{opportunity_id}",
+    response_model=OpportunityView,
+    dependencies=[require("opportunities:read")],
+)
 async def get_opportunity(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView:
     return await _current(opportunity_id, runtime)
 
 
-@router.patch("/{opportunity_id}", response_model=OpportunityView)
+@router.patch(
+    "/{opportunity_id}",
+    response_model=OpportunityView,
+    dependencies=[require("opportunities:write")],
+)
 async def update_opportunity(
     opportunity_id: UUID, change: OpportunityChange, runtime: RuntimeDep
 ) -> OpportunityView:
@@ -144,7 +158,11 @@ async def update_opportunity(
     return await _current(opportunity_id, runtime)
 
 
-@router.post("/{opportunity_id}/stage", response_model=OpportunityView)
+@router.post(
+    "/{opportunity_id}/stage",
+    response_model=OpportunityView,
+    dependencies=[require("opportunities:write")],
+)
 async def change_stage(
     opportunity_id: UUID, change: StageChange, runtime: RuntimeDep
 ) -> OpportunityView:
@@ -157,7 +175,11 @@ async def change_stage(
     return await _current(opportunity_id, runtime)
 
 
-@router.post("/{opportunity_id}/close-lost", response_model=OpportunityView)
+@router.post(
+    "/{opportunity_id}/close-lost",
+    response_model=OpportunityView,
+    dependencies=[require("opportunities:write")],
+)
 async def close_lost(
     opportunity_id: UUID, request: CloseLost, runtime: RuntimeDep
 ) -> OpportunityView:
@@ -167,7 +189,11 @@ async def close_lost(
     return await _current(opportunity_id, runtime)
 
 
-@router.get("/{opportunity_id}/history", response_model=StageHistoryView)
+@router.get(
+    "/{opportunity_id}/history",
+    response_model=StageHistoryView,
+    dependencies=[require("opportunities:read")],
+)
 async def stage_history(opportunity_id: UUID, runtime: RuntimeDep) -> StageHistoryView:
     """Every stage the deal was in, when it entered and left, and how long it stayed."""
     async with runtime.unit_of_work() as uow:

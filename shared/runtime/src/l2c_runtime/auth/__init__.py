@@ -1,0 +1,27 @@
+"""Authentication and authorization of the HTTP APIs: bearer tokens of an OpenID Connect
+issuer, roles mapped to scopes, and the caller of a request as a `Principal`."""
+
+from l2c_runtime.auth.guard import (
+    Authenticator,
+    MissingScope,
+    NotAuthenticated,
+    install_authentication,
+    require,
+    scope_of,
+)
+from l2c_runtime.auth.principal import Origin, Principal
+from l2c_runtime.auth.roles import ROLE_SCOPES, SCOPES, scopes_of
+
+__all__ = [
+    "ROLE_SCOPES",
+    "SCOPES",
+    "Authenticator",
+    "MissingScope",
+    "NotAuthenticated",
+    "Origin",
+    "Principal",
+    "install_authentication",
+    "require",
+    "scope_of",
+    "scopes_of",
+]
