@@ -22,6 +22,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from l2c_platform.local_issuer import issuer_url
+from l2c_platform.tokens import operator_client
 from l2c_runtime.migrations import upgrade_to_head
 
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
@@ -154,6 +156,7 @@ class ServiceUnderTest:
             "L2C_CONSUMER_GROUP": group,
             "L2C_LOG_LEVEL": "WARNING",
             "L2C_CLOCK": "system",
+            "L2C_OIDC_ISSUER": issuer_url(),
             **env_overrides,
         }
         self.process = subprocess.Popen(
@@ -167,7 +170,7 @@ class ServiceUnderTest:
     async def wait_ready(self, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         url = f"http://127.0.0.1:{self.port}/health/ready"
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"{self.package} exited during start-up; see {self.log}")

@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from l2c_platform.journey import demo_quote_accepted, eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.contract import ProvisioningReported
 from l2c_schemas.topics import CONTRACT_EVENTS
@@ -34,21 +34,21 @@ class Contracts:
         self.bootstrap = infra.kafka_bootstrap
 
     async def today(self) -> date:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             now = (await client.get(f"{self.url}/clock")).json()["now"]
         return datetime.fromisoformat(now).date()
 
     async def draft(self, payment_terms_days: int = 30) -> dict[str, Any]:
         """Publish a QuoteAccepted (fresh ids, accepted now on the platform's clock) and
         wait for its contract."""
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             now = datetime.fromisoformat((await client.get(f"{self.url}/clock")).json()["now"])
         accepted = demo_quote_accepted(now.astimezone(UTC), payment_terms_days)
         quote_id = accepted.quote_id
         await publish_message(self.bootstrap, accepted)
 
         async def drafted() -> dict[str, Any] | None:
-            async with httpx.AsyncClient() as client:
+            async with operator_client() as client:
                 found = (
                     await client.get(f"{self.url}/contracts", params={"quote_id": str(quote_id)})
                 ).json()
@@ -57,13 +57,13 @@ class Contracts:
         return await eventually(drafted, "the contract draft", timeout=30)
 
     async def get(self, path: str) -> Any:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             response = await client.get(f"{self.url}{path}")
         assert response.status_code == 200, response.text
         return response.json()
 
     async def post(self, path: str, body: Any = None, expect: int = 200) -> Any:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             response = await client.post(f"{self.url}{path}", json=body)
         assert response.status_code == expect, response.text
         return response.json()
@@ -195,7 +195,7 @@ async def test_non_standard_terms_need_legal_then_finance_and_block_signature_me
         {"title": "Most favoured customer", "body": "Our price never exceeds any other."},
         expect=201,
     )
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         response = await client.patch(
             f"{contracts.url}/contracts/{cid}/terms", json={"automatic_countersignature": False}
         )
@@ -304,7 +304,7 @@ async def test_renewal_due_then_renewed_with_uplift_auto_renewal_expiry_and_term
     automatic = (await contracts.draft())["contract_id"]
     lapsing = (await contracts.draft())["contract_id"]
     terminating = (await contracts.draft())["contract_id"]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         response = await client.patch(
             f"{contracts.url}/contracts/{lapsing}/terms", json={"auto_renew": False}
         )

@@ -13,6 +13,7 @@ import pytest
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.topics import CPQ_EVENTS
 
@@ -66,7 +67,7 @@ class Cpq:
 
 @pytest.fixture
 async def cpq(platform: Platform) -> Any:
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    async with operator_client(timeout=10.0) as client:
         sales = Cpq(platform, client)
         await sales.open_opportunity()
         yield sales

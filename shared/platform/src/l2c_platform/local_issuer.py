@@ -151,10 +151,10 @@ def mint_token(
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def serve(port: int, directory: Path) -> None:
+def issuer_server(port: int, directory: Path, issuer: str) -> ThreadingHTTPServer:
+    """The issuer's HTTP server (not yet serving); port 0 picks a free port."""
     ring = KeyRing(directory)
     ring.ensure_key()
-    issuer = issuer_url()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -179,8 +179,12 @@ def serve(port: int, directory: Path) -> None:
         def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    print(f"local issuer {issuer} serving keys from {ring.directory}", flush=True)
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+def serve(port: int, directory: Path) -> None:
+    server = issuer_server(port, directory, issuer_url())
+    print(f"local issuer {issuer_url()} serving keys from {directory}", flush=True)
     server.serve_forever()
 
 

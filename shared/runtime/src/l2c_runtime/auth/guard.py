@@ -13,9 +13,10 @@ or, when it needs the caller (object-level checks, approvals, the audit trail):
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, routing
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -128,6 +129,26 @@ def require(scope: str) -> Any:
     return Depends(ScopeRequirement(scope))
 
 
+@dataclass(frozen=True)
+class Operation:
+    """A route as served: its full path (router prefixes included) and methods."""
+
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def operations(app: FastAPI) -> list[Operation]:
+    """Every API route of `app`, including those of included routers."""
+    found = []
+    for context in routing.iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            path = context.path_format or route.path_format
+            found.append(Operation(path, frozenset(context.methods or route.methods or ()), route))
+    return found
+
+
 def scope_of(route: APIRoute) -> str | None:
     """The scope a route declared, or None (only health, docs and webhooks may have none)."""
     pending = [route.dependant]
@@ -197,14 +218,12 @@ def _document_scopes(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
+        for served in operations(app):
+            scope = scope_of(served.route)
+            if scope is None or not served.route.include_in_schema:
                 continue
-            scope = scope_of(route)
-            if scope is None:
-                continue
-            for method in route.methods or ():
-                operation = schema["paths"][route.path_format].get(method.lower())
+            for method in served.methods:
+                operation = schema["paths"][served.path].get(method.lower())
                 if operation is None:
                     continue
                 operation["security"] = [{"bearer": [scope]}]
