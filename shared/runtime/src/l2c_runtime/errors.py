@@ -14,3 +14,7 @@ class NotFound(RuleViolation):
 
 class Conflict(RuleViolation):
     """The thing is not in a state that allows this (HTTP 409), e.g. signing a signed contract."""
+
+
+class Forbidden(RuleViolation):
+    """The caller may not do this to this thing (HTTP 403), e.g. approve their own quote."""

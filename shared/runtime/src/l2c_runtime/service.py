@@ -34,7 +34,7 @@ from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.errors import Conflict, NotFound, RuleViolation
+from l2c_runtime.errors import Conflict, Forbidden, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
@@ -321,6 +321,7 @@ def _health_router() -> APIRouter:
 def _add_error_handlers(app: FastAPI) -> None:
     async def rule_violation(request: Request, exc: Exception) -> JSONResponse:
         code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        code = 403 if isinstance(exc, Forbidden) else code
         return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
 
     app.add_exception_handler(RuleViolation, rule_violation)

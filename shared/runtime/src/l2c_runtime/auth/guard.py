@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from l2c_runtime.auth.context import set_current_caller
 from l2c_runtime.auth.principal import Origin, Principal, principal_from_claims
 from l2c_runtime.auth.roles import SCOPES
 from l2c_runtime.auth.verifier import (
@@ -121,6 +122,7 @@ class ScopeRequirement:
         if self.scope not in principal.scopes:
             raise MissingScope(self.scope, principal)
         request.state.principal = principal
+        set_current_caller(principal)
         return principal
 
 
