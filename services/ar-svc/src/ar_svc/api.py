@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from ar_svc import handlers
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import Money
@@ -68,6 +69,10 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
             ),
             uow,
         )
+        if not outcome.duplicate:
+            await record_action(
+                uow, "payment.record", "payment", outcome.payment_id, body.model_dump(mode="json")
+            )
     if outcome.duplicate:
         response.status_code = status.HTTP_200_OK
     application = outcome.application
@@ -153,6 +158,10 @@ async def apply_payment_manually(
         application_id = await handlers.apply_manually(
             payment_id, body.invoice_id, body.amount, uow
         )
+        await record_action(
+            uow, "payment.apply", "payment", payment_id,
+            {"application_id": application_id, **body.model_dump(mode="json")},
+        )  # fmt: skip
         return await _application_view(uow, application_id, body.invoice_id)
 
 
@@ -166,6 +175,10 @@ async def unapply_application(application_id: UUID, runtime: RuntimeDep) -> Appl
     invoice owes it again. 409 when it was reversed already."""
     async with runtime.unit_of_work() as uow:
         invoice = await handlers.unapply(application_id, uow)
+        await record_action(
+            uow, "application.unapply", "application", application_id,
+            {"invoice_id": invoice.invoice_id},
+        )  # fmt: skip
         return await _application_view(uow, application_id, invoice.invoice_id)
 
 

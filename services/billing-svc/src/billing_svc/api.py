@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from billing_svc import handlers
 from billing_svc.config import issuer_name
 from billing_svc.document import invoice_html, invoice_pdf
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.errors import NotFound
 from l2c_runtime.service import Runtime, runtime_of
@@ -120,6 +121,7 @@ async def finalize_invoice(invoice_id: UUID, runtime: RuntimeDep) -> InvoiceView
     receivable). 409 if it is not a draft."""
     async with runtime.unit_of_work() as uow:
         await handlers.finalize_invoice(invoice_id, uow)
+        await record_action(uow, "invoice.finalize", "invoice", invoice_id)
     return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
@@ -133,6 +135,7 @@ async def void_invoice(invoice_id: UUID, body: VoidRequest, runtime: RuntimeDep)
     409 if it is paid, uncollectible or void already."""
     async with runtime.unit_of_work() as uow:
         await handlers.void_invoice(invoice_id, body.reason, uow)
+        await record_action(uow, "invoice.void", "invoice", invoice_id, {"reason": body.reason})
     return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 

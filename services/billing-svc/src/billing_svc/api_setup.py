@@ -22,6 +22,7 @@ from billing_svc.adapters.tables import (
     usage_plans,
 )
 from billing_svc.revenue import deferred_revenue
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
@@ -80,6 +81,7 @@ async def set_tax_rate(jurisdiction: str, body: TaxRate, runtime: RuntimeDep) ->
                 index_elements=["jurisdiction"], set_={"rate": body.rate, "name": body.name}
             )
         )
+        await record_action(uow, "tax_rate.set", "tax_rate", jurisdiction, body.model_dump())
     return {"jurisdiction": jurisdiction, "rate": str(body.rate), "name": body.name}
 
 
@@ -98,6 +100,9 @@ async def set_account_jurisdiction(
                 index_elements=["account_id"], set_={"jurisdiction": body.jurisdiction}
             )
         )
+        await record_action(
+            uow, "account.tax_jurisdiction.set", "account", account_id, body.model_dump()
+        )
     return {"account_id": str(account_id), "jurisdiction": body.jurisdiction}
 
 
@@ -110,6 +115,9 @@ async def set_usage_plan(metric: str, body: UsagePlanIn, runtime: RuntimeDep) ->
             pg_insert(usage_plans)
             .values(metric=metric, currency=body.currency, **values)
             .on_conflict_do_update(index_elements=["metric", "currency"], set_=values)
+        )
+        await record_action(
+            uow, "usage_plan.set", "usage_plan", metric, body.model_dump(mode="json")
         )
     return {"metric": metric, **body.model_dump(mode="json")}
 
@@ -138,6 +146,10 @@ async def set_auto_finalize(
     """Whether the subscription's next invoices are issued by the billing run or drafted."""
     async with runtime.unit_of_work() as uow:
         await handlers.set_auto_finalize(subscription_id, body.auto_finalize, uow)
+        await record_action(
+            uow, "subscription.auto_finalize.set", "subscription", subscription_id,
+            {"auto_finalize": body.auto_finalize},
+        )  # fmt: skip
     return {"subscription_id": str(subscription_id), "auto_finalize": body.auto_finalize}
 
 

@@ -17,6 +17,7 @@ from cpq_svc.adapters.tables import approval_audit, quotes
 from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import Principal, require
 from l2c_runtime.auth.records import visible_records
 from l2c_runtime.service import Runtime, runtime_of
@@ -216,6 +217,13 @@ async def decide_approval(
             caller,
             None if body is None else body.comment,
             uow,
+        )
+        await record_action(
+            uow,
+            f"quote.approval.{decision}",
+            "quote",
+            quote_id,
+            {"step_no": step_no, "comment": None if body is None else body.comment},
         )
         return await _in(uow, quote_id)
 

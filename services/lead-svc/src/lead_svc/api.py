@@ -13,6 +13,7 @@ from opentelemetry import trace
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import Principal, require
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
@@ -360,6 +361,9 @@ async def erase_lead(
     lead_id: UUID, runtime: RuntimeDep, caller: Annotated[Principal, require("leads:erase")]
 ) -> LeadView:
     """Erase the person's data here and, through LeadErased, everywhere else."""
-    return await _act(
-        runtime, caller, lead_id, "erase lead", lambda uow: handlers.erase_lead(lead_id, uow)
-    )
+
+    async def erase(uow: UnitOfWork) -> dict[str, Any]:
+        await record_action(uow, "lead.erase", "lead", lead_id)
+        return await handlers.erase_lead(lead_id, uow)
+
+    return await _act(runtime, caller, lead_id, "erase lead", erase)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, model_validator
 
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from lead_svc.domain.scoring import ACTIVITY_KINDS, FIT_ATTRIBUTES
@@ -126,8 +127,14 @@ async def replace_scoring_rules(body: RuleSetModel, runtime: RuntimeDep) -> Rule
     """Publish a new version of the rules; it scores every lead from the next change on."""
     document = body.model_dump(exclude={"note"})
     async with runtime.unit_of_work() as uow:
+        before = await configuration.current_rule_set(uow)
         await configuration.publish_rule_set(document, body.note, uow)
-        return _rule_set_view(await configuration.current_rule_set(uow))
+        after = await configuration.current_rule_set(uow)
+        await record_action(uow, "scoring_rules.publish", "rule_set", after["version"], {
+            "before_version": before["version"], "before": before["document"],
+            "after": after["document"], "note": body.note,
+        })  # fmt: skip
+        return _rule_set_view(after)
 
 
 @router.get(
@@ -151,7 +158,11 @@ async def replace_qualification_gates(body: GatesModel, runtime: RuntimeDep) -> 
         current = await configuration.current_rule_set(uow)
         document = {**current["document"], "gates": body.model_dump()}
         await configuration.publish_rule_set(document, "gates changed", uow)
-        return _rule_set_view(await configuration.current_rule_set(uow))
+        after = await configuration.current_rule_set(uow)
+        await record_action(uow, "qualification_gates.publish", "rule_set", after["version"], {
+            "before": current["document"].get("gates"), "after": body.model_dump(),
+        })  # fmt: skip
+        return _rule_set_view(after)
 
 
 class RoutingRuleModel(BaseModel):
@@ -192,6 +203,7 @@ async def put_routing_rule(
 ) -> RoutingRuleView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_routing_rule({"name": name, **body.model_dump()}, uow)
+        await record_action(uow, "routing_rule.put", "routing_rule", name, body.model_dump())
     return RoutingRuleView(name=name, **body.model_dump())
 
 
@@ -203,6 +215,7 @@ async def put_routing_rule(
 async def delete_routing_rule(name: str, runtime: RuntimeDep) -> None:
     async with runtime.unit_of_work() as uow:
         await configuration.delete_routing_rule(name, uow)
+        await record_action(uow, "routing_rule.delete", "routing_rule", name)
 
 
 class RepModel(BaseModel):
@@ -236,4 +249,5 @@ async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
 async def put_rep(team: str, rep_id: str, body: RepModel, runtime: RuntimeDep) -> RepView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_rep(team, rep_id, body.capacity, body.active, uow)
+        await record_action(uow, "team_rep.put", "rep", rep_id, {"team": team, **body.model_dump()})
     return RepView(rep_id=rep_id, team=team, **body.model_dump())

@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from l2c_runtime import faults
+from l2c_runtime.audit_api import audit_router
 from l2c_runtime.auth import install_authentication, require
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
@@ -280,6 +281,7 @@ def create_app(
     _add_error_handlers(app)
     authenticator = install_authentication(app, settings)
     app.include_router(_health_router())
+    app.include_router(audit_router())
     for router in definition.routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)

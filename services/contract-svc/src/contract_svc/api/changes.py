@@ -14,7 +14,8 @@ from contract_svc import handlers
 from contract_svc.api.contracts import current_view
 from contract_svc.api.views import ApprovalView, ContractView, approval_view
 from contract_svc.domain.amendment import LineChange
-from l2c_runtime.auth import require
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import Principal, require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalStr
@@ -57,7 +58,8 @@ class ClauseRequest(BaseModel):
 
 
 class Decision(BaseModel):
-    actor: str = Field(min_length=1, max_length=320, examples=["Lena Legal <lena@l2c.example>"])
+    """The approver is the caller (their token), never a name in the body."""
+
     comment: str = Field(default="", max_length=2000)
 
 
@@ -104,6 +106,7 @@ async def revise_terms(contract_id: UUID, change: TermsChange, runtime: RuntimeD
     """Change a draft's terms. Payment terms beyond the policy need finance's approval."""
     async with runtime.unit_of_work() as uow:
         await handlers.revise_terms(contract_id, given(change), uow)
+        await record_action(uow, "contract.terms.revise", "contract", contract_id, given(change))
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
@@ -118,6 +121,9 @@ async def add_clause(contract_id: UUID, clause: ClauseRequest, runtime: RuntimeD
     """Add a library clause, or a custom one (which needs legal's approval)."""
     async with runtime.unit_of_work() as uow:
         await handlers.add_clause(contract_id, uow, clause.template_code, clause.title, clause.body)
+        await record_action(
+            uow, "contract.clause.add", "contract", contract_id, clause.model_dump()
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
@@ -137,14 +143,23 @@ async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[Approva
 @router.post(
     "/{contract_id}/approvals/{step_no}/approve",
     response_model=ContractView,
-    dependencies=[require("contracts:approve")],
 )
 async def approve(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID,
+    step_no: int,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("contracts:approve")],
+    decision: Decision | None = None,
 ) -> ContractView:
+    decision = decision or Decision()
     async with runtime.unit_of_work() as uow:
-        await handlers.decide_approval(
-            contract_id, step_no, True, decision.actor, decision.comment, uow
+        await handlers.decide_approval(contract_id, step_no, True, caller, decision.comment, uow)
+        await record_action(
+            uow,
+            "contract.approval.approve",
+            "contract",
+            contract_id,
+            {"step_no": step_no, "comment": decision.comment},
         )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
@@ -153,14 +168,23 @@ async def approve(
 @router.post(
     "/{contract_id}/approvals/{step_no}/reject",
     response_model=ContractView,
-    dependencies=[require("contracts:approve")],
 )
 async def reject(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID,
+    step_no: int,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("contracts:approve")],
+    decision: Decision | None = None,
 ) -> ContractView:
+    decision = decision or Decision()
     async with runtime.unit_of_work() as uow:
-        await handlers.decide_approval(
-            contract_id, step_no, False, decision.actor, decision.comment, uow
+        await handlers.decide_approval(contract_id, step_no, False, caller, decision.comment, uow)
+        await record_action(
+            uow,
+            "contract.approval.reject",
+            "contract",
+            contract_id,
+            {"step_no": step_no, "comment": decision.comment},
         )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
@@ -243,5 +267,8 @@ async def terminate(
     """Give notice (ContractTerminated). The notice period of the contract applies."""
     async with runtime.unit_of_work() as uow:
         await handlers.terminate_contract(contract_id, request.reason, request.effective_date, uow)
+        await record_action(
+            uow, "contract.terminate", "contract", contract_id, request.model_dump(mode="json")
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from contract_svc import handlers
 from contract_svc.api.views import ContractView, contract_view
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -70,6 +71,9 @@ async def sign_contract(
     when it is not a draft or its non-standard terms await approval."""
     async with runtime.unit_of_work() as uow:
         await handlers.sign_contract(contract_id, signature.signed_by, uow)
+        await record_action(
+            uow, "contract.sign", "contract", contract_id, {"signed_by": signature.signed_by}
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
@@ -85,5 +89,8 @@ async def countersign_contract(
     """A company signatory countersigns a contract the customer signed; places the order."""
     async with runtime.unit_of_work() as uow:
         await handlers.countersign_contract(contract_id, signature.signed_by, uow)
+        await record_action(
+            uow, "contract.countersign", "contract", contract_id, {"signed_by": signature.signed_by}
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)

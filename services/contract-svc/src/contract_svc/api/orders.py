@@ -17,6 +17,7 @@ from contract_svc.adapters.tables import clause_templates
 from contract_svc.api.changes import given
 from contract_svc.api.views import OrderView, order_view
 from contract_svc.domain.document import is_authentic_webhook
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
@@ -129,6 +130,9 @@ async def change_policy(change: PolicyChange, runtime: RuntimeDep) -> PolicyView
     """Configure the default policy; contracts drafted from now on get it."""
     async with runtime.unit_of_work() as uow:
         policy = await handlers.update_policy(given(change), uow)
+        await record_action(
+            uow, "contract_policy.change", "contract_policy", "default", given(change)
+        )
     return PolicyView.model_validate(vars(policy))
 
 

@@ -21,6 +21,7 @@ from deal_svc.domain.pipeline import (
 )
 from deal_svc.domain.stage_history import velocity
 from deal_svc.handlers.pipelines import define_pipeline
+from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
@@ -111,6 +112,7 @@ async def put_pipeline(
     )
     async with runtime.unit_of_work() as uow:
         await define_pipeline(pipeline, uow)
+        await record_action(uow, "pipeline.define", "pipeline", name, definition.model_dump())
     return _view(pipeline)
 
 
