@@ -53,7 +53,13 @@ class ServiceSettings(BaseSettings):
     oidc_issuer: str | None = Field(default=None, validation_alias="L2C_OIDC_ISSUER")
     """Issuer of the bearer tokens (OpenID Connect discovery at
     `<issuer>/.well-known/openid-configuration`). Unset: every protected route answers 401."""
+    oidc_discovery_url: str | None = Field(default=None, validation_alias="L2C_OIDC_DISCOVERY_URL")
+    """Where to fetch the discovery document when the issuer's own URL is not reachable from
+    the service (e.g. inside Docker); its `issuer` must still equal L2C_OIDC_ISSUER."""
     oidc_audience: str = Field(default="l2c", validation_alias="L2C_OIDC_AUDIENCE")
+    oidc_subject_claim: str = Field(default="sub", validation_alias="L2C_OIDC_SUBJECT_CLAIM")
+    """Dotted path of the caller's id: what owners, approvers and the audit trail record
+    (e.g. `preferred_username` when reps are routed leads by user name)."""
     oidc_roles_claim: str = Field(default="roles", validation_alias="L2C_OIDC_ROLES_CLAIM")
     """Dotted path of the roles in a token, e.g. `realm_access.roles` for Keycloak."""
     oidc_team_claim: str = Field(default="team", validation_alias="L2C_OIDC_TEAM_CLAIM")

@@ -64,6 +64,7 @@ class Authenticator:
     """Turns a bearer token into a `Principal`, with the service's issuer settings."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        self.subject_claim = settings.oidc_subject_claim
         self.roles_claim = settings.oidc_roles_claim
         self.team_claim = settings.oidc_team_claim
         self.verifier: TokenVerifier | None = None
@@ -76,6 +77,7 @@ class Authenticator:
                     algorithms=frozenset(a for a in algorithms if a),
                     min_refresh_seconds=settings.oidc_jwks_min_refresh_seconds,
                     max_age_seconds=settings.oidc_jwks_max_age_seconds,
+                    discovery_url=settings.oidc_discovery_url,
                 )
             )
 
@@ -87,7 +89,12 @@ class Authenticator:
             claims = await self.verifier.verify(token)
         except InvalidToken as exc:
             raise NotAuthenticated(str(exc)) from exc
-        return principal_from_claims(claims, self.roles_claim, self.team_claim, origin)
+        try:
+            return principal_from_claims(
+                claims, self.roles_claim, self.team_claim, origin, self.subject_claim
+            )
+        except ValueError as exc:
+            raise NotAuthenticated(str(exc)) from exc
 
     async def close(self) -> None:
         if self.verifier is not None:

@@ -52,7 +52,10 @@ class Principal:
 
 
 def claim_at(claims: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (`realm_access.roles`), or None."""
+    """The value at a dotted path (`realm_access.roles`), or None. A claim whose own name has
+    dots (Auth0's namespaced `https://l2c.example/roles`) is found by its whole name first."""
+    if path in claims:
+        return claims[path]
     value: Any = claims
     for part in path.split("."):
         if not isinstance(value, Mapping):
@@ -74,10 +77,17 @@ def as_names(value: Any, spaces_separate: bool = True) -> frozenset[str]:
 
 
 def principal_from_claims(
-    claims: Mapping[str, Any], roles_claim: str, team_claim: str, origin: Origin
+    claims: Mapping[str, Any],
+    roles_claim: str,
+    team_claim: str,
+    origin: Origin,
+    subject_claim: str = "sub",
 ) -> Principal:
+    subject = claim_at(claims, subject_claim)
+    if not isinstance(subject, str) or not subject:
+        raise ValueError(f"the token has no {subject_claim!r} claim")
     return Principal(
-        subject=str(claims["sub"]),
+        subject=subject,
         roles=as_names(claim_at(claims, roles_claim)),
         teams=as_names(claim_at(claims, team_claim), spaces_separate=False),
         origin=origin,

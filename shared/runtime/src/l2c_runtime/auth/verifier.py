@@ -42,6 +42,8 @@ class VerifierConfig:
     min_refresh_seconds: float = 10.0
     max_age_seconds: float = 300.0
     leeway_seconds: float = 30.0
+    discovery_url: str | None = None
+    """Default: `<issuer>/.well-known/openid-configuration`."""
 
     def __post_init__(self) -> None:
         symmetric = self.algorithms - ASYMMETRIC_ALGORITHMS
@@ -132,7 +134,9 @@ class TokenVerifier:
         self._fetched_at = time.monotonic()
 
     async def _discover(self) -> str:
-        url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        url = self.config.discovery_url or (
+            self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        )
         response = await self._http.get(url)
         response.raise_for_status()
         document = response.json()
