@@ -25,7 +25,8 @@ SEATS_AND_ONBOARDING = [
 ]
 
 
-MARIA = bearer(["sales_manager"], "maria")
+# The demo lead is routed to the default team, `inbound`; maria manages it.
+MARIA = bearer(["sales_manager"], "maria", ["inbound"])
 FRANK = bearer(["finance"], "frank")
 
 
