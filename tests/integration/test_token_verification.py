@@ -4,17 +4,22 @@ its own keys): discovery, JWKS, key rotation, and every way a token can be untru
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from typer.testing import CliRunner
 
-from l2c_platform.local_issuer import KeyRing, issuer_server, mint_token
+from l2c_platform.cli import build_app
+from l2c_platform.local_issuer import JWKS_PATH, KeyRing, issuer_server, mint_token
 from l2c_runtime.auth.principal import Origin, principal_from_claims
 from l2c_runtime.auth.verifier import InvalidToken, TokenVerifier, VerifierConfig
 
@@ -48,10 +53,11 @@ def issuer(tmp_path: Path) -> Iterator[Issuer]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    server = issuer_server(port, tmp_path, url)
+    directory = tmp_path / "oidc"  # as under $L2C_HOME
+    server = issuer_server(port, directory, url)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield Issuer(tmp_path, url)
+        yield Issuer(directory, url)
     finally:
         server.shutdown()
         server.server_close()
@@ -117,6 +123,62 @@ async def test_a_rotated_key_is_fetched_by_kid_and_a_retired_one_stops_verifying
         await verifier.verify(old_token)
     await verifier.verify(new_token)
     await verifier.close()
+
+
+async def test_tokens_naming_made_up_key_ids_fetch_the_keys_at_most_once_per_interval(
+    issuer: Issuer,
+) -> None:
+    fetches: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        fetches.append(request.url.path)
+
+    client = httpx.AsyncClient(event_hooks={"request": [count]})
+    verifier = TokenVerifier(
+        VerifierConfig(issuer.url, "l2c", frozenset({"RS256"}), min_refresh_seconds=60),
+        http=client,
+    )
+    await verifier.verify(issuer.token())
+    assert fetches == ["/.well-known/openid-configuration", JWKS_PATH]
+    for n in range(20):
+        forged = jwt.encode(_claims(issuer), "x" * 32, algorithm="HS256", headers={"kid": f"k{n}"})
+        forged = ".".join([_rs256_header(f"k{n}"), *forged.split(".")[1:]])
+        with pytest.raises(InvalidToken, match="unknown signing key"):
+            await verifier.verify(forged)
+    assert fetches == ["/.well-known/openid-configuration", JWKS_PATH]  # no new fetch
+    await verifier.close()
+
+
+def test_l2c_token_prints_a_token_the_services_accept(
+    issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("L2C_HOME", str(issuer.directory.parent))
+    monkeypatch.setenv("L2C_OIDC_ISSUER", issuer.url)
+    result = CliRunner().invoke(
+        build_app(),
+        ["token", "--role", "sales_rep", "--sub", "alice", "--team", "emea", "--ttl", "15m"],
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    claims = asyncio.run(_verify(issuer, token))
+    assert (claims["sub"], claims["roles"], claims["team"]) == ("alice", ["sales_rep"], ["emea"])
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    unknown = CliRunner().invoke(build_app(), ["token", "--role", "superuser"])
+    assert unknown.exit_code != 0
+    assert "unknown role" in unknown.output
+
+
+async def _verify(issuer: Issuer, token: str) -> dict[str, object]:
+    verifier = issuer.verifier()
+    try:
+        return dict(await verifier.verify(token))
+    finally:
+        await verifier.close()
+
+
+def _rs256_header(kid: str) -> str:
+    header = json.dumps({"alg": "RS256", "typ": "JWT", "kid": kid}).encode()
+    return base64.urlsafe_b64encode(header).rstrip(b"=").decode()
 
 
 def test_symmetric_algorithms_cannot_be_configured() -> None:
