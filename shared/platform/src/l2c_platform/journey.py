@@ -144,6 +144,35 @@ class JourneyDriver:
             raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
         return response.json()
 
+    async def _sell(self, rep: httpx.AsyncClient) -> Any:
+        """The owning rep moves the deal to proposal, quotes it and records the customer's
+        acceptance; the accepted quote."""
+        j = self.journey
+        for stage in ("discovery", "proposal"):
+            await self._post(
+                rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
+            )
+        self._mark("opportunity in proposal", "qualification → discovery → proposal")
+
+        async def quote() -> Any:
+            response = await rep.post(
+                self._url("cpq-svc") + "/quotes",
+                json={
+                    "opportunity_id": j.opportunity_id,
+                    "currency": "EUR",
+                    "lines": DEMO_LINES,
+                },
+            )
+            if response.status_code == 404:
+                return None  # OpportunityOpened not in cpq-svc yet
+            if response.status_code >= 400:
+                raise RuntimeError(f"quote refused: {response.status_code} {response.text}")
+            return response.json()
+
+        created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
+        j.quote_id = created["quote_id"]
+        return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+
     async def run(self, email: str | None = None) -> Journey:
         j = self.journey
         # Each step is taken by the persona who would take it, with a token of the local
@@ -168,32 +197,8 @@ class JourneyDriver:
             opp = await eventually(opportunity, "the opportunity", self._timeout)
             j.opportunity_id, j.account_id = opp["opportunity_id"], opp["account_id"]
             self._mark("opportunity opened", opp["name"])
-            rep = _owning_rep(opp)
-            for stage in ("discovery", "proposal"):
-                await self._post(
-                    rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
-                )
-            self._mark("opportunity in proposal", "qualification → discovery → proposal")
-
-            async def quote() -> Any:
-                response = await rep.post(
-                    self._url("cpq-svc") + "/quotes",
-                    json={
-                        "opportunity_id": j.opportunity_id,
-                        "currency": "EUR",
-                        "lines": DEMO_LINES,
-                    },
-                )
-                if response.status_code == 404:
-                    return None  # OpportunityOpened not in cpq-svc yet
-                if response.status_code >= 400:
-                    raise RuntimeError(f"quote refused: {response.status_code} {response.text}")
-                return response.json()
-
-            created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
-            j.quote_id = created["quote_id"]
-            accepted = await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
-            await rep.aclose()
+            async with _owning_rep(opp) as rep:
+                accepted = await self._sell(rep)
             self._mark(
                 "quote accepted", f"net total {accepted['totals']['net_total']['amount']} EUR"
             )
