@@ -5,7 +5,7 @@ UV ?= uv
 # again when PYTHONDONTWRITEBYTECODE is set, about 2.5 s of CPU per start).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install infra-up infra-down demo test test-unit lint typecheck schemas bench clean
+.PHONY: help install infra-up infra-down demo test test-unit lint typecheck schemas bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -33,11 +33,17 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
-bench: install infra-up  ## benchmarks; each prints `BENCH <name> <value> <unit>` lines
-	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(UV) run --frozen python "$$script" || exit 1; done
+bench: install infra-up  ## every benchmark, full size (minutes), each printing `BENCH <name> <value> <unit>`
+	@UV=$(UV) bench/run.sh
+
+bench-smoke: install infra-up  ## every benchmark at a tiny size (seconds each): they still run; figures meaningless
+	@UV=$(UV) bench/run.sh --smoke
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
+
+help:               ## these targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,15 +1,15 @@
 """the audit trail: an append-only audit_log of who did what, when and from where
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
 
 from l2c_runtime.audit import create_audit_table, drop_audit_table
 
-revision = "0004"
-down_revision = "0003"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
