@@ -12,6 +12,7 @@ or, when it needs the caller (object-level checks, approvals, the audit trail):
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -33,6 +34,7 @@ from l2c_runtime.auth.verifier import (
 )
 from l2c_runtime.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
 REALM = "l2c"
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -181,6 +183,8 @@ def install_authentication(app: FastAPI, settings: ServiceSettings) -> Authentic
     """The authenticator on `app.state`, the error answers and the OpenAPI security."""
     authenticator = Authenticator(settings)
     app.state.authenticator = authenticator
+    if authenticator.verifier is None:
+        log.warning("L2C_OIDC_ISSUER is not set: every route but health and webhooks answers 401")
 
     async def not_authenticated(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, NotAuthenticated)
