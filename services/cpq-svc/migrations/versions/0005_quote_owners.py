@@ -1,15 +1,15 @@
 """who owns an opportunity and its quotes (rep and team, for object-level access) and who
 created each quote version (a quote's own creator or owner may not approve its discount)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """the audit trail: an append-only audit_log of who did what, when and from where
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0010
+Revises: 0009
 """
 
 from alembic import op
 
 from l2c_runtime.audit import create_audit_table, drop_audit_table
 
-revision = "0005"
-down_revision = "0004"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """the audit trail: an append-only audit_log of who did what, when and from where; who
 requested each contract approval (they may not approve it)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from l2c_runtime.audit import create_audit_table, drop_audit_table
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
