@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from l2c_platform.launcher import SERVICES, Platform
+from l2c_platform.tokens import OPERATOR_ROLES, bearer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.fuzz]
 
@@ -38,6 +39,9 @@ async def _fuzz(platform: Platform, service: str, reports: Path) -> tuple[int, s
     command = [
         *(str(Path(sys.executable).parent / "schemathesis"), "run", f"{base}/openapi.json"),
         *("--url", base),
+        # An operator's token (every role but sales_rep and auditor): the fuzz is about inputs;
+        # who may call what is tested by test_access_control.
+        *("--header", f"Authorization: {bearer(OPERATOR_ROLES, 'fuzz-operator')['Authorization']}"),
         *("--checks", CHECKS),
         *("--phases", "examples,coverage,fuzzing,stateful"),
         *("--mode", "all"),

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CommitFailedError, RebalanceInProgressError, UnknownMemberIdError
 
+from l2c_platform.local_issuer import issuer_url
 from l2c_schemas.topics import CLOCK
 
 
@@ -169,6 +170,7 @@ class ServiceProcess:
             "KAFKA_BOOTSTRAP": self.config.kafka_bootstrap,
             "HTTP_PORT": str(self.config.port(self.spec)),
             "L2C_CONSUMER_GROUP": self.spec.name + self.config.group_suffix,
+            "L2C_OIDC_ISSUER": issuer_url(),
             **self.config.extra_env,
             **env_overrides,
         }

@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -44,11 +44,13 @@ KEY_PATTERN = r"^[\x21-\x7E]{1,255}$"
 """Printable ASCII without spaces: a UUID v4 is what clients should send."""
 _VALID_KEY = re.compile(KEY_PATTERN)
 
-CallerOf = Callable[[Scope], str]
-"""Who is calling, from the request: the subject of its credentials, '' for anonymous."""
+CallerOf = Callable[[Scope], Awaitable[str | None]]
+"""Who is calling, from the request: the subject of its verified credentials, or None when
+they can't be verified (the request then passes by the key store: a stored answer is never
+handed to a caller who has not proven who they are, and the route answers 401 itself)."""
 
 
-def anonymous(scope: Scope) -> str:
+async def anonymous(scope: Scope) -> str | None:
     return ""
 
 
@@ -88,7 +90,10 @@ class IdempotencyMiddleware:
                 },
             )
             return
-        caller = self.caller_of(scope)
+        caller = await self.caller_of(scope)
+        if caller is None:
+            await self.app(scope, receive, send)
+            return
         fingerprint = _fingerprint(scope)
         engine = self.engine_of(scope)
         stored = await self._claim(engine, caller, key, fingerprint)

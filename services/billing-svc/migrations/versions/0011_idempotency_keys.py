@@ -1,7 +1,7 @@
 """idempotency_keys: the stored answers of POST requests sent with an Idempotency-Key
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0011
+Revises: 0010
 """
 
 from alembic import op
@@ -11,8 +11,8 @@ from l2c_runtime.messaging_tables import (
     drop_idempotency_keys_table,
 )
 
-revision = "0006"
-down_revision = "0005"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

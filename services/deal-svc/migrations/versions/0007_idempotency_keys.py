@@ -1,7 +1,7 @@
 """idempotency_keys: the stored answers of POST requests sent with an Idempotency-Key
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from alembic import op
@@ -11,8 +11,8 @@ from l2c_runtime.messaging_tables import (
     drop_idempotency_keys_table,
 )
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
