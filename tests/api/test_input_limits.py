@@ -2,7 +2,8 @@
 reached the database (HTTP 500: NUL in a JSONB list, integers beyond a 32-bit column, a
 tax rate beyond NUMERIC(9,6), a webhook body that is not UTF-8) or was accepted while it
 should not be. Each is now refused with 4xx before any handler runs, so these need no
-database: the apps are called in process and never started."""
+database: the apps are called in process and never started. They do need the local token
+issuer (the callers' tokens are verified as in production)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from billing_svc.app import create_app as billing_app
 from contract_svc.app import create_app as contract_app
 from cpq_svc.app import create_app as cpq_app
 from deal_svc.app import create_app as deal_app
+from l2c_platform.local_issuer import issuer_url
+from l2c_platform.tokens import OPERATOR_ROLES, bearer
 from lead_svc.app import create_app as lead_app
+
+pytestmark = pytest.mark.integration
 
 APPS: dict[str, Callable[[], FastAPI]] = {
     "lead-svc": lead_app,
@@ -32,8 +37,14 @@ APPS: dict[str, Callable[[], FastAPI]] = {
 
 
 async def _client(service: str) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=APPS[service](), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("L2C_OIDC_ISSUER", issuer_url())
+        app = APPS[service]()
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    operator = bearer(OPERATOR_ROLES, "limits-operator")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://svc", headers=operator
+    ) as client:
         yield client
 
 

@@ -18,6 +18,7 @@ import pytest
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_schemas import InvoiceIssued, LeadSubmitted, Money, PaymentNotified
 from l2c_schemas.topics import LEAD_INTAKE, PAYMENTS_INBOUND, dead_letter_topic
 
@@ -77,7 +78,7 @@ class Sales:
 
 @pytest.fixture
 async def sales(platform: Platform) -> Any:
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    async with operator_client(timeout=30.0) as client:
         person = Sales(platform, client)
         await person.open_opportunity()
         yield person
@@ -203,7 +204,7 @@ async def test_a_payment_recorded_twice_over_http_and_the_topic_is_one_payment(
 ) -> None:
     ar = platform.config.base_url("ar-svc")
     account = uuid4()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with operator_client(timeout=30) as client:
         now = datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"])
         await publish_message(infra.kafka_bootstrap, _invoice(account, "300.00", now.date()))
 
