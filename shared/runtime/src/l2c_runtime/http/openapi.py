@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from l2c_runtime.http.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, REPLAYED_HEADER
 
@@ -44,6 +43,12 @@ _ANSWERS = {
     "same Idempotency-Key is still running",
     "422": "The request breaks a limit or a business rule; `detail` says which",
 }
+_SECURED_ANSWERS = {
+    "401": "No bearer token, or one that is expired, badly signed or for another audience "
+    "(see the WWW-Authenticate header)",
+    "403": "The token's roles lack the scope this operation needs (named in `scope`)",
+    "503": "The token issuer's keys cannot be fetched now; retry after the Retry-After delay",
+}
 _NOT_JSON = "The body is not JSON"
 _BODY_TOO_LARGE = "Request body over the service's limit, or an event it causes over the bus's"
 
@@ -61,17 +66,17 @@ _IDEMPOTENCY_PARAMETER: dict[str, Any] = {
 def document_common_answers(app: FastAPI) -> None:
     """Make `app.openapi()` list the runtime's answers on every operation."""
 
+    # Built on whatever the app documents already (the security schemes and each
+    # operation's scope, when authentication is installed first).
+    previous = app.openapi
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
+        if app.openapi_schema is not None and getattr(app, "_l2c_answers_added", False):
             return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
+        schema = previous()
         _add_answers(schema)
         app.openapi_schema = schema
+        app._l2c_answers_added = True  # type: ignore[attr-defined]
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -88,6 +93,9 @@ def _add_answers(schema: dict[str, Any]) -> None:
             for code, description in _ANSWERS.items():
                 # A 422 may be pydantic's field errors or a broken rule: one schema for both.
                 responses[code] = {"description": description, "content": error}
+            if operation.get("security"):
+                for code, description in _SECURED_ANSWERS.items():
+                    responses[code] = {"description": description, "content": error}
             if "requestBody" in operation or method == "post":
                 responses["400"] = {"description": _NOT_JSON, "content": error}
                 responses["413"] = {"description": _BODY_TOO_LARGE, "content": error}
