@@ -4,6 +4,9 @@ UV ?= uv
 # Let Python cache compiled modules (each service process otherwise compiles its imports
 # again when PYTHONDONTWRITEBYTECODE is set, about 2.5 s of CPU per start).
 unexport PYTHONDONTWRITEBYTECODE
+# The local infrastructure's admin credentials (generated on its first start) for the
+# commands below: eval "$(deploy/local/env.sh)".
+LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
 .PHONY: install infra-up infra-down demo test test-unit lint typecheck schemas bench clean
 
@@ -18,10 +21,10 @@ infra-down:
 	deploy/local/down.sh
 
 demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
-	$(UV) run --frozen l2c-demo
+	$(LOCAL_ENV) $(UV) run --frozen l2c-demo
 
 test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQL), end to end
-	$(UV) run --frozen pytest
+	$(LOCAL_ENV) $(UV) run --frozen pytest
 
 test-unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e"
@@ -34,7 +37,7 @@ typecheck: install
 	$(UV) run --frozen mypy
 
 bench: install infra-up  ## benchmarks; each prints `BENCH <name> <value> <unit>` lines
-	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(UV) run --frozen python "$$script" || exit 1; done
+	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(LOCAL_ENV) $(UV) run --frozen python "$$script" || exit 1; done
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py

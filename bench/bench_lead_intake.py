@@ -48,6 +48,7 @@ from servicebench import (
     wait_for_rows,
 )
 
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.relay import BatchPublisher, OutgoingRecord, relay_producer
 from l2c_schemas import LeadQualified, LeadSubmitted
 from l2c_schemas.envelope import encode
@@ -124,7 +125,9 @@ async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
         }
     finally:
         await conn.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(since))

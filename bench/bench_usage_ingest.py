@@ -55,6 +55,7 @@ from servicebench import (
 
 from billing_svc.app import MIGRATIONS
 from billing_svc.consumers import subscriptions as billing_handlers
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.envelope import encode
 from l2c_schemas.periods import add_months
@@ -143,7 +144,9 @@ def resent(records: list[Record]) -> list[Record]:
 
 
 async def produce(records: list[Record]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, acks="all", linger_ms=5
+    )
     await producer.start()
     try:
         sends = [

@@ -22,6 +22,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.migrations import upgrade_to_head
 
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
@@ -95,7 +96,9 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartit
 
 
 async def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         tps = [tp for topic in topics for tp in await partitions(consumer, topic)]
@@ -109,7 +112,9 @@ async def position_group_at_end(group: str, topics: list[str]) -> dict[TopicPart
     """Commit the group's offsets at the end of `topics`: the service starts with this run's
     records. Returns those offsets (where this run's records begin)."""
     ends = await end_offsets(topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(ends))
@@ -121,7 +126,9 @@ async def position_group_at_end(group: str, topics: list[str]) -> dict[TopicPart
 
 async def group_caught_up(group: str, ends: dict[TopicPartition, int]) -> bool:
     """Whether the group has committed offsets at (or past) `ends` on every partition."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         for tp, end in ends.items():
@@ -199,7 +206,9 @@ async def raw_consume_rate(
     """Records per second of a bare aiokafka consumer (no group) reading `count` records of
     this run from `start`, with as much work per record as a consumer must do at least:
     fetching, and telling this run's records from others' (`ours`)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(start))

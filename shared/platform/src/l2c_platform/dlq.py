@@ -14,6 +14,7 @@ import os
 from aiokafka import AIOKafkaProducer
 
 from l2c_platform.kafka_io import Record, read_topic
+from l2c_runtime.kafka_client import kafka_client_options
 
 ERROR_HEADER_PREFIX = "l2c_"
 
@@ -37,7 +38,9 @@ def select(records: list[Record], consumer: str | None, error_type: str | None) 
 
 
 async def replay(bootstrap: str, records: list[Record]) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
+    )
     await producer.start()
     try:
         for record in records:

@@ -16,6 +16,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from l2c_platform.local_secrets import kafka_principal_env
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.topics import CLOCK
 
 
@@ -89,7 +91,7 @@ async def skip_earlier_records(config: PlatformConfig) -> dict[TopicPartition, i
     """Point every service's consumer group at the end of every L2C topic (the clock
     excepted), so a platform on fresh databases starts with no backlog: what earlier runs
     and benchmarks left on a shared broker is not its work. Returns those end offsets."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=config.kafka_bootstrap)
     await admin.start()
     try:
         topics = [t for t in await admin.list_topics() if t.startswith("l2c.") and t != CLOCK]
@@ -104,6 +106,7 @@ async def skip_earlier_records(config: PlatformConfig) -> dict[TopicPartition, i
     ends: dict[TopicPartition, int] = {}
     for spec in SERVICES:
         consumer = AIOKafkaConsumer(
+            **kafka_client_options(),
             bootstrap_servers=config.kafka_bootstrap,
             group_id=spec.name + config.group_suffix,
             enable_auto_commit=False,
@@ -137,6 +140,7 @@ class ServiceProcess:
             "KAFKA_BOOTSTRAP": self.config.kafka_bootstrap,
             "HTTP_PORT": str(self.config.port(self.spec)),
             "L2C_CONSUMER_GROUP": self.spec.name + self.config.group_suffix,
+            **kafka_principal_env(self.spec.name),
             **self.config.extra_env,
             **env_overrides,
         }

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, span_context_of, traceparent_of
@@ -223,6 +224,7 @@ def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     """The producer a relay publishes with: idempotent, acknowledged by all in-sync
     replicas, Kafka's key partitioning. (Create it on the running event loop.)"""
     return AIOKafkaProducer(
+        **kafka_client_options(),
         bootstrap_servers=bootstrap,
         client_id=client_id,
         enable_idempotence=True,

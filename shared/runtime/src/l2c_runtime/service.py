@@ -35,6 +35,7 @@ from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, 
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
+from l2c_runtime.kafka_client import faststream_security
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
@@ -149,6 +150,7 @@ def create_app(
     broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=definition.name,
+        security=faststream_security(),
         enable_idempotence=True,
         acks="all",
         allow_auto_create_topics=False,
