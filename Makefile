@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # commands below: eval "$(deploy/local/env.sh)".
 LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
-.PHONY: install infra-up infra-down demo test test-unit lint typecheck schemas bench clean
+.PHONY: help install infra-up infra-down demo test test-unit lint typecheck schemas bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -36,11 +36,17 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
-bench: install infra-up  ## benchmarks; each prints `BENCH <name> <value> <unit>` lines
-	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(LOCAL_ENV) $(UV) run --frozen python "$$script" || exit 1; done
+bench: install infra-up  ## every benchmark, full size (minutes), each printing `BENCH <name> <value> <unit>`
+	@$(LOCAL_ENV) UV=$(UV) bench/run.sh
+
+bench-smoke: install infra-up  ## every benchmark at a tiny size (seconds each): they still run; figures meaningless
+	@$(LOCAL_ENV) UV=$(UV) bench/run.sh --smoke
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
+
+help:               ## these targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -6,12 +6,11 @@ the periodic job runs (claim with SKIP LOCKED, draft, multi-row inserts of invoi
 revenue schedules and InvoiceIssued outbox rows). The baseline copies the very same invoice and
 line rows with raw asyncpg COPY into empty twins of the tables: the floor for writing them.
 
-    uv run python bench/bench_billing_run.py [--subscriptions 100000]
+    uv run python bench/bench_billing_run.py [--subscriptions 100000] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from typing import Any, cast
 from uuid import uuid4
 
 import asyncpg
-from servicebench import PG, migrated_database
+from servicebench import PG, BenchArguments, migrated_database
 
 from billing_svc.app import MIGRATIONS
 from billing_svc.jobs import billing_pass
@@ -130,10 +129,7 @@ async def baseline(conn: asyncpg.Connection) -> float:
     return time.perf_counter() - began
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--subscriptions", type=int, default=100_000)
-    count = parser.parse_args().subscriptions
+async def main(count: int) -> None:
     url = await migrated_database(DB, MIGRATIONS)
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
@@ -157,5 +153,11 @@ async def main() -> None:
         await conn.close()
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--subscriptions", 100_000, 200)
+    return command
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(arguments().parse().subscriptions))

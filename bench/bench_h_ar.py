@@ -7,12 +7,11 @@ and beside it a raw asyncpg COPY of the same number of posting rows (the floor f
 them). Finally times one dunning pass over N other invoices, all 31 days past due (overdue,
 final notice, delinquency each).
 
-    uv run python bench/bench_h_ar.py [--invoices 2000]
+    uv run python bench/bench_h_ar.py [--invoices 2000] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +20,7 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
-from servicebench import PG, migrated_database
+from servicebench import PG, BenchArguments, migrated_database
 
 from ar_svc import handlers
 from ar_svc.app import MIGRATIONS
@@ -139,7 +138,11 @@ async def main(count: int) -> None:
     await engine.dispose()
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--invoices", 2_000, 40)
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--invoices", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().invoices))
+    asyncio.run(main(arguments().parse().invoices))

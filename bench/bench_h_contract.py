@@ -5,12 +5,11 @@ Runs the service's own handlers and job passes in-process on a dedicated databas
 (l2c_bench_h_contract, dropped and recreated) on the local PostgreSQL; no Kafka needed (the
 events stay in the outbox). Two concurrent drains play two replicas of the renewal job.
 
-    uv run python bench/bench_h_contract.py [--contracts 400]
+    uv run python bench/bench_h_contract.py [--contracts 400] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import time
@@ -19,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from servicebench import PG, migrated_database
+from servicebench import PG, BenchArguments, migrated_database
 
 from contract_svc import handlers
 from contract_svc.app import MIGRATIONS
@@ -91,7 +90,11 @@ async def main(count: int) -> None:
     print(f"BENCH renewal_notices_per_second {announced / elapsed:.0f} contracts/s")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--contracts", 400, 20)
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--contracts", type=int, default=400)
-    asyncio.run(main(parser.parse_args().contracts))
+    asyncio.run(main(arguments().parse().contracts))

@@ -5,12 +5,11 @@ grouped by owner — first as the pure domain function alone, then as GET /forec
 Seeds a dedicated database (l2c_bench_deal, dropped and recreated) with a COPY of deals spread
 over eight quarters, 40 owners and the default pipeline's open stages.
 
-    uv run python bench/bench_h_deal.py [--deals 50000]
+    uv run python bench/bench_h_deal.py [--deals 50000] [--smoke]
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import time
@@ -20,7 +19,7 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
-from servicebench import migrated_database
+from servicebench import BenchArguments, migrated_database
 
 from deal_svc.app import MIGRATIONS
 from deal_svc.domain.forecast import ForecastDeal, forecast, parse_period
@@ -152,7 +151,11 @@ async def main(count: int) -> None:
     print(f"BENCH deal_list.filtered_page_of_{count}_ms {best_of(pages) * 1000:.1f} ms")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--deals", 50_000, 800)
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--deals", type=int, default=50_000)
-    asyncio.run(main(parser.parse_args().deals))
+    asyncio.run(main(arguments().parse().deals))

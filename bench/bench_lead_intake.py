@@ -13,6 +13,7 @@ Other lead-svc deployments on the broker (a running test platform) read the same
 in their own groups and capture these leads too; on a busy machine they also take CPU.
 
     uv run python bench/bench_lead_intake.py [--leads 10000] [--replicas 2] [--inline-relay]
+                                             [--smoke]
 
 lead-svc runs as docker-compose.yml deploys it: two replicas (lead-svc, lead-svc-2) in one
 consumer group with L2C_RELAY_INLINE=false and one `l2c-relay lead_svc` process publishing
@@ -27,7 +28,6 @@ Prints `BENCH lead_intake.throughput <n> leads/s`, `BENCH lead_intake.service_cp
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -35,24 +35,26 @@ import time
 import uuid
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 from servicebench import (
-    KAFKA,
     PG,
+    BenchArguments,
     ServiceUnderTest,
+    batch_producer,
     end_offsets,
+    kafka_consumer,
     position_group_at_end,
     raw_consume_rate,
     recreate_database,
     wait_for_rows,
 )
 
-from l2c_runtime.kafka_client import kafka_client_options
-from l2c_runtime.relay import BatchPublisher, OutgoingRecord, relay_producer
+from l2c_runtime.relay import BatchPublisher, OutgoingRecord
 from l2c_schemas import LeadQualified, LeadSubmitted
 from l2c_schemas.envelope import encode
-from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_EVENTS, LEAD_INTAKE
+from l2c_schemas.topics import LEAD_EVENTS, LEAD_INTAKE
+from lead_svc.app import definition as lead_svc
 
 DB = "l2c_bench_h_lead"
 PORT = 18190
@@ -125,9 +127,7 @@ async def seen_on_topic(since: dict[TopicPartition, int]) -> int:
         }
     finally:
         await conn.close()
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
-    )
+    consumer = kafka_consumer()
     await consumer.start()
     try:
         consumer.assign(list(since))
@@ -149,7 +149,7 @@ async def main(count: int, replica_count: int, relay_process: bool) -> None:
     run = uuid.uuid4().hex[:10]
     group = f"lead-svc-h-lead-bench-{run}"
     await recreate_database(DB)
-    start = await position_group_at_end(group, [LEAD_INTAKE, LEAD_ACTIVITY])
+    start = await position_group_at_end(group, lead_svc)
     start = {tp: offset for tp, offset in start.items() if tp.topic == LEAD_INTAKE}
     inline = "false" if relay_process else "true"
     replicas = [
@@ -166,7 +166,7 @@ async def main(count: int, replica_count: int, relay_process: bool) -> None:
         events_start = await end_offsets([LEAD_EVENTS])
         # Produced as record batches (as the relay publishes): sent one by one, the records
         # cost this process more CPU than the service spends consuming them, on its cores.
-        producer = relay_producer(KAFKA, "bench-lead-intake")
+        producer = batch_producer("bench-lead-intake")
         await producer.start()
         try:
             publish = BatchPublisher(producer)
@@ -199,18 +199,20 @@ async def main(count: int, replica_count: int, relay_process: bool) -> None:
             replica.stop()
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--leads", type=int, default=10_000)
-    parser.add_argument(
-        "--replicas", type=int, default=2, help="lead-svc processes, one group (as deployed: 2)"
-    )
-    parser.add_argument(
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--leads", 10_000, 200)
+    command.size("--replicas", 2, 2, "lead-svc processes, one group (as deployed: 2)")
+    command.parser.add_argument(
         "--inline-relay",
         action="store_true",
         help="each replica publishes its outbox itself, instead of an l2c-relay process "
         "beside them (as docker-compose.yml deploys lead-svc)",
     )
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.leads, arguments.replicas, not arguments.inline_relay))
+    return command
+
+
+if __name__ == "__main__":
+    parsed = arguments().parse()
+    asyncio.run(main(parsed.leads, parsed.replicas, not parsed.inline_relay))
     sys.exit(0)

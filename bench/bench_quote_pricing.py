@@ -1,7 +1,7 @@
 """Price a 50-line quote (per-unit, volume, graduated, package and flat prices; volume, term,
 line and quote discounts) through cpq-svc's HTTP API and report the latency percentiles.
 
-    uv run python bench/bench_quote_pricing.py [--requests 300]
+    uv run python bench/bench_quote_pricing.py [--requests 300] [--smoke]
 
 Starts cpq-svc as its own process on its own database and consumer group (nothing shared with
 a running platform), loopback only, and stops it at the end. Prints
@@ -10,7 +10,6 @@ a running platform), loopback only, and stops it at the end. Prints
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import time
@@ -21,13 +20,14 @@ import asyncpg
 import httpx
 from servicebench import (
     PG,
+    BenchArguments,
     ServiceUnderTest,
     drop_database,
     position_group_at_end,
     recreate_database,
 )
 
-from cpq_svc.consumers import subscriptions as cpq_handlers
+from cpq_svc.app import definition as cpq_svc
 
 DATABASE = "l2c_bench_quote_pricing"
 PORT = 18413
@@ -82,7 +82,7 @@ async def run(requests: int) -> None:
     # Its own group, at the end of the topics cpq-svc reads: the figures time quoting, not
     # catching up with what tests or a platform left on the broker.
     group = "cpq-svc-bench-quote-pricing"
-    await position_group_at_end(group, cpq_handlers.topics)
+    await position_group_at_end(group, cpq_svc)
     service = ServiceUnderTest("cpq_svc", DATABASE, PORT, group)
     try:
         await service.wait_ready()
@@ -123,10 +123,14 @@ async def run(requests: int) -> None:
     print(f"BENCH quote_pricing.load_average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--requests", 300, 20, "quotes priced (after 20 for warm-up)")
+    return command
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--requests", type=int, default=300)
-    asyncio.run(run(parser.parse_args().requests))
+    asyncio.run(run(arguments().parse().requests))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Lead intake emits four events per lead, so its relay must publish 8,000 events/s
 leads/s; this shows what one relay can do when nothing else runs. The rows go to their own
 topic (`l2c.bench.relay.v1`), so no service reads them.
 
-    uv run python bench/bench_relay.py [--events 40000]
+    uv run python bench/bench_relay.py [--events 40000] [--smoke]
 
 Prints `BENCH relay.events_per_second <n> events/s` and `BENCH relay.cpu_per_event <us> us`
 (this process's CPU time per event, the relay's share of it).
@@ -14,13 +14,12 @@ Prints `BENCH relay.events_per_second <n> events/s` and `BENCH relay.cpu_per_eve
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from servicebench import KAFKA, migrated_database
+from servicebench import KAFKA, BenchArguments, migrated_database, provision_topics
 
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
@@ -28,7 +27,6 @@ from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.relay import relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_tracing
-from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas.lead import LeadCaptured
 from lead_svc.app import MIGRATIONS
@@ -65,7 +63,7 @@ async def write_rows(url: str, count: int) -> None:
 
 async def main(count: int) -> None:
     url = await migrated_database(DB, MIGRATIONS)
-    await ensure_topics(KAFKA, [TOPIC])
+    await provision_topics([TOPIC])
     await write_rows(url, count)
     setup_tracing("bench-relay")  # spans are recorded as in a service (no exporter)
     engine = create_engine(url, 2)
@@ -88,7 +86,11 @@ async def main(count: int) -> None:
     print(f"BENCH relay.cpu_per_event {cpu / published * 1e6:.0f} us")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--events", 40_000, 400, "outbox rows (four per lead)")
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=40_000)
-    asyncio.run(main(parser.parse_args().events))
+    asyncio.run(main(arguments().parse().events))

@@ -1,4 +1,4 @@
-"""Usage ingestion: N UsageRecorded events (default 50,000) through l2c.usage.v1 into a running
+"""Usage ingestion: N UsageRecorded events (default 150,000) through l2c.usage.v1 into a running
 billing-svc, idempotent, against the raw consume rate of the same records.
 
 The run prepares a fresh database (l2c_bench_usage) with 100 active monthly subscriptions and a
@@ -18,7 +18,7 @@ envelopes), waits until billing-svc's group has committed past them all, and che
 number of usage rows did not change. Beside it: the raw aiokafka consume rate of the very
 same records (fetching and JSON parsing, no group).
 
-    uv run python bench/bench_usage_ingest.py [--events 50000] [--replicas 2]
+    uv run python bench/bench_usage_ingest.py [--events 150000] [--replicas 2] [--smoke]
 
 Prints `BENCH usage_ingest.events_per_second <n> events/s`, `BENCH usage_ingest.first_to_last
 <n> events/s`, `BENCH usage_ingest.service_cpu_per_event <µs> us` and
@@ -27,7 +27,6 @@ Prints `BENCH usage_ingest.events_per_second <n> events/s`, `BENCH usage_ingest.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -39,14 +38,14 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from servicebench import (
-    KAFKA,
     PG,
+    BenchArguments,
     ServiceUnderTest,
     end_offsets,
     group_caught_up,
+    kafka_producer,
     migrated_database,
     position_group_at_end,
     raw_consume_rate,
@@ -54,8 +53,7 @@ from servicebench import (
 )
 
 from billing_svc.app import MIGRATIONS
-from billing_svc.consumers import subscriptions as billing_handlers
-from l2c_runtime.kafka_client import kafka_client_options
+from billing_svc.app import definition as billing_svc
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.envelope import encode
 from l2c_schemas.periods import add_months
@@ -144,9 +142,7 @@ def resent(records: list[Record]) -> list[Record]:
 
 
 async def produce(records: list[Record]) -> None:
-    producer = AIOKafkaProducer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, acks="all", linger_ms=5
-    )
+    producer = kafka_producer(acks="all", linger_ms=5)
     await producer.start()
     try:
         sends = [
@@ -187,7 +183,7 @@ async def main(count: int, replica_count: int) -> None:
     conn = await asyncpg.connect(f"{PG}/{DB}")
     try:
         subscription_ids = await seed_subscriptions(conn)
-        start = await position_group_at_end(group, billing_handlers.topics)
+        start = await position_group_at_end(group, billing_svc)
         start = {tp: offset for tp, offset in start.items() if tp.topic == USAGE}
         records = usage_records(run, count, subscription_ids)
         began = time.perf_counter()
@@ -215,7 +211,8 @@ async def main(count: int, replica_count: int) -> None:
             print(f"BENCH usage_ingest.first_to_last {overall:.0f} events/s")
             print(f"BENCH usage_ingest.service_cpu_per_event {cpu / (count - first) * 1e6:.0f} us")
 
-            await produce(records[:REPLAYED] + resent(records[REPLAYED : 2 * REPLAYED]))
+            replayed = min(REPLAYED, count // 2)
+            await produce(records[:replayed] + resent(records[replayed : 2 * replayed]))
             ends = await end_offsets([USAGE])
             deadline = time.monotonic() + TIMEOUT_SECONDS
             while not await group_caught_up(group, ends):
@@ -223,7 +220,7 @@ async def main(count: int, replica_count: int) -> None:
                     raise TimeoutError("billing-svc did not consume the replays in time")
                 await asyncio.sleep(0.2)
             after = await stored_usage(conn)
-            print(f"# after {2 * REPLAYED} replayed/re-sent events: {after} usage rows")
+            print(f"# after {2 * replayed} replayed/re-sent events: {after} usage rows")
             if after != count:
                 raise SystemExit(f"not idempotent: {after} usage rows for {count} events")
         finally:
@@ -240,12 +237,14 @@ async def main(count: int, replica_count: int) -> None:
     print(f"BENCH usage_ingest.baseline {baseline:.0f} events/s")
 
 
+def arguments() -> BenchArguments:
+    command = BenchArguments(__doc__)
+    command.size("--events", 150_000, 3_000)
+    command.size("--replicas", 2, 2, "billing-svc processes in one consumer group")
+    return command
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=150_000)
-    parser.add_argument(
-        "--replicas", type=int, default=2, help="billing-svc processes in one consumer group"
-    )
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.events, arguments.replicas))
+    parsed = arguments().parse()
+    asyncio.run(main(parsed.events, parsed.replicas))
     sys.exit(0)

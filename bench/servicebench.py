@@ -1,33 +1,104 @@
-"""What the service benchmarks share: a fresh database, a service started as its own OS
-process (its own database, HTTP port and consumer group, nothing shared with a running
-platform), its CPU time, its consumer group placed at the end of the topics it reads, and the
-raw aiokafka consume rate of the records a run produced.
+"""What the service benchmarks share: their command line (every size has a smoke value), a
+fresh database, the topics a service provisions, a service started as its own OS process (its
+own database, HTTP port and consumer group, nothing shared with a running platform), its CPU
+time, its consumer group placed at the end of the topics it reads, and the raw aiokafka
+consume rate of the records a run produced.
+
+Every Kafka client of the benchmarks is built here (`kafka_consumer`, `kafka_producer`,
+`batch_producer`, `provision_topics`), so connection settings are added in one place.
 
 Not a benchmark itself (`make bench` runs bench/bench_*.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.migrations import upgrade_to_head
+from l2c_runtime.relay import relay_producer
+from l2c_runtime.service import ServiceDefinition
+from l2c_runtime.settings import ServiceSettings
+from l2c_runtime.topics import ensure_topics
 
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class BenchArguments:
+    """A benchmark's command line: its sizes, each with a full and a smoke value, and
+    `--smoke` (every size not given explicitly takes its smoke value: a run of seconds that
+    shows the benchmark still works, its figures meaningless). `make bench-smoke` runs every
+    benchmark so; tests/bench/test_smoke_sizes.py fails for a script without smoke sizes."""
+
+    def __init__(self, doc: str | None) -> None:
+        self.parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+        self.parser.add_argument(
+            "--smoke", action="store_true", help="tiny sizes: check it runs, judge no figure"
+        )
+        self.sizes: dict[str, tuple[int, int]] = {}
+        """Per size's argparse dest: (full, smoke)."""
+
+    def size(self, flag: str, full: int, smoke: int, help: str = "") -> None:
+        sizes = f"(default {full:,}; --smoke: {smoke:,})"
+        action = self.parser.add_argument(
+            flag, type=int, default=None, help=f"{help} {sizes}" if help else sizes
+        )
+        self.sizes[action.dest] = (full, smoke)
+
+    def parse(self, argv: Sequence[str] | None = None) -> argparse.Namespace:
+        arguments = self.parser.parse_args(argv)
+        for dest, (full, smoke) in self.sizes.items():
+            if getattr(arguments, dest) is None:
+                setattr(arguments, dest, smoke if arguments.smoke else full)
+        return arguments
+
+
+def kafka_consumer(group_id: str | None = None, **options: Any) -> AIOKafkaConsumer:
+    """A consumer of the benchmarks' broker; it commits only when told to."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=KAFKA,
+        group_id=group_id,
+        enable_auto_commit=False,
+        **kafka_client_options(),
+        **options,
+    )
+
+
+def kafka_producer(**options: Any) -> AIOKafkaProducer:
+    return AIOKafkaProducer(bootstrap_servers=KAFKA, **kafka_client_options(), **options)
+
+
+def batch_producer(client_id: str) -> AIOKafkaProducer:
+    """The runtime's relay producer (record batches, as a service's relay publishes)."""
+    return relay_producer(KAFKA, client_id)
+
+
+async def provision_topics(topics: Iterable[str]) -> None:
+    """Create the missing ones as the services do (the runtime's provisioning, with the
+    partition count the services started by a benchmark read from the same environment)."""
+    await ensure_topics(KAFKA, topics, ServiceSettings().topic_partitions)
+
+
+async def provision_service_topics(definition: ServiceDefinition) -> None:
+    """The topics `definition`'s service provisions at start-up, before it runs: a fresh
+    broker has none of them, and a consumer group cannot be placed on a missing topic."""
+    await provision_topics(definition.provisioned_topics())
 
 
 async def recreate_database(name: str) -> None:
@@ -87,18 +158,23 @@ async def wait_for_rows(
         await asyncio.sleep(0.25)
 
 
-async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    found = consumer.partitions_for_topic(topic)
-    if not found:
+async def partitions(
+    consumer: AIOKafkaConsumer, topic: str, seconds: float = 30
+) -> list[TopicPartition]:
+    """The partitions of `topic`, waiting while the broker's metadata does not show them yet
+    (a topic just created)."""
+    deadline = time.monotonic() + seconds
+    while not (found := consumer.partitions_for_topic(topic)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topic {topic} has no partitions (is it provisioned?)")
         await consumer._client.force_metadata_update()  # aiokafka: no public call
-        found = consumer.partitions_for_topic(topic) or set()
+        if not consumer.partitions_for_topic(topic):
+            await asyncio.sleep(0.2)
     return [TopicPartition(topic, p) for p in sorted(found)]
 
 
 async def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
-    )
+    consumer = kafka_consumer()
     await consumer.start()
     try:
         tps = [tp for topic in topics for tp in await partitions(consumer, topic)]
@@ -108,13 +184,16 @@ async def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def position_group_at_end(group: str, topics: list[str]) -> dict[TopicPartition, int]:
-    """Commit the group's offsets at the end of `topics`: the service starts with this run's
-    records. Returns those offsets (where this run's records begin)."""
-    ends = await end_offsets(topics)
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False
-    )
+async def position_group_at_end(
+    group: str, definition: ServiceDefinition
+) -> dict[TopicPartition, int]:
+    """Provision the topics of `definition`'s service, then commit the group's offsets at the
+    end of every topic the service reads: the service starts with this run's records, not
+    with what tests or a platform left on the broker. Returns those offsets (where this run's
+    records begin)."""
+    await provision_service_topics(definition)
+    ends = await end_offsets(definition.handlers.topics)
+    consumer = kafka_consumer(group)
     await consumer.start()
     try:
         consumer.assign(list(ends))
@@ -126,9 +205,7 @@ async def position_group_at_end(group: str, topics: list[str]) -> dict[TopicPart
 
 async def group_caught_up(group: str, ends: dict[TopicPartition, int]) -> bool:
     """Whether the group has committed offsets at (or past) `ends` on every partition."""
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, group_id=group, enable_auto_commit=False
-    )
+    consumer = kafka_consumer(group)
     await consumer.start()
     try:
         for tp, end in ends.items():
@@ -206,9 +283,7 @@ async def raw_consume_rate(
     """Records per second of a bare aiokafka consumer (no group) reading `count` records of
     this run from `start`, with as much work per record as a consumer must do at least:
     fetching, and telling this run's records from others' (`ours`)."""
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(), bootstrap_servers=KAFKA, enable_auto_commit=False
-    )
+    consumer = kafka_consumer()
     await consumer.start()
     try:
         consumer.assign(list(start))

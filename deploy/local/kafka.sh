@@ -170,7 +170,11 @@ format_storage() {
     if [ -f "$DATADIR/meta.properties" ]; then return; fi
     local java="$1" cid
     if command -v python3 >/dev/null; then
-        cid="$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+        # Base64 of a random UUID, never starting with "-" (as Kafka's own random-uuid does):
+        # the storage tool would take such an id for an option and refuse to format.
+        cid="$(python3 -c 'import base64,uuid
+while (c := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(c)')"
     else
         cid="$("$java" -cp "$LIBDIR/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
     fi

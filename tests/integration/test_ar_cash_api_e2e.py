@@ -169,3 +169,48 @@ async def test_apply_unapply_reapply_credit_the_next_invoice_and_report(
             f"{ar}/reports/dso", params={**window, "from": window["to"], "to": window["from"]}
         )
         assert bad.status_code == 422
+
+
+async def test_a_gateway_payment_that_overtakes_its_invoice_pays_it_when_it_arrives(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    ar = platform.config.base_url("ar-svc")
+    bootstrap = infra.kafka_bootstrap
+    account, lead = uuid4(), uuid4()
+    async with httpx.AsyncClient(timeout=30) as client:
+        now = datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"])
+        invoice = _invoice(account, lead, "1000.00", now.date())
+        reference = f"e2e-early-{uuid4()}"
+        await publish_message(
+            bootstrap,
+            PaymentNotified(
+                external_reference=reference,
+                account_id=account,
+                amount=Money.of("1200.00", "EUR"),
+                invoice_number=invoice.invoice_number,
+                received_at=now,
+            ),
+        )
+
+        async def balance_is(expected: str) -> dict[str, Any]:
+            async def probe() -> dict[str, Any] | None:
+                state: dict[str, Any] = (
+                    await client.get(f"{ar}/accounts/{account}/balance")
+                ).json()
+                return state if state["balance"] == expected else None
+
+            return await eventually(probe, f"the account's balance to be {expected}", timeout=30)
+
+        early = await balance_is("-1200.00")  # kept as the account's cash, not dead-lettered
+        assert (early["unapplied_cash"], early["invoices"]) == ("1200.00", [])
+
+        await publish_message(bootstrap, invoice)
+        # 1000.00 − 1200.00: the invoice paid, 200.00 left as the customer's cash.
+        state = await balance_is("-200.00")
+        assert state["unapplied_cash"] == "200.00"
+        assert [(i["status"], i["balance"]) for i in state["invoices"]] == [("paid", "0.00")]
+
+    [received] = await wait_for_records(bootstrap, AR_EVENTS, _of("PaymentReceived", account))
+    assert received.json()["lead_id"] == str(lead)  # announced in the invoice's journey
+    paid = await wait_for_records(bootstrap, AR_EVENTS, _of("InvoicePaid", account))
+    assert [r.json()["invoice_number"] for r in paid] == [invoice.invoice_number]

@@ -39,8 +39,12 @@ async def test_replay_sends_a_dead_letter_back_as_it_was(infra: Infrastructure) 
     ]
     await publish(infra.kafka_bootstrap, dlq, b"{}", [*original, *invalid])
 
+    truncated = [*errors, ("l2c_body_truncated", b"true"), ("l2c_dead_letter_id", b"7")]
+    await publish(infra.kafka_bootstrap, dlq, b'{"x": "cut sh', [*original, *truncated])
+
     chosen = select(await read_topic(infra.kafka_bootstrap, dlq), "deal-svc", "RuleViolation")
-    assert await replay(infra.kafka_bootstrap, chosen) == 1
+    assert len(chosen) == 2
+    assert await replay(infra.kafka_bootstrap, chosen) == 1  # not the truncated body
 
     [back] = await read_topic(infra.kafka_bootstrap, topic)
     assert back.key == b"acct-1" and back.value == b'{"x": 1}'

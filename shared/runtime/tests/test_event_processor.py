@@ -3,11 +3,13 @@ dead-lettered, what is skipped. Delivery itself is proven on a real broker (test
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -120,6 +122,21 @@ async def test_a_transient_database_failure_is_retried_until_it_succeeds() -> No
     assert harness.dead == []
 
 
+async def test_transient_failures_do_not_use_up_the_dead_letter_budget() -> None:
+    budget = consumer_module.MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS
+
+    async def contended_then_buggy(call: int) -> None:
+        if call <= 2 * budget:  # deadlock victims, more often than the budget
+            raise asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
+        if call < 3 * budget:  # then one unknown failure fewer than the budget
+            raise KeyError("flaky")
+
+    harness = Harness(contended_then_buggy)
+    await harness.deliver()
+    assert harness.calls == 3 * budget
+    assert harness.dead == []
+
+
 async def test_a_rule_violation_goes_to_the_dead_letter_topic_at_once() -> None:
     async def refuse(_: int) -> None:
         raise RuleViolation("no opportunity 42")
@@ -189,6 +206,29 @@ async def test_an_unknown_type_of_another_context_is_dead_lettered_its_own_passe
     harness.dead.clear()
     await harness.deliver(headers=_typed(b"l2c.lead.SomethingNew.v1"))  # a newer lead event
     assert (harness.calls, harness.dead) == (0, [])
+
+
+async def test_an_unknown_event_type_is_counted_and_logged_once_per_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    harness = Harness(_ok)
+    headers = encode(EVENT, source="/test").headers
+    unknown = [(k, v if k != "ce_type" else b"l2c.lead.LeadTeleported.v9") for k, v in headers]
+    known = [(k, v if k != "ce_type" else b"l2c.lead.LeadCaptured.v1") for k, v in headers]
+    with caplog.at_level(logging.INFO, logger="l2c_runtime.consumer"):
+        for _ in range(3):
+            await harness.deliver(headers=unknown)
+        await harness.deliver(headers=known)
+        await harness.deliver(headers=known)
+    assert (harness.calls, harness.dead) == (0, [])
+    assert harness.processor.passed_over == {
+        "l2c.lead.LeadTeleported.v9": 3,
+        "l2c.lead.LeadCaptured.v1": 2,
+    }
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "LeadTeleported" in warnings[0].getMessage()
+    infos = [r for r in caplog.records if "LeadCaptured" in r.getMessage()]
+    assert len(infos) == 1 and infos[0].levelno == logging.INFO
 
 
 def test_back_off_doubles_up_to_a_cap() -> None:

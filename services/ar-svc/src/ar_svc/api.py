@@ -49,7 +49,8 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
     """Record a payment and apply it: the referenced invoice first, else the one invoice whose
     balance equals the payment, then oldest first; what is left stays unapplied and pays the
     next invoice. A repeated external reference answers 200 with the payment recorded the
-    first time. 404 when the account has no receivables in that currency."""
+    first time. 404 when the account has no receivables in that currency. A payment naming an
+    invoice not issued yet stays unapplied and pays that invoice when it is issued."""
     async with runtime.unit_of_work() as uow:
         outcome = await handlers.record_payment(
             handlers.PaymentCommand(
@@ -59,6 +60,7 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
                 method=body.method,
                 invoice_number=body.invoice_number,
                 received_at=body.received_at or uow.clock.now(),
+                wait_for_invoice=False,
             ),
             uow,
         )

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from ar_svc.adapters.ledger_store import load_ledger, lock_account, receivable, save_postings
+from ar_svc.adapters.ledger_store import load_ledger, locked_receivable, save_postings
 from ar_svc.adapters.tables import payments, postings, receivables
 from ar_svc.cash import apply_funds
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
@@ -31,14 +31,13 @@ async def apply_manually(
         raise NotFound(f"payment {payment_id} does not exist")
     if payment.status != "received":
         raise Conflict(f"payment {payment_id} failed; it has no cash to apply")
-    invoice = await receivable(uow, invoice_id)
+    invoice = await locked_receivable(uow, invoice_id)
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} has no receivable")
     if (invoice.account_id, invoice.currency) != (payment.account_id, payment.currency):
         raise RuleViolation("a payment applies only to invoices of its account and currency")
     if invoice.status != "open":
         raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
-    await lock_account(uow, payment.account_id)
     ledger = await load_ledger(uow, payment.account_id, payment.currency)
     with journey_span("payment apply", invoice.traceparent, {"l2c.lead_id": str(invoice.lead_id)}):
         return await apply_funds(uow, ledger, invoice, amount, payment_id=payment_id)
@@ -56,10 +55,9 @@ async def unapply(application_id: UUID, uow: UnitOfWork) -> Any:
     ).first()
     if first is None:
         raise NotFound(f"application {application_id} does not exist")
-    invoice = await receivable(uow, first.invoice_id)
+    invoice = await locked_receivable(uow, first.invoice_id)
     if invoice.status in ("void", "written_off"):
         raise Conflict(f"invoice {invoice.invoice_number} is {invoice.status}")
-    await lock_account(uow, first.account_id)
     ledger = await load_ledger(uow, first.account_id, first.currency)
     try:
         application = next(

@@ -3,6 +3,7 @@ automatically or by hand, and reverse an application."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from ar_svc.adapters.tables import delinquencies, payments, receivables
 from ar_svc.domain.cash_application import CashApplication, OpenInvoice, apply_payment
 from ar_svc.domain.ledger import Ledger, LedgerError
 from ar_svc.domain.retries import next_retry
+from ar_svc.early_cash import hold_unannounced, invoice_known, reservations, reserved_for
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -33,6 +35,8 @@ from l2c_schemas.ar import (
     PaymentRetryRequested,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class PaymentCommand:
@@ -43,6 +47,9 @@ class PaymentCommand:
     invoice_number: str | None
     received_at: datetime
     status: str = "succeeded"
+    wait_for_invoice: bool = True
+    """An account with no invoice yet: keep the cash until one comes (a gateway's event may
+    overtake billing's), else refuse it with NotFound (a person entering it mistyped)."""
 
 
 @dataclass(frozen=True)
@@ -180,14 +187,39 @@ async def record_payment(cmd: PaymentCommand, uow: UnitOfWork) -> PaymentOutcome
     open_rows = await open_receivables(uow, cmd.account_id, cmd.amount.currency)
     journey = await _journey_of(uow, cmd.account_id, cmd.invoice_number, open_rows)
     if journey is None:
-        raise NotFound(f"no receivables for account {cmd.account_id} in {cmd.amount.currency}")
+        if not cmd.wait_for_invoice:
+            raise NotFound(f"no receivables for account {cmd.account_id} in {cmd.amount.currency}")
+        return await _keep_until_invoiced(cmd, payment_id, failed, uow)
+    # A payment naming an invoice not issued yet waits for it (see early_cash).
+    awaited = cmd.invoice_number is not None and not await invoice_known(uow, cmd.invoice_number)
     lead_id, traceparent = journey
     with journey_span("payment apply", traceparent, {"l2c.lead_id": str(lead_id)}):
         if failed:
             await _announce_failure(cmd, payment_id, lead_id, uow)
             return PaymentOutcome(payment_id, duplicate=False, application=None)
-        application, ids = await _receive_and_apply(cmd, payment_id, lead_id, open_rows, uow)
+        rows = [] if awaited else open_rows
+        application, ids = await _receive_and_apply(cmd, payment_id, lead_id, rows, uow)
     return PaymentOutcome(payment_id, duplicate=False, application=application, application_ids=ids)
+
+
+async def _keep_until_invoiced(
+    cmd: PaymentCommand, payment_id: UUID, failed: bool, uow: UnitOfWork
+) -> PaymentOutcome:
+    """A payment of an account with no invoice yet: recorded, its cash unapplied and its
+    PaymentReceived held until the account's first invoice names the journey."""
+    await hold_unannounced(uow, payment_id)
+    log.info(
+        "payment %s of account %s came before any invoice; kept as unapplied cash",
+        cmd.external_reference,
+        cmd.account_id,
+    )
+    if failed:
+        return PaymentOutcome(payment_id, duplicate=False, application=None)
+    ledger = await load_ledger(uow, cmd.account_id, cmd.amount.currency)
+    received = ledger.receive_payment(payment_id, cmd.amount.amount)
+    await save_postings(uow, cmd.account_id, cmd.amount.currency, received, uow.clock.now())
+    nothing_applied = apply_payment(cmd.amount.amount, [])
+    return PaymentOutcome(payment_id, duplicate=False, application=nothing_applied)
 
 
 async def _receive_and_apply(
@@ -297,15 +329,23 @@ async def _journey_of(
 
 
 async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -> None:
-    """Customer credit and unapplied cash pay a newly issued invoice, oldest funds first."""
+    """Customer credit and unapplied cash pay a newly issued invoice: first the payments that
+    named it before it was issued, then the other funds oldest first, except payments that
+    wait for another invoice not issued yet. What is left of the payments that named it goes
+    on to the account's other open invoices, as it would have had the invoice come first."""
+    named = await reserved_for(uow, invoice.account_id, invoice.invoice_number)
+    elsewhere = await reservations(uow, invoice.account_id, invoice.currency)
     sources: list[tuple[UUID | None, UUID | None]] = []
     for p in ledger.postings:
-        if p.kind in ("payment", "credit") and (p.payment_id, p.credit_note_id) not in sources:
-            sources.append((p.payment_id, p.credit_note_id))
+        source = (p.payment_id, p.credit_note_id)
+        waits_elsewhere = p.payment_id is not None and p.payment_id in elsewhere
+        if p.kind in ("payment", "credit") and source not in sources and not waits_elsewhere:
+            sources.append(source)
+    sources.sort(key=lambda source: source[0] not in named)  # stable: oldest first otherwise
     for payment_id, credit_note_id in sources:
         due = ledger.invoice_balance(invoice.invoice_id)
         if due <= 0:
-            return
+            break
         available = ledger.unapplied(payment_id or credit_note_id)
         if available > 0:
             await apply_funds(
@@ -316,3 +356,23 @@ async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -
                 payment_id=payment_id,
                 credit_note_id=credit_note_id,
             )
+    for payment_id, _ in sources:
+        if payment_id in named:
+            await _spread_leftover(uow, ledger, invoice, payment_id)
+
+
+async def _spread_leftover(uow: UnitOfWork, ledger: Ledger, paid: Any, payment_id: UUID) -> None:
+    """The rest of a payment that named `paid` pays the account's other open invoices, oldest
+    first (the cash application rule once the named invoice is settled)."""
+    others = [
+        row
+        for row in await open_receivables(uow, paid.account_id, paid.currency)
+        if row.invoice_id != paid.invoice_id
+    ]
+    for row in sorted(others, key=lambda r: (r.issue_date, r.invoice_number)):
+        left = ledger.unapplied(payment_id)
+        due = ledger.invoice_balance(row.invoice_id)
+        if left <= 0:
+            return
+        if due > 0:
+            await apply_funds(uow, ledger, row, min(left, due), payment_id=payment_id)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ar_svc.adapters.ledger_store import (
     load_ledger,
     lock_account,
+    locked_receivable,
     open_receivables,
     receivable,
     save_postings,
@@ -28,6 +29,7 @@ from ar_svc.cash import (
     record_payment,
 )
 from ar_svc.domain.ledger import LedgerError
+from ar_svc.early_cash import announce_waiting_payments
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -51,7 +53,8 @@ __all__ = [
 
 async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
     """An issued invoice becomes an open receivable: one posting of its total. Unapplied cash
-    and customer credit of the account pay it at once. The same invoice twice is one
+    and customer credit of the account pay it at once, first any payment that came before it
+    and named it (see `early_cash`). The same invoice twice is one
     receivable; another invoice with a number already taken is refused."""
     now = uow.clock.now()
     holder = await uow.session.scalar(
@@ -85,6 +88,7 @@ async def open_receivable(invoice: InvoiceIssued, uow: UnitOfWork) -> None:
     )
     if inserted.first() is None:
         return
+    await announce_waiting_payments(uow, invoice.account_id, invoice.currency, invoice.lead_id)
     ledger = await load_ledger(uow, invoice.account_id, invoice.currency)
     new = ledger.invoice(invoice.invoice_id, invoice.total.amount)
     await save_postings(uow, invoice.account_id, invoice.currency, new, now)
@@ -139,7 +143,7 @@ async def issue_credit_note(note: CreditNoteIssued, uow: UnitOfWork) -> None:
 async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
     """A voided invoice is owed no more: cash applied to it goes back to unapplied, its total
     is reversed by a posting, and dunning of it stops. Voiding twice changes nothing."""
-    invoice = await receivable(uow, voided.invoice_id)
+    invoice = await locked_receivable(uow, voided.invoice_id)
     if invoice is None:
         raise RuleViolation(f"invoice {voided.invoice_id} has no receivable to void")
     if invoice.status == "void":
@@ -148,7 +152,6 @@ async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
         raise RuleViolation(
             f"invoice {invoice.invoice_number} was written off; it cannot be voided"
         )
-    await lock_account(uow, invoice.account_id)
     ledger = await load_ledger(uow, invoice.account_id, invoice.currency)
     try:
         new = ledger.void(invoice.invoice_id)

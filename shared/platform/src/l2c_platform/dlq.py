@@ -37,11 +37,19 @@ def select(records: list[Record], consumer: str | None, error_type: str | None) 
     ]
 
 
+def is_truncated(record: Record) -> bool:
+    """A copy too large for the dead-letter topic: its body is cut short, and the full record
+    is in the consumer's database, table `dead_letter`, row `l2c_dead_letter_id`."""
+    return record.headers.get("l2c_body_truncated") == "true"
+
+
 async def replay(bootstrap: str, records: list[Record]) -> int:
+    """Send the records back; a truncated copy is not sent (its body is not the event)."""
     producer = AIOKafkaProducer(
         **kafka_client_options(), bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
     )
     await producer.start()
+    records = [r for r in records if not is_truncated(r)]
     try:
         for record in records:
             await producer.send_and_wait(
@@ -73,6 +81,12 @@ def main() -> None:
                 f"{r.partition}:{r.offset} {h.get('ce_type', '?')} {h.get('ce_id', '?')} "
                 f"[{h.get('l2c_consumer')}] {h.get('l2c_error_type')}: {h.get('l2c_error')}"
             )
+            if is_truncated(r):
+                print(
+                    f"    body truncated ({h.get('l2c_body_bytes')} bytes): the full record is "
+                    f"row {h.get('l2c_dead_letter_id')} of table dead_letter in the database "
+                    f"of {h.get('l2c_consumer')}; it is not replayed"
+                )
         print(f"{len(records)} records")
     else:
         print(f"replayed {asyncio.run(replay(args.bootstrap, records))} records")

@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CommitFailedError, RebalanceInProgressError, UnknownMemberIdError
 from sqlalchemy.engine import make_url
 
 from l2c_platform.local_secrets import kafka_principal_env, local_secret
@@ -105,10 +106,15 @@ async def recreate_databases(config: PlatformConfig) -> None:
         await conn.close()
 
 
-async def skip_earlier_records(config: PlatformConfig) -> dict[TopicPartition, int]:
+async def skip_earlier_records(
+    config: PlatformConfig, members_gone_within: float = 90.0
+) -> dict[TopicPartition, int]:
     """Point every service's consumer group at the end of every L2C topic (the clock
     excepted), so a platform on fresh databases starts with no backlog: what earlier runs
-    and benchmarks left on a shared broker is not its work. Returns those end offsets."""
+    and benchmarks left on a shared broker is not its work. Returns those end offsets.
+
+    A group that still has members of a killed run is positioned once they have timed out,
+    within `members_gone_within` seconds (else CommitFailedError)."""
     admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=config.kafka_bootstrap)
     await admin.start()
     try:
@@ -123,20 +129,48 @@ async def skip_earlier_records(config: PlatformConfig) -> dict[TopicPartition, i
         return {}
     ends: dict[TopicPartition, int] = {}
     for spec in SERVICES:
+        group = spec.name + config.group_suffix
         consumer = AIOKafkaConsumer(
             **kafka_client_options(),
             bootstrap_servers=config.kafka_bootstrap,
-            group_id=spec.name + config.group_suffix,
+            group_id=group,
             enable_auto_commit=False,
         )
         await consumer.start()
         try:
-            consumer.assign(partitions)
+            consumer.assign(partitions)  # positions the group without joining it
             ends = ends or await consumer.end_offsets(partitions)
-            await consumer.commit(ends)
+            await _commit_once_the_group_is_empty(consumer, group, ends, members_gone_within)
         finally:
             await consumer.stop()
     return ends
+
+
+async def _commit_once_the_group_is_empty(
+    consumer: AIOKafkaConsumer,
+    group: str,
+    offsets: dict[TopicPartition, int],
+    within: float,
+) -> None:
+    """Commit offsets for a group from outside it. The broker takes such a commit only while
+    the group has no members; the consumers of a killed run stay members until their session
+    times out (services use 10 s), so until then the commit is refused: try again."""
+    deadline = time.monotonic() + within
+    told = False
+    while True:
+        try:
+            await consumer.commit(offsets)
+            return
+        except (CommitFailedError, RebalanceInProgressError, UnknownMemberIdError):
+            if time.monotonic() > deadline:
+                raise
+            if not told:
+                print(
+                    f"waiting for the consumers of a stopped run to drop out of {group} …",
+                    flush=True,
+                )
+                told = True
+            await asyncio.sleep(1.0)
 
 
 class ServiceProcess:

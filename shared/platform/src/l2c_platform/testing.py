@@ -3,13 +3,18 @@ PostgreSQL the tests were given (`L2C_PG_URL`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 
+T = TypeVar("T")
 DEFAULT_PG_URL = "postgresql://l2c:l2c@127.0.0.1:5432"
 
 
@@ -58,3 +63,36 @@ class FixedClock:
 
     def set(self, day: str) -> None:
         self.moment = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+async def interleave(
+    database: str,
+    unit_of_work: Callable[[], AbstractAsyncContextManager[Any]],
+    first: Callable[[Any], Awaitable[object]],
+    then: Callable[[], Coroutine[Any, Any, T]],
+    timeout: float = 10.0,
+) -> T:
+    """Reproduce a race on a real database: run `first` in a unit of work and keep it open
+    (done, not committed), start `then` (another transaction on the same rows), wait until
+    `then` waits for a lock `first` holds, and only then commit `first`; return what `then`
+    returns. A `then` that takes no lock `first` holds runs to its end before `first`
+    commits: the test sees the outcome of that order instead."""
+    async with unit_of_work() as uow:
+        await first(uow)
+        task: asyncio.Task[T] = asyncio.create_task(then())
+        watcher = await asyncpg.connect(f"{pg_url()}/{database}")
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not task.done() and loop.time() < deadline:
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND wait_event_type = 'Lock'",
+                    database,
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await watcher.close()
+    return await task

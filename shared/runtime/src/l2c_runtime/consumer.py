@@ -16,21 +16,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from aiokafka.errors import KafkaError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from l2c_runtime import faults
-from l2c_runtime.errors import RuleViolation
+from l2c_runtime.errors import RuleViolation, is_transient
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas import MESSAGE_TYPES
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
 from l2c_schemas.registry import misplaced
@@ -43,19 +44,20 @@ M = TypeVar("M", bound=Message)
 Handler = Callable[[M, UnitOfWork, CloudEvent], Awaitable[None]]
 
 
-TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError, KafkaError, ConnectionError)
 MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS = 5
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT)
+"""The dead-letter budget: how often an event may fail with an error that is neither a rule
+violation nor transient (see `l2c_runtime.errors.is_transient`) before it is dead-lettered."""
 
 
 def backoff_seconds(attempt: int, base: float = 0.2, cap: float = 10.0) -> float:
     """Exponential back-off: 0.2 s, 0.4 s, 0.8 s … at most `cap`."""
-    return float(min(cap, base * 2**attempt))
+    return float(min(cap, base * 2 ** min(attempt, 16)))
+
+
+def jittered(delay: float) -> float:
+    """The delay stretched by up to a half at random, so two transactions that just lost a
+    serialization or deadlock race to each other do not retry in the same instant again."""
+    return delay * (1.0 + random.random() / 2)
 
 
 class ConsumedRecord(NamedTuple):
@@ -170,6 +172,26 @@ class EventProcessor:
         self._handlers = handlers
         self._uow = unit_of_work
         self._dead_letter = dead_letter
+        self.passed_over: Counter[str] = Counter()
+        """Events not handled here, by type: on a shared topic most are other consumers'
+        (known types); an unknown type is a producer newer than this consumer, or a
+        mistake."""
+
+    def _pass_over(self, ce_type: str, topic: str) -> None:
+        """Count an event this consumer does not handle; say so once per type."""
+        self.passed_over[ce_type] += 1
+        if self.passed_over[ce_type] > 1:
+            return
+        if ce_type in MESSAGE_TYPES:
+            log.info("%s does not handle %s (on %s); passed over", self._name, ce_type, topic)
+        else:
+            log.warning(
+                "unknown event type %s on %s: %s passes over such events (logged once, "
+                "counted in passed_over)",
+                ce_type,
+                topic,
+                self._name,
+            )
 
     async def process(self, record: ConsumedRecord) -> None:
         await self.process_batch([record])
@@ -202,7 +224,8 @@ class EventProcessor:
             return None
         route = self._handlers.route(event.type)
         if route is None:
-            return None  # another consumer's event on a shared topic; not ours to handle
+            self._pass_over(event.type, record.topic)
+            return None
         try:
             message = decode_as(route.model, record.value)
         except InvalidMessage as exc:
@@ -212,6 +235,7 @@ class EventProcessor:
 
     async def _handle_with_retries(self, item: _Work) -> None:
         attempt = 0
+        failures = 0  # the non-transient ones: only these count toward the dead-letter budget
         while True:
             try:
                 await self._handle_together([item])
@@ -220,15 +244,19 @@ class EventProcessor:
                 await self._dead_letter(item.record, "RuleViolation", str(exc))
                 return
             except Exception as exc:
-                if not is_transient(exc) and attempt + 1 >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
+                transient = is_transient(exc)
+                if not transient:
+                    failures += 1
+                if failures >= MAX_ATTEMPTS_FOR_UNKNOWN_ERRORS:
                     log.exception("giving up on %s %s", item.event.type, item.event.id)
                     await self._dead_letter(item.record, type(exc).__name__, str(exc)[:2000])
                     return
-                delay = backoff_seconds(attempt)
+                delay = jittered(backoff_seconds(attempt))
                 log.warning(
-                    "handling %s %s failed (%s); retry in %.1fs",
+                    "handling %s %s failed (%s%s); retry in %.1fs",
                     item.event.type,
                     item.event.id,
+                    "transient: " if transient else "",
                     exc,
                     delay,
                 )
@@ -315,6 +343,10 @@ def _batch_span(items: Sequence[_Work]) -> Any:
     )
 
 
+MAX_REASON_CHARS = 4000
+"""A dead letter's `l2c_error` is cut to this length: a reason may quote the input."""
+
+
 def dead_letter_headers(
     record: ConsumedRecord, error_type: str, reason: str, consumer: str
 ) -> dict[str, str]:
@@ -328,7 +360,7 @@ def dead_letter_headers(
     headers.update(
         {
             "l2c_error_type": error_type,
-            "l2c_error": reason,
+            "l2c_error": reason[:MAX_REASON_CHARS],
             "l2c_original_topic": record.topic,
             "l2c_original_partition": str(record.partition),
             "l2c_original_offset": str(record.offset),
@@ -348,4 +380,5 @@ __all__ = [
     "backoff_seconds",
     "dead_letter_headers",
     "dead_letter_topic",
+    "is_transient",
 ]

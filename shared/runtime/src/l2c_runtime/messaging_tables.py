@@ -41,10 +41,30 @@ def _inbox_columns() -> list[sa.Column[Any]]:
     ]
 
 
+def _dead_letter_columns() -> list[sa.Column[Any] | sa.UniqueConstraint]:
+    return [
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("message_key", sa.LargeBinary),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("error_type", sa.Text, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("dead_lettered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
+    ]
+
+
 outbox = sa.Table("outbox", messaging_metadata, *_outbox_columns())
 sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
 
 inbox = sa.Table("inbox", messaging_metadata, *_inbox_columns())
+
+dead_letter = sa.Table("dead_letter", messaging_metadata, *_dead_letter_columns())
+"""Full copies of dead letters too large for their dead-letter topic (see `dead_letters`)."""
 
 
 def create_messaging_tables(op: Any) -> None:
@@ -62,3 +82,12 @@ def create_messaging_tables(op: Any) -> None:
 def drop_messaging_tables(op: Any) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")
+
+
+def create_dead_letter_table(op: Any) -> None:
+    """Alembic upgrade step that creates the table of oversized dead letters."""
+    op.create_table("dead_letter", *_dead_letter_columns())
+
+
+def drop_dead_letter_table(op: Any) -> None:
+    op.drop_table("dead_letter")

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
-from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor, dead_letter_headers
+from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.dead_letters import DeadLetters
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.kafka_client import faststream_security
@@ -75,6 +76,12 @@ class ServiceDefinition:
     with FOR UPDATE SKIP LOCKED."""
     title: str = ""
     description: str = ""
+
+    def provisioned_topics(self) -> list[str]:
+        """The topics the service makes sure exist before it starts: those it writes, those
+        it reads and their dead-letter topics (brokers run with auto-create off)."""
+        consumed = self.handlers.topics
+        return sorted({*self.produces, *consumed, *(dead_letter_topic(t) for t in consumed)})
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -162,15 +169,10 @@ def create_app(
 
     group = settings.consumer_group or definition.name
 
-    async def dead_letter(record: ConsumedRecord, error_type: str, reason: str) -> None:
-        log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, reason)
-        await broker.publish(
-            record.value or b"",
-            dead_letter_topic(record.topic),
-            key=record.key,
-            headers=dead_letter_headers(record, error_type, reason, group),
-        )
+    async def publish(value: bytes, topic: str, key: bytes | None, headers: dict[str, str]) -> None:
+        await broker.publish(value, topic, key=key, headers=headers)
 
+    dead_letter = DeadLetters(group, publish, engine, clock.now, settings.dead_letter_max_bytes)
     processor = EventProcessor(group, definition.handlers, uow, dead_letter)
 
     offset_commits: dict[int, asyncio.Task[None]] = {}
@@ -231,9 +233,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade_to_head, definition.migrations, settings.database_url)
-        topics = [*definition.produces, *definition.handlers.topics]
-        topics += [dead_letter_topic(t) for t in definition.handlers.topics]
-        await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_partitions)
+        await ensure_topics(
+            settings.kafka_bootstrap, definition.provisioned_topics(), settings.topic_partitions
+        )
         await broker.start()
         tasks = []
         relay: OutboxRelay | None = None
@@ -277,6 +279,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.processor = processor
     _add_error_handlers(app)
     app.include_router(_health_router())
     for router in definition.routers:
@@ -298,6 +301,12 @@ def _health_router() -> APIRouter:
         clock = runtime_of(request).clock
         mode = "simulated" if isinstance(clock, SimulatedClock) else "system"
         return {"now": clock.now().isoformat(), "mode": mode}
+
+    @router.get("/health/consumer")
+    async def consumer_counts(request: Request) -> dict[str, dict[str, int]]:
+        """Events this service's consumer passed over, by type (not handled here)."""
+        processor: EventProcessor = request.app.state.processor
+        return {"passed_over": dict(processor.passed_over)}
 
     @router.get("/health/ready")
     async def ready(request: Request, response: Response) -> dict[str, str]:

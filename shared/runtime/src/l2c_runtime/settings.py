@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
     """How much one fetch may bring of a partition (Kafka's max.partition.fetch.bytes). At
     the client's 1 MiB a consumer of small records waited on the next fetch a third of the
     time; 8 MiB took usage ingestion from 19-24k to 20-37k events/s (bench/README.md)."""
+    dead_letter_max_bytes: int = Field(
+        default=1_000_000, ge=64 * 1024, validation_alias="L2C_DEAD_LETTER_MAX_BYTES"
+    )
+    """The largest dead-letter copy sent whole (key, body and headers; Kafka takes about 1 MiB
+    a record by default). A larger one keeps its headers and a truncated body on the
+    dead-letter topic, and the full record is stored in the service's `dead_letter` table."""
     consumers: int = Field(default=1, ge=1, validation_alias="L2C_CONSUMERS_PER_TOPIC")
     """Consumers of each topic in this process (each takes a share of the partitions)."""
     relay_inline: bool = Field(default=True, validation_alias="L2C_RELAY_INLINE")

@@ -98,6 +98,19 @@ async def receivable(uow: UnitOfWork, invoice_id: UUID) -> Any:
     ).first()
 
 
+async def locked_receivable(uow: UnitOfWork, invoice_id: UUID) -> Any:
+    """One receivable row (or None) read after its account's lock is taken: a status read
+    before it may already be stale (a payment, a credit note, a void or a write-off changing
+    it meanwhile), and a decision on a stale status breaks the books."""
+    account_id = await uow.session.scalar(
+        sa.select(receivables.c.account_id).where(receivables.c.invoice_id == invoice_id)
+    )
+    if account_id is None:
+        return None
+    await lock_account(uow, account_id)
+    return await receivable(uow, invoice_id)
+
+
 async def open_receivables(uow: UnitOfWork, account_id: UUID, currency: str) -> list[Any]:
     """The account's open receivables in a currency, oldest first."""
     rows = await uow.session.execute(

@@ -50,6 +50,9 @@ payments = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("invoice_reference", sa.Text),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # (0005) False while a payment that came before any invoice of its account waits for one:
+    # PaymentReceived belongs to a journey, and the first invoice tells which.
+    sa.Column("announced", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.CheckConstraint("amount > 0", name="ck_payment_amount"),
 )
 

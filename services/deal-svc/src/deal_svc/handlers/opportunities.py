@@ -23,15 +23,17 @@ log = logging.getLogger(__name__)
 
 
 async def record_accepted_quote(event: QuoteAccepted, uow: UnitOfWork) -> None:
-    """The deal's amount follows the quote the customer accepted."""
-    row = await load_opportunity(event.opportunity_id, uow)
+    """The deal's amount follows the quote the customer accepted. The row is locked first:
+    sales may be closing the deal at this moment, and a deal closed in between keeps the
+    amount it was closed with (DealClosed has announced it)."""
+    row = await load_opportunity(event.opportunity_id, uow, for_update=True)
     if row["status"] != "open":
         log.info("quote %s accepted for closed deal %s; amount kept", event.quote_id, row["id"])
         return
     net = event.totals.net_total
     await uow.session.execute(
         sa.update(opportunities)
-        .where(opportunities.c.id == row["id"])
+        .where(opportunities.c.id == row["id"], opportunities.c.status == "open")
         .values(amount=net.amount, currency=net.currency, quote_id=event.quote_id)
     )
 
