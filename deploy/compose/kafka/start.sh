@@ -33,12 +33,12 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS_EOF
 chmod 600 "$PROPS"
-set -- 
-for pair in admin:$L2C_KAFKA_ADMIN_PASSWORD integration:$L2C_KAFKA_INTEGRATION_PASSWORD \
-    lead-svc:$L2C_KAFKA_LEAD_SVC_PASSWORD deal-svc:$L2C_KAFKA_DEAL_SVC_PASSWORD \
-    cpq-svc:$L2C_KAFKA_CPQ_SVC_PASSWORD contract-svc:$L2C_KAFKA_CONTRACT_SVC_PASSWORD \
-    billing-svc:$L2C_KAFKA_BILLING_SVC_PASSWORD ar-svc:$L2C_KAFKA_AR_SVC_PASSWORD; do
-    set -- "$@" --add-scram "SCRAM-SHA-512=[name=${pair%%:*},password=${pair#*:}]"
+# Every principal of /acl/acls.txt (and admin); its password is L2C_KAFKA_<NAME>_PASSWORD.
+set --
+for principal in admin $(grep -v '^[[:space:]]*#' /acl/acls.txt | awk 'NF { print $1 }' | sort -u); do
+    variable="L2C_KAFKA_$(echo "$principal" | tr 'a-z-' 'A-Z_')_PASSWORD"
+    password="$(printenv "$variable")" || { echo "$variable is not set" >&2; exit 1; }
+    set -- "$@" --add-scram "SCRAM-SHA-512=[name=$principal,password=$password]"
 done
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted -t "$CLUSTER_ID" -c "$PROPS" "$@"
 exec /opt/kafka/bin/kafka-server-start.sh "$PROPS"
