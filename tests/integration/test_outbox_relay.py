@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -29,9 +29,8 @@ from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.housekeeping import prune_once
 from l2c_runtime.kafka_client import kafka_client_options
-from l2c_runtime.messaging_tables import inbox, messaging_metadata, outbox
+from l2c_runtime.messaging_tables import lease, messaging_metadata, outbox
 from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -140,7 +139,7 @@ async def test_rows_are_published_once_and_in_commit_order_per_key(
     first, second = (_relay(engine, infra, producer, scratch_topic) for _ in range(2))
 
     published = 0
-    while True:  # two relays racing: the advisory lock lets one at a time claim rows
+    while True:  # two relays racing: the lease lets one at a time publish
         counts = await asyncio.gather(first.publish_pending(), second.publish_pending())
         if sum(counts) == 0:
             break
@@ -174,43 +173,6 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
     finally:
         relay.stop()
         await task
-
-
-async def test_sent_outbox_rows_and_old_inbox_rows_are_pruned_after_their_retention(
-    engine: AsyncEngine,
-) -> None:
-    now = datetime.now(UTC)
-    await _emit(engine, [uuid4()], rounds=3)
-    async with engine.begin() as conn:
-        ids = [row.id for row in await conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id))]
-        ages = {ids[0]: 8, ids[1]: 6}  # days since sent; the third row is not sent yet
-        for row_id, days in ages.items():
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == row_id)
-                .values(published_at=now - timedelta(days=days))
-            )
-        await conn.execute(
-            sa.insert(inbox),
-            [
-                {
-                    "consumer": "c",
-                    "event_id": f"e{days}",
-                    "ce_type": "t",
-                    "topic": "t",
-                    "partition": 0,
-                    "offset": days,
-                    "processed_at": now - timedelta(days=days),
-                }
-                for days in (31, 29)
-            ],
-        )
-    await prune_once(engine, now)
-    async with engine.connect() as conn:
-        left = [row.id for row in await conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id))]
-        inbox_left = [row.event_id for row in await conn.execute(sa.select(inbox.c.event_id))]
-    assert left == ids[1:]  # the week-old sent row is gone; the recent and the unsent stay
-    assert inbox_left == ["e29"]
 
 
 async def test_events_written_in_bulk_roll_back_with_their_transaction(
@@ -273,6 +235,9 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     assert len({r.headers["ce_id"] for r in records}) == 5
     assert all(r.headers["traceparent"].startswith("00-") for r in records)
     assert await _unsent(engine) == 0
+    async with engine.connect() as conn:  # given up on the way out: a standby need not wait
+        claim = (await conn.execute(sa.select(lease.c.holder, lease.c.generation))).one()
+    assert claim == (None, 1)
 
 
 async def test_a_large_batch_goes_out_in_several_record_batches_per_partition_in_order(

@@ -9,7 +9,7 @@ from aiokafka.partitioner import murmur2 as kafka_murmur2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from l2c_runtime.relay import KeyHashPartitioner, murmur2
+from l2c_runtime.publisher import KeyHashPartitioner, murmur2
 
 
 def test_keys_land_on_the_default_partitioners_partition_also_when_remembered() -> None:

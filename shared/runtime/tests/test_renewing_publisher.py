@@ -10,6 +10,7 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from l2c_runtime.publisher import PartlyPublished
 from l2c_runtime.relay import OutgoingRecord, RenewingPublisher
 
 
@@ -86,3 +87,25 @@ async def test_a_record_refused_before_sending_does_not_renew_the_producer() -> 
     with pytest.raises(MessageSizeTooLargeError):
         await publisher([huge])
     assert len(made) == 1 and made[0].stopped == 0
+
+
+async def test_a_refusal_by_the_broker_renews_the_producer_at_once() -> None:
+    """After the broker refused a batch, aiokafka's producer fails the partition's later
+    batches: it is replaced right away, not after three failures."""
+    made: list[FakeProducer] = []
+
+    def make() -> Any:
+        made.append(FakeProducer([False]))
+        return made[-1]
+
+    async def refuse(builder: Any, topic: str, *, partition: int) -> Any:
+        raise MessageSizeTooLargeError()
+
+    publisher = RenewingPublisher(make, renew_after=3)
+    await publisher.start()
+    made[0].send_batch = refuse  # type: ignore[method-assign]
+    with pytest.raises(PartlyPublished) as refused:
+        await publisher([RECORD])
+    assert isinstance(refused.value.cause, MessageSizeTooLargeError)
+    assert refused.value.acknowledged == frozenset()
+    assert made[0].stopped == 1 and publisher.producer is None

@@ -1,9 +1,29 @@
-"""The outbox relay: publishes committed outbox rows to Kafka, in order, then marks them sent.
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key, then marks them
+sent; a row the broker refuses for good is parked, and only its key waits.
 
-Woken by LISTEN/NOTIFY when a transaction commits events, with a slow poll as a safety net.
-Several replicas may run: a transaction-scoped advisory lock lets one relay at a time claim
-rows, so the order per key is the commit order. A crash between publishing and marking sent
-publishes the rows again; consumers drop the duplicates by event id (inbox).
+Woken by LISTEN/NOTIFY when a transaction commits events (the listening connection is
+reopened, with back-off, whenever it drops), with a slow poll as a safety net.
+
+**One publisher at a time.** Replicas share a lease (`l2c_runtime.lease`): the holder renews
+it every third of `lease_seconds`; a holder that stops (SIGSTOP, a network cut) loses it
+within `lease_seconds` and a waiting replica takes over. A batch is read in one short
+transaction, published with no transaction open (within `publish_timeout`), and settled
+(sent, parked) in another short transaction that first checks, row-locked, that this relay
+still holds the lease's generation it read the batch under: a relay that was taken over
+changes no row. Every transaction of the relay is ended by the server when the relay
+falls silent in the middle of it for `lease_seconds`, so a stopped relay holds no row lock
+that would keep the next one waiting.
+
+**Why the order per key holds, even across a takeover.** A row is handed to the broker only
+when each earlier row of its key (lower id) is either already acknowledged (it was marked
+sent only after the broker's acknowledgement) or in the same batch ahead of it, on the same
+partition and published in order by an idempotent producer. A parked row holds back every
+later row of its key (they are not read) until an operator retries or skips it. So the first
+copy of every event on its partition comes after a copy of each earlier event of its key. A
+relay that stopped mid-batch may still deliver its copies later, but those are copies of
+rows already published or about to be published again in order: duplicates, which consumers
+drop by event id (inbox). Delivery is at least once, in commit order per key as consumers see
+it.
 
 Each record carries the `traceparent` its row was written with (the transaction that emitted
 the event is where the message was created, as OpenTelemetry's messaging conventions put it),
@@ -16,17 +36,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import struct
-from collections.abc import Awaitable, Callable, Sequence
-from functools import lru_cache
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import MessageSizeTooLargeError
-from aiokafka.partitioner import DefaultPartitioner
-from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import trace
 from pydantic_core import from_json
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -35,35 +50,49 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_runtime import faults
 from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
-from l2c_runtime.kafka_client import kafka_client_options
-from l2c_runtime.messaging_tables import outbox
+from l2c_runtime.lease import Lease, LeaseLost, bound_transaction
+from l2c_runtime.messaging_tables import PARKED, PENDING, SENT, outbox
+from l2c_runtime.publisher import (
+    MAX_RECORD_BYTES,
+    RELAY_BATCH_BYTES,
+    BatchPublisher,
+    KeyHashPartitioner,
+    OutgoingRecord,
+    PartlyPublished,
+    Publish,
+    RenewingPublisher,
+    murmur2,
+    refused_for_good,
+    relay_producer,
+    transient,
+)
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, span_context_of, traceparent_of
 from l2c_runtime.unit_of_work import OUTBOX_CHANNEL
 
+# The publishing side lives in `l2c_runtime.publisher`; these names stay importable from here.
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "RELAY_BATCH_BYTES",
+    "BatchPublisher",
+    "KeyHashPartitioner",
+    "OutboxRelay",
+    "OutgoingRecord",
+    "Publish",
+    "RenewingPublisher",
+    "murmur2",
+    "relay_producer",
+    "relay_with_publisher",
+]
+
 log = logging.getLogger(__name__)
 
-RELAY_BATCH_BYTES = 512 * 1024
-PRODUCER_STOP_SECONDS = 10.0
-MAX_RECORD_BYTES = 1024 * 1024 - 1024
-"""What a record batch of one record may take: Kafka's default message.max.bytes is
-1 MiB + 12 bytes."""
-
-# Any constant works; it only has to be the same for every replica of one service.
-RELAY_LOCK_ID = 0x12C0_0B0C
-
-
-class OutgoingRecord(NamedTuple):
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]]
-
-
-Publish = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
-"""Publishes records, those of one key in their order, and returns once the broker has
-acknowledged them all (raises if it has not)."""
-
+RELAY_LEASE = "outbox-relay"
+LISTEN_CHECK_SECONDS = 5.0
+"""How often an idle LISTEN connection is checked (a cut network shows no error by itself)."""
+MAX_BACKOFF_SECONDS = 10.0
+RELEASE_SECONDS = 5.0
+MAX_ERROR_CHARS = 2000
 
 _IDS = ARRAY(sa.BigInteger)
 _RELAYED = (
@@ -76,6 +105,25 @@ _RELAYED = (
     outbox.c.payload,
     outbox.c.traceparent,
 )
+_parked = outbox.alias("parked")
+# States as literals in the SQL, not parameters: a prepared statement's generic plan can use a
+# partial index (`WHERE state = 'pending'`) only when its predicate is spelt out.
+_IS_PENDING = outbox.c.state == sa.literal_column(f"'{PENDING}'")
+_HELD_KEYS = (
+    sa.select(_parked.c.message_key)
+    .where(_parked.c.state == sa.literal_column(f"'{PARKED}'"))
+    .where(_parked.c.message_key.is_not(None))
+)
+
+
+@dataclass
+class _Outcome:
+    """What became of a batch: rows acknowledged, rows parked (with why), and the failure
+    that stopped it, if any (the rest stay pending)."""
+
+    sent: list[int] = field(default_factory=list)
+    parked: list[tuple[int, str]] = field(default_factory=list)
+    failure: Exception | None = None
 
 
 class OutboxRelay:
@@ -87,6 +135,9 @@ class OutboxRelay:
         clock: Clock,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        *,
+        publish_timeout: float = 15.0,
+        lease_seconds: float = 5.0,
     ) -> None:
         self._engine = engine
         self._dsn = dsn
@@ -94,83 +145,261 @@ class OutboxRelay:
         self._clock = clock
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._publish_timeout = publish_timeout
+        self.lease = Lease(engine, RELAY_LEASE, lease_seconds)
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._stopped = asyncio.Event()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped.is_set()
 
     async def run(self) -> None:
-        listener = await self._listen()
+        """Relay until `stop`: the batch in hand is finished (or, one record at a time,
+        abandoned) within about `publish_timeout`, then the lease is given up."""
+        helpers = [
+            asyncio.create_task(self._listen(), name="outbox-listen"),
+            asyncio.create_task(self._keep_lease(), name="outbox-lease"),
+        ]
+        failures = 0
         try:
-            while not self._stopping:
+            while not self.stopping:
                 try:
-                    published = await self.publish_pending()
-                except Exception:
-                    # Broker or database away: keep the rows, try again shortly.
-                    log.exception("outbox relay failed; retrying")
-                    await asyncio.sleep(self._poll_seconds)
+                    settled = await self.publish_pending()
+                    failures = 0
+                except Exception as exc:
+                    # Broker or database away: keep the rows, try again after a back-off.
+                    failures += 1
+                    delay = min(self._poll_seconds * 2 ** (failures - 1), MAX_BACKOFF_SECONDS)
+                    log.warning(
+                        "outbox relay failed (%s); retrying in %.1fs",
+                        _describe(exc),
+                        delay,
+                        exc_info=not transient(exc),
+                    )
+                    await self._sleep(delay)  # commits do not cut a back-off short
                     continue
-                if published == self._batch_size:
+                if settled == self._batch_size:
                     continue  # more are waiting
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                if self.lease.generation is None:
+                    # A standby: it tries for the lease again soon after it could expire,
+                    # not at every commit.
+                    await self._sleep(min(self._poll_seconds, self.lease.seconds / 3))
+                    continue
+                await self._pause(self._poll_seconds)
                 self._wake.clear()
         finally:
-            if listener is not None:
-                await listener.close()
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            try:
+                await asyncio.wait_for(self.lease.release(), RELEASE_SECONDS)
+            except Exception as exc:  # it expires by itself
+                log.warning("outbox relay could not give its lease up: %s", _describe(exc))
+
+    async def wait_stopping(self) -> None:
+        await self._stopped.wait()
 
     def stop(self) -> None:
-        self._stopping = True
+        self._stopped.set()
         self._wake.set()
 
-    async def _listen(self) -> asyncpg.Connection | None:
-        try:
-            conn = await asyncpg.connect(self._dsn)
-            await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError):
-            log.warning("outbox relay cannot LISTEN; polling only")
-            return None
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, cut short only by `stop`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, cut short by a NOTIFY of a commit or by `stop`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease while it is held, also while a batch is being published."""
+        while True:
+            await asyncio.sleep(self.lease.seconds / 3)
+            if self.lease.generation is None:
+                continue
+            try:
+                await self.lease.claim()
+            except Exception as exc:  # the database away: the lease runs out by itself
+                log.warning("outbox relay could not renew its lease: %s", _describe(exc))
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection open, reconnecting with back-off when it drops; each
+        (re)connection wakes the relay, for the commits made while nobody listened."""
+        delay = 0.2
+        while True:
+            lost = asyncio.Event()
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(self._dsn, timeout=10)
+                conn.add_termination_listener(_setter(lost))
+                await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                self._wake.set()
+                delay = 0.2
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), LISTEN_CHECK_SECONDS)
+                    if not lost.is_set():
+                        await conn.execute("SELECT 1", timeout=LISTEN_CHECK_SECONDS)
+                log.warning("outbox relay's LISTEN connection dropped; reconnecting")
+            except Exception as exc:  # whatever it was, listen again: the poll covers meanwhile
+                log.warning("outbox relay cannot LISTEN (%s); polling meanwhile", _describe(exc))
+            finally:
+                if conn is not None:
+                    conn.terminate()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows in id order; returns how many were published."""
+        """Publish one batch of pending rows in id order while holding the lease; returns how
+        many rows were settled (sent or parked). Raises when a failure stopped the batch (the
+        rows not settled stay pending)."""
+        generation = await self.lease.hold()
+        if generation is None:
+            return 0  # another replica is relaying
+        rows = await self._next_batch()
+        if not rows:
+            return 0
+        faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
+        topics = {row.topic for row in rows}
+        attributes: dict[str, Any] = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.batch.message_count": len(rows),
+        }
+        if len(topics) == 1:
+            attributes["messaging.destination.name"] = next(iter(topics))
+        with TRACER.start_as_current_span(
+            "outbox publish",
+            kind=trace.SpanKind.PRODUCER,
+            links=_links(rows),
+            attributes=attributes,
+        ) as span:
+            # a row written outside any trace joins this batch's
+            untraced = traceparent_of(span)
+            records = [_record(row, untraced) for row in rows]
+            outcome = await self._publish_batch(rows, records)
+        try:
+            await self._settle(generation, outcome)
+        except LeaseLost as exc:
+            # Taken over meanwhile: the new holder publishes these rows again (duplicates,
+            # dropped by the consumers' inbox).
+            log.warning("outbox relay was taken over: %s", exc)
+            return 0
+        if outcome.failure is not None:
+            raise outcome.failure
+        return len(outcome.sent) + len(outcome.parked)
+
+    async def _next_batch(self) -> Sequence[Any]:
+        """The oldest pending rows, but none of a key held up behind a parked row. Read in a
+        transaction of its own, closed before publishing."""
         async with self._engine.begin() as conn:
-            locked = await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK_ID)))
-            if not locked:
-                return 0  # another replica is relaying
-            rows = (
-                await conn.execute(
-                    sa.select(*_RELAYED)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
+            await bound_transaction(conn, self.lease.seconds)
+            query = (
+                sa.select(*_RELAYED)
+                .where(_IS_PENDING)
+                .where(
+                    sa.or_(
+                        outbox.c.message_key.is_(None),
+                        outbox.c.message_key.not_in(_HELD_KEYS),
+                    )
                 )
-            ).all()
-            if not rows:
-                return 0
-            faults.crash_point(faults.AFTER_COMMIT_BEFORE_PUBLISH, (r.ce_type for r in rows))
-            topics = {row.topic for row in rows}
-            attributes: dict[str, Any] = {
-                "messaging.system": "kafka",
-                "messaging.operation.type": "send",
-                "messaging.batch.message_count": len(rows),
-            }
-            if len(topics) == 1:
-                attributes["messaging.destination.name"] = next(iter(topics))
-            with TRACER.start_as_current_span(
-                "outbox publish",
-                kind=trace.SpanKind.PRODUCER,
-                links=_links(rows),
-                attributes=attributes,
-            ) as span:
-                # a row written outside any trace joins this batch's
-                untraced = traceparent_of(span)
-                records = [_record(row, untraced) for row in rows]
-                await self._publish(records)
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == sa.any_(sa.bindparam("ids", [row.id for row in rows], _IDS)))
-                .values(published_at=self._clock.now(), attempts=outbox.c.attempts + 1)
+                .order_by(outbox.c.id)
+                .limit(self._batch_size)
             )
-            return len(rows)
+            return (await conn.execute(query)).all()
+
+    async def _publish_batch(
+        self, rows: Sequence[Any], records: Sequence[OutgoingRecord]
+    ) -> _Outcome:
+        try:
+            await asyncio.wait_for(self._publish(records), self._publish_timeout)
+            return _Outcome(sent=[row.id for row in rows])
+        except Exception as exc:
+            if not refused_for_good(exc):
+                return _Outcome(failure=exc)
+            published = exc.acknowledged if isinstance(exc, PartlyPublished) else frozenset()
+            log.warning(
+                "the broker refused a record of a batch of %d (%s); publishing the %d not"
+                " acknowledged one at a time to park the refused ones",
+                len(rows),
+                _describe(exc),
+                len(rows) - len(published),
+            )
+        outcome = await self._publish_one_by_one(
+            [
+                (row, record)
+                for n, (row, record) in enumerate(zip(rows, records, strict=True))
+                if n not in published
+            ]
+        )
+        outcome.sent += [row.id for n, row in enumerate(rows) if n in published]
+        return outcome
+
+    async def _publish_one_by_one(self, batch: Sequence[tuple[Any, OutgoingRecord]]) -> _Outcome:
+        """Each record on its own, in id order: a refused one is parked and the rest of its
+        key in this batch is held back; the others go out."""
+        outcome = _Outcome()
+        held: set[str] = set()
+        for row, record in batch:
+            if self.stopping:
+                break  # the rest stays pending for the next holder
+            if row.message_key is not None and row.message_key in held:
+                continue
+            try:
+                await asyncio.wait_for(self._publish([record]), self._publish_timeout)
+            except Exception as exc:
+                if not refused_for_good(exc):
+                    outcome.failure = exc
+                    break
+                log.error("outbox row %s (%s) parked: %s", row.id, row.ce_type, _describe(exc))
+                outcome.parked.append((row.id, _describe(exc)))
+                if row.message_key is not None:
+                    held.add(row.message_key)
+                continue
+            outcome.sent.append(row.id)
+        return outcome
+
+    async def _settle(self, generation: int, outcome: _Outcome) -> None:
+        if not outcome.sent and not outcome.parked:
+            return
+        now = self._clock.now()
+        async with self._engine.begin() as conn:
+            await bound_transaction(conn, self.lease.seconds)
+            await self.lease.fence(conn, generation)
+            if outcome.sent:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id == sa.any_(sa.bindparam("ids", outcome.sent, _IDS)))
+                    .where(_IS_PENDING)
+                    .values(state=SENT, published_at=now, attempts=outbox.c.attempts + 1)
+                )
+            for row_id, error in outcome.parked:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id == row_id)
+                    .where(_IS_PENDING)
+                    .values(
+                        state=PARKED,
+                        parked_at=now,
+                        last_error=error,
+                        attempts=outbox.c.attempts + 1,
+                    )
+                )
+
+
+def _setter(event: asyncio.Event) -> Callable[[Any], None]:
+    return lambda _: event.set()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, PartlyPublished):
+        exc = exc.cause
+    name, text = type(exc).__name__, str(exc)
+    text = text if name in text else f"{name}: {text}" if text else name
+    return text[:MAX_ERROR_CHARS]
 
 
 def _links(rows: Sequence[Any]) -> list[trace.Link]:
@@ -216,200 +445,7 @@ def relay_with_publisher(
         clock,
         settings.relay_batch_size,
         settings.relay_poll_seconds,
+        publish_timeout=settings.relay_publish_timeout_seconds,
+        lease_seconds=settings.relay_lease_seconds,
     )
     return relay, publisher
-
-
-def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
-    """The producer a relay publishes with: idempotent, acknowledged by all in-sync
-    replicas, Kafka's key partitioning. (Create it on the running event loop.)"""
-    return AIOKafkaProducer(
-        **kafka_client_options(),
-        bootstrap_servers=bootstrap,
-        client_id=client_id,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=2,
-        partitioner=KeyHashPartitioner(),
-        # a relay batch goes out as one record batch per partition (under the broker's
-        # default 1 MiB message limit)
-        max_batch_size=RELAY_BATCH_BYTES,
-    )
-
-
-class RenewingPublisher:
-    """Publishes through a `BatchPublisher` over a producer of its own, replaced after a few
-    failed publications in a row. After some broker errors (a batch refused for good,
-    sequence numbers out of order, a fenced producer id) aiokafka's producer fails every
-    later batch of the partition until it is replaced; when the broker is only away, a new
-    producer costs a reconnect."""
-
-    def __init__(self, make_producer: Callable[[], AIOKafkaProducer], renew_after: int = 3) -> None:
-        self._make_producer = make_producer
-        self._renew_after = renew_after
-        self._producer: AIOKafkaProducer | None = None
-        self._publish: BatchPublisher | None = None
-        self._failures = 0
-
-    @property
-    def producer(self) -> AIOKafkaProducer | None:
-        return self._producer
-
-    async def start(self) -> None:
-        await self._ready()
-
-    async def stop(self) -> None:
-        producer, self._producer, self._publish = self._producer, None, None
-        if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), PRODUCER_STOP_SECONDS)
-            except Exception:
-                log.warning("the relay's producer did not stop cleanly", exc_info=True)
-
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
-        publish = await self._ready()
-        try:
-            await publish(records)
-        except MessageSizeTooLargeError:
-            raise  # refused here, before sending: the producer is fine
-        except Exception:
-            self._failures += 1
-            if self._failures >= self._renew_after:
-                log.warning("renewing the relay's producer after %d failures", self._failures)
-                await self.stop()
-            raise
-        self._failures = 0
-
-    async def _ready(self) -> BatchPublisher:
-        if self._publish is None:
-            producer = self._make_producer()
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer, self._publish, self._failures = producer, BatchPublisher(producer), 0
-        return self._publish
-
-
-class BatchPublisher:
-    """Publishes a relay batch as Kafka record batches, one (or, when large, a few) per
-    partition, the records of each partition in their given order: per-record sends cost the
-    relay several times the CPU in futures and bookkeeping. Keyed records are partitioned as
-    `KeyHashPartitioner` does; unkeyed ones go to any partition that has a leader. The
-    producer's idempotence keeps a retried batch from landing twice and its batches on one
-    partition in order."""
-
-    def __init__(self, producer: AIOKafkaProducer, max_record_bytes: int = MAX_RECORD_BYTES):
-        self._producer = producer
-        self._partitioner = KeyHashPartitioner()
-        self._max_record_bytes = max_record_bytes
-
-    async def __call__(self, records: Sequence[OutgoingRecord]) -> None:
-        rounds = self._build(await self._by_partition(records))
-        deliveries: list[asyncio.Future[Any]] = []
-        try:
-            # Every partition's first batch is queued before any second one: a partition's
-            # next batch waits until its previous one has gone out.
-            for batches in rounds:
-                for topic, partition, builder in batches:
-                    deliveries.append(
-                        await self._producer.send_batch(builder, topic, partition=partition)
-                    )
-            await asyncio.gather(*deliveries)
-        except BaseException:
-            await asyncio.gather(*deliveries, return_exceptions=True)  # none left unawaited
-            raise
-
-    async def _by_partition(
-        self, records: Sequence[OutgoingRecord]
-    ) -> dict[tuple[str, int], list[OutgoingRecord]]:
-        by_partition: dict[tuple[str, int], list[OutgoingRecord]] = {}
-        partitions_of: dict[str, tuple[list[int], list[int]]] = {}
-        for record in records:
-            known = partitions_of.get(record.topic)
-            if known is None:
-                every = sorted(await self._producer.partitions_for(record.topic))
-                led = self._producer.client.cluster.available_partitions_for_topic(record.topic)
-                known = partitions_of[record.topic] = (every, sorted(led or every))
-            partition = self._partitioner(record.key, *known)
-            by_partition.setdefault((record.topic, partition), []).append(record)
-        return by_partition
-
-    def _build(
-        self, by_partition: dict[tuple[str, int], list[OutgoingRecord]]
-    ) -> list[list[tuple[str, int, BatchBuilder]]]:
-        """The closed record batches to send, in rounds: the n-th batch of every partition."""
-        rounds: list[list[tuple[str, int, BatchBuilder]]] = []
-        for (topic, partition), records in by_partition.items():
-            builders = [self._producer.create_batch()]
-            for record in records:
-                if _append(builders[-1], record):
-                    continue
-                builders[-1].close()  # full: the record starts the next batch
-                builders.append(self._producer.create_batch())
-                _append(builders[-1], record)  # a batch's first record is always taken
-            for n, builder in enumerate(builders):
-                # A batch's first record is always taken, whatever its size: refuse one the
-                # broker would (it would leave the partition's sequence numbers broken).
-                if builder.size() > self._max_record_bytes:
-                    raise MessageSizeTooLargeError(
-                        f"a record for {topic} is over {self._max_record_bytes} bytes"
-                    )
-                builder.close()
-                if n == len(rounds):
-                    rounds.append([])
-                rounds[n].append((topic, partition, builder))
-        return rounds
-
-
-def _append(builder: BatchBuilder, record: OutgoingRecord) -> bool:
-    """Add the record to the batch; False when the batch is full."""
-    added = builder.append(
-        timestamp=None, key=record.key, value=record.value, headers=record.headers
-    )
-    return added is not None
-
-
-class KeyHashPartitioner:
-    """Kafka's default partitioning (murmur2 of the key, as the Java client does, so a key
-    lands where any other producer would put it), each key's hash remembered: a lead's
-    events share its key. The hash is `murmur2` below, which reads the key four bytes at a
-    time (aiokafka's reads it byte by byte: 5 % of the relay's CPU)."""
-
-    def __init__(self, remembered: int = 65_536) -> None:
-        self._hash = lru_cache(maxsize=remembered)(murmur2)
-
-    def __call__(self, key: bytes | None, all_partitions: Sequence[int], available: Any) -> int:
-        if key is None:
-            return int(DefaultPartitioner()(key, all_partitions, available))
-        partition: int = all_partitions[(self._hash(key) & 0x7FFFFFFF) % len(all_partitions)]
-        return partition
-
-
-_M = 0x5BD1E995
-_WORDS = [struct.Struct(f"<{n}I") for n in range(64)]
-
-
-def murmur2(data: bytes) -> int:
-    """MurmurHash2 as Kafka's Java client computes it (seed 0x9747B28C) for partitioning, as
-    an unsigned 32-bit number."""
-    length = len(data)
-    count = length >> 2
-    words = _WORDS[count] if count < len(_WORDS) else struct.Struct(f"<{count}I")
-    h = 0x9747B28C ^ length
-    for k in words.unpack_from(data):
-        k = (k * _M) & 0xFFFFFFFF
-        k = ((k ^ (k >> 24)) * _M) & 0xFFFFFFFF
-        h = ((h * _M) & 0xFFFFFFFF) ^ k
-    tail = length & 3
-    if tail:
-        at = count << 2
-        if tail == 3:
-            h ^= data[at + 2] << 16
-        if tail >= 2:
-            h ^= data[at + 1] << 8
-        h = ((h ^ data[at]) * _M) & 0xFFFFFFFF
-    h = ((h ^ (h >> 13)) * _M) & 0xFFFFFFFF
-    return h ^ (h >> 15)

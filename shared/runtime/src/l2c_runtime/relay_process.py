@@ -4,9 +4,12 @@ A service replica runs its relay inline by default. Under a heavy intake its con
 the event loop busy and the inline relay falls behind (lead intake: the leads were all
 captured in 7 s, their events published after 16 s). Started with `L2C_RELAY_INLINE=false`,
 the replicas only write the outbox and this process publishes it: it takes the same
-advisory lock (one publisher at a time, in commit order per key), so several of them may
-run for availability. It reads the service's settings (DATABASE_URL, KAFKA_BOOTSTRAP,
-L2C_RELAY_*); SIGTERM or SIGINT stops it after the batch in hand.
+lease (one publisher at a time, in commit order per key), so several of them may run for
+availability; when the holder stops or is cut off, another takes over within
+L2C_RELAY_LEASE_SECONDS. It reads the service's settings (DATABASE_URL, KAFKA_BOOTSTRAP,
+L2C_RELAY_*). SIGTERM or SIGINT: it stops taking batches, finishes the one in hand or gives it
+up after L2C_RELAY_PUBLISH_TIMEOUT_SECONDS (its rows stay pending), gives its lease up and
+exits.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from l2c_runtime.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
+DRAIN_SLACK = 5.0
+"""Beyond the publish timeout: settling the batch and giving the lease up."""
+
 
 async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) -> None:
     name = f"{definition.name}-relay"
@@ -46,8 +52,16 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     if isinstance(clock, SimulatedClock):
         follower = asyncio.create_task(follow_clock(settings.kafka_bootstrap, clock))
     log.info("%s started", name)
+    relaying = asyncio.create_task(relay.run())
     try:
-        await relay.run()
+        await asyncio.wait(
+            {relaying, asyncio.create_task(relay.wait_stopping())}, return_when="FIRST_COMPLETED"
+        )
+        try:
+            # the batch in hand: its publication is bounded by the publish timeout
+            await asyncio.wait_for(relaying, settings.relay_publish_timeout_seconds + DRAIN_SLACK)
+        except TimeoutError:
+            log.warning("%s gave up its batch in hand to stop in time", name)
     finally:
         if follower is not None:
             follower.cancel()

@@ -52,6 +52,30 @@ class ServiceSettings(BaseSettings):
     the replicas as its own process (consumers busy with a poll starve an inline relay)."""
     relay_batch_size: int = Field(default=500, validation_alias="L2C_RELAY_BATCH_SIZE")
     relay_poll_seconds: float = Field(default=1.0, validation_alias="L2C_RELAY_POLL_SECONDS")
+    relay_publish_timeout_seconds: float = Field(
+        default=15.0, gt=0, validation_alias="L2C_RELAY_PUBLISH_TIMEOUT_SECONDS"
+    )
+    """How long the relay waits for the broker to acknowledge a batch before it gives up on
+    it (the rows stay pending) and tries again. Also bounds how long a stopping relay drains."""
+    relay_lease_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="L2C_RELAY_LEASE_SECONDS"
+    )
+    """A relay that stops renewing its claim (paused, cut off) loses it after this long and
+    another replica's relay takes over."""
+    outbox_retention_hours: float = Field(
+        default=168.0, ge=0, validation_alias="L2C_OUTBOX_RETENTION_HOURS"
+    )
+    """Sent outbox rows are kept this long (to see what was published when), then pruned."""
+    inbox_retention_hours: float = Field(
+        default=720.0, ge=0, validation_alias="L2C_INBOX_RETENTION_HOURS"
+    )
+    """Inbox rows (event ids already handled) are kept this long: longer than the topics'
+    retention, so a redelivery is always recognised."""
+    prune_interval_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="L2C_PRUNE_INTERVAL_SECONDS"
+    )
+    prune_batch_rows: int = Field(default=5000, ge=1, validation_alias="L2C_PRUNE_BATCH_ROWS")
+    """Rows deleted per transaction by retention, which loops until it has caught up."""
     db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
     clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")

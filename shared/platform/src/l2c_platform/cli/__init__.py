@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock
+from l2c_platform.cli import clock, outbox
 
 
 def build_app() -> typer.Typer:
@@ -19,6 +19,7 @@ def build_app() -> typer.Typer:
     )
     # Command groups, one module each.
     app.add_typer(clock.app, name="clock")
+    app.add_typer(outbox.app, name="outbox")
     return app
 
 
