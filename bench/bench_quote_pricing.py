@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable
 
 import asyncpg
-import httpx
 from servicebench import (
     PG,
     BenchArguments,
@@ -28,6 +27,7 @@ from servicebench import (
 )
 
 from cpq_svc.app import definition as cpq_svc
+from l2c_platform.tokens import operator_client
 
 DATABASE = "l2c_bench_quote_pricing"
 PORT = 18413
@@ -86,7 +86,7 @@ async def run(requests: int) -> None:
     service = ServiceUnderTest("cpq_svc", DATABASE, PORT, group)
     try:
         await service.wait_ready()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
+        async with operator_client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
             opportunities = await add_opportunities()
             lines = fifty_lines()
 

@@ -28,6 +28,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from l2c_platform.local_issuer import issuer_url
+from l2c_platform.tokens import operator_client
 from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import relay_producer
@@ -238,6 +240,7 @@ class ServiceUnderTest:
             "L2C_CONSUMER_GROUP": group,
             "L2C_LOG_LEVEL": "WARNING",
             "L2C_CLOCK": "system",
+            "L2C_OIDC_ISSUER": issuer_url(),
             **env_overrides,
         }
         self.process = subprocess.Popen(
@@ -251,7 +254,7 @@ class ServiceUnderTest:
     async def wait_ready(self, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         url = f"http://127.0.0.1:{self.port}/health/ready"
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"{self.package} exited during start-up; see {self.log}")

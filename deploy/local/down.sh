@@ -3,6 +3,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rc=0
+"$HERE/oidc.sh" stop || rc=1
 "$HERE/kafka.sh" stop || rc=1
 "$HERE/postgres.sh" stop || rc=1
 exit $rc

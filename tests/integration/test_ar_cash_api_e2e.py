@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_schemas import InvoiceIssued, Money, PaymentNotified
 from l2c_schemas.topics import AR_EVENTS
 
@@ -57,7 +57,7 @@ async def test_apply_unapply_reapply_credit_the_next_invoice_and_report(
     ar = platform.config.base_url("ar-svc")
     bootstrap = infra.kafka_bootstrap
     account, lead = uuid4(), uuid4()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with operator_client(timeout=30) as client:
         now = datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"])
         today = now.date()
 
@@ -177,7 +177,7 @@ async def test_a_gateway_payment_that_overtakes_its_invoice_pays_it_when_it_arri
     ar = platform.config.base_url("ar-svc")
     bootstrap = infra.kafka_bootstrap
     account, lead = uuid4(), uuid4()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with operator_client(timeout=30) as client:
         now = datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"])
         invoice = _invoice(account, lead, "1000.00", now.date())
         reference = f"e2e-early-{uuid4()}"

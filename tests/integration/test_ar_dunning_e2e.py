@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas import InvoiceIssued, Money
 from l2c_schemas.billing import CreditNoteIssued
@@ -63,7 +63,7 @@ async def test_dunning_schedule_delinquency_and_a_late_payment(
     ar = platform.config.base_url("ar-svc")
     bootstrap = infra.kafka_bootstrap
     account, lead = uuid4(), uuid4()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with operator_client(timeout=30) as client:
 
         async def today() -> date:
             return datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"]).date()

@@ -8,12 +8,12 @@ import json
 from uuid import uuid4
 
 import asyncpg
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.topics import LEAD_INTAKE, dead_letter_topic
 
@@ -42,7 +42,7 @@ async def test_invalid_lead_over_http_is_refused_with_field_errors(
     platform: Platform, infra: Infrastructure
 ) -> None:
     email = f"nobody+{uuid4().hex[:8]}@example.com"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         response = await client.post(
             f"{platform.config.base_url('lead-svc')}/leads",
             json={"email": email, "full_name": "", "company": "Acme", "employees": -5},

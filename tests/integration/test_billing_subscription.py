@@ -9,12 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish_message, read_topic
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.billing import UsageRecorded
@@ -67,7 +67,7 @@ async def test_a_subscription_is_billed_for_each_period_with_proration_and_usage
 ) -> None:
     billing = platform.config.base_url("billing-svc")
     metric = f"calls-{uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=billing, timeout=10) as http:
+    async with operator_client(base_url=billing, timeout=10) as http:
         now = datetime.fromisoformat((await http.get("/clock")).json()["now"])
         start = now.date() + timedelta(days=1)
         plan = {
@@ -173,7 +173,7 @@ async def test_a_subscription_is_billed_for_each_period_with_proration_and_usage
     assert D(second["total"]) == D("214.00") + share("200.00") - share("100.00")
     assert lines(third) == [("SEAT", D("200.00"))]
 
-    async with httpx.AsyncClient(base_url=billing, timeout=10) as http:
+    async with operator_client(base_url=billing, timeout=10) as http:
         for invoice in found:
             schedule = (
                 await http.get("/revenue-schedules", params={"document_id": invoice["id"]})

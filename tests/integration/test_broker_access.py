@@ -13,7 +13,6 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
-import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
@@ -22,6 +21,7 @@ from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import wait_for_records
 from l2c_platform.launcher import SERVICES, Infrastructure, Platform
 from l2c_platform.local_secrets import local_secret
+from l2c_platform.tokens import operator_client
 from l2c_runtime.kafka_client import KafkaClientSettings, kafka_client_options
 from l2c_runtime.service import ServiceDefinition
 from l2c_schemas.billing import CreditNoteIssued, InvoiceLine
@@ -200,8 +200,9 @@ def _credit_note(account_id: Any) -> CreditNoteIssued:
 
 
 async def _balance(platform: Platform, account_id: Any) -> Any:
-    async with httpx.AsyncClient(base_url=platform.config.base_url("ar-svc")) as client:
+    async with operator_client(base_url=platform.config.base_url("ar-svc")) as client:
         response = await client.get(f"/accounts/{account_id}/balance")
+    assert response.status_code in (200, 404), response.text
     return response.status_code, response.json()
 
 

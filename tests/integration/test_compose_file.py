@@ -19,6 +19,8 @@ import jsonschema
 import pytest
 import yaml
 
+from l2c_runtime.auth import ROLE_SCOPES
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 FETCH_SCHEMA = ROOT / "deploy" / "compose" / "fetch-compose-schema.sh"
@@ -222,6 +224,20 @@ def test_bind_mounted_files_exist() -> None:
             src = vol.split(":", 1)[0] if isinstance(vol, str) else vol.get("source", "")
             if src.startswith("./"):
                 assert (ROOT / src).exists(), f"{name}: {src} does not exist"
+
+
+def test_services_trust_keycloak_whose_realm_has_every_role_and_the_audience() -> None:
+    services = compose()["services"]
+    realm = json.loads((ROOT / "deploy/compose/keycloak/l2c-realm.json").read_text())
+    assert {r["name"] for r in realm["roles"]["realm"]} == set(ROLE_SCOPES)
+    mappers = [m for c in realm["clients"] for m in c.get("protocolMappers", [])]
+    audiences = {m["config"].get("included.custom.audience") for m in mappers}
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert env["L2C_OIDC_ISSUER"] == "http://localhost:8080/realms/l2c"
+        assert env["L2C_OIDC_AUDIENCE"] in audiences
+        assert env["L2C_OIDC_ROLES_CLAIM"] == "realm_access.roles"
+        assert "keycloak" in services[name]["depends_on"]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ from contract_svc.api.webhook_auth import signed_headers
 from l2c_platform.journey import demo_quote_accepted, eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import bearer, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.contract import ProvisioningReported
 from l2c_schemas.topics import CONTRACT_EVENTS
@@ -28,6 +29,8 @@ from l2c_schemas.topics import CONTRACT_EVENTS
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 ADA = "Ada Lovelace <ada@engines.example>"
+LENA = bearer(["legal"], "lena@l2c.example")
+FIN = bearer(["finance"], "fin@l2c.example")
 
 
 class Contracts:
@@ -38,21 +41,21 @@ class Contracts:
         self.bootstrap = infra.kafka_bootstrap
 
     async def today(self) -> date:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             now = (await client.get(f"{self.url}/clock")).json()["now"]
         return datetime.fromisoformat(now).date()
 
     async def draft(self, payment_terms_days: int = 30) -> dict[str, Any]:
         """Publish a QuoteAccepted (fresh ids, accepted now on the platform's clock) and
         wait for its contract."""
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             now = datetime.fromisoformat((await client.get(f"{self.url}/clock")).json()["now"])
         accepted = demo_quote_accepted(now.astimezone(UTC), payment_terms_days)
         quote_id = accepted.quote_id
         await publish_message(self.bootstrap, accepted)
 
         async def drafted() -> dict[str, Any] | None:
-            async with httpx.AsyncClient() as client:
+            async with operator_client() as client:
                 found = (
                     await client.get(f"{self.url}/contracts", params={"quote_id": str(quote_id)})
                 ).json()
@@ -61,14 +64,17 @@ class Contracts:
         return await eventually(drafted, "the contract draft", timeout=30)
 
     async def get(self, path: str) -> Any:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             response = await client.get(f"{self.url}{path}")
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def post(self, path: str, body: Any = None, expect: int = 200) -> Any:
-        async with httpx.AsyncClient() as client:
-            response = await client.post(f"{self.url}{path}", json=body)
+    async def post(
+        self, path: str, body: Any = None, expect: int = 200, by: dict[str, str] | None = None
+    ) -> Any:
+        """POST as the operator, or `by` (the headers of another caller's token)."""
+        async with operator_client() as client:
+            response = await client.post(f"{self.url}{path}", json=body, headers=by)
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -223,7 +229,7 @@ async def test_non_standard_terms_need_legal_then_finance_and_block_signature_me
         {"title": "Most favoured customer", "body": "Our price never exceeds any other."},
         expect=201,
     )
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         response = await client.patch(
             f"{contracts.url}/contracts/{cid}/terms", json={"automatic_countersignature": False}
         )
@@ -231,23 +237,22 @@ async def test_non_standard_terms_need_legal_then_finance_and_block_signature_me
 
     refused = await contracts.post(f"/contracts/{cid}/sign", {"signed_by": ADA}, expect=409)
     assert refused["detail"] == "the contract's non-standard terms are awaiting approval"
-    early = await contracts.post(
-        f"/contracts/{cid}/approvals/2/approve", {"actor": "Fin <fin@l2c.example>"}, expect=409
-    )
+    early = await contracts.post(f"/contracts/{cid}/approvals/2/approve", expect=409, by=FIN)
     assert "step 1 (legal) decides first" in early["detail"]
+    own = await contracts.post(f"/contracts/{cid}/approvals/1/approve", expect=403)
+    assert own["detail"] == "l2c-operator may not approve their own contract terms"
+    wrong_role = await contracts.post(f"/contracts/{cid}/approvals/1/approve", expect=403, by=FIN)
+    assert "needs the role 'legal'" in wrong_role["detail"]
     await contracts.post(
-        f"/contracts/{cid}/approvals/1/approve",
-        {"actor": "Lena <legal@l2c.example>", "comment": "acceptable wording"},
+        f"/contracts/{cid}/approvals/1/approve", {"comment": "acceptable wording"}, by=LENA
     )
-    approved = await contracts.post(
-        f"/contracts/{cid}/approvals/2/approve", {"actor": "Fin <fin@l2c.example>"}
-    )
+    approved = await contracts.post(f"/contracts/{cid}/approvals/2/approve", by=FIN)
     assert approved["approval_status"] == "approved"
     trail = await contracts.get(f"/contracts/{cid}/approvals")
     current = [a for a in trail if a["status"] != "superseded"]
     assert [(a["role"], a["status"], a["decided_by"]) for a in current] == [
-        ("legal", "approved", "Lena <legal@l2c.example>"),
-        ("finance", "approved", "Fin <fin@l2c.example>"),
+        ("legal", "approved", "lena@l2c.example"),
+        ("finance", "approved", "fin@l2c.example"),
     ]
     assert current[0]["comment"] == "acceptable wording"
     assert "net 60 exceed the standard net 45" in current[1]["reason"]
@@ -332,7 +337,7 @@ async def test_renewal_due_then_renewed_with_uplift_auto_renewal_expiry_and_term
     automatic = (await contracts.draft())["contract_id"]
     lapsing = (await contracts.draft())["contract_id"]
     terminating = (await contracts.draft())["contract_id"]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         response = await client.patch(
             f"{contracts.url}/contracts/{lapsing}/terms", json={"auto_renew": False}
         )

@@ -13,6 +13,7 @@ import pytest
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import bearer, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.topics import CPQ_EVENTS
 
@@ -22,6 +23,11 @@ SEATS_AND_ONBOARDING = [
     {"product_code": "PLAT-SEAT", "quantity": "25"},
     {"product_code": "ONBOARD", "quantity": "1"},
 ]
+
+
+# The demo lead is routed to the default team, `inbound`; maria manages it.
+MARIA = bearer(["sales_manager"], "maria", ["inbound"])
+FRANK = bearer(["finance"], "frank")
 
 
 class Cpq:
@@ -57,8 +63,11 @@ class Cpq:
 
         return await eventually(created, "cpq-svc to know the opportunity")
 
-    async def post(self, path: str, body: Any = None) -> httpx.Response:
-        return await self.client.post(self.url("cpq-svc") + path, json=body)
+    async def post(
+        self, path: str, body: Any = None, by: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """POST as the operator, or `by` (the headers of another caller's token)."""
+        return await self.client.post(self.url("cpq-svc") + path, json=body, headers=by)
 
     async def get(self, path: str) -> httpx.Response:
         return await self.client.get(self.url("cpq-svc") + path)
@@ -66,7 +75,7 @@ class Cpq:
 
 @pytest.fixture
 async def cpq(platform: Platform) -> Any:
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    async with operator_client(timeout=10.0) as client:
         sales = Cpq(platform, client)
         await sales.open_opportunity()
         yield sales
@@ -103,15 +112,15 @@ async def test_a_discount_beyond_policy_is_approved_in_order_before_it_can_be_ac
         refused = await cpq.post(f"/quotes/{quote_id}/{action}")
         assert refused.status_code == 409
         assert "approval" in refused.json()["detail"]
-    out_of_order = await cpq.post(f"/quotes/{quote_id}/approvals/2/approve", {"actor": "fin"})
+    out_of_order = await cpq.post(f"/quotes/{quote_id}/approvals/2/approve", by=FRANK)
     assert out_of_order.status_code == 409
     assert "step 1 (sales_manager) must be approved before step 2" in out_of_order.json()["detail"]
 
     first = await cpq.post(
-        f"/quotes/{quote_id}/approvals/1/approve", {"actor": "maria", "comment": "strategic"}
+        f"/quotes/{quote_id}/approvals/1/approve", {"comment": "strategic"}, by=MARIA
     )
     assert first.json()["status"] == "pending_approval"
-    second = await cpq.post(f"/quotes/{quote_id}/approvals/2/approve", {"actor": "frank"})
+    second = await cpq.post(f"/quotes/{quote_id}/approvals/2/approve", by=FRANK)
     assert second.json()["status"] == "approved"
     assert (await cpq.post(f"/quotes/{quote_id}/send")).json()["status"] == "sent"
     accepted = await cpq.post(f"/quotes/{quote_id}/accept")
@@ -151,7 +160,7 @@ async def test_a_rejected_approval_rejects_the_quote_and_a_revision_starts_again
     lines = [{"product_code": "PLAT-SEAT", "quantity": "25", "discount_percent": "20"}]
     quote_id = (await cpq.quote(lines)).json()["quote_id"]
     rejected = await cpq.post(
-        f"/quotes/{quote_id}/approvals/1/reject", {"actor": "maria", "comment": "too deep"}
+        f"/quotes/{quote_id}/approvals/1/reject", {"comment": "too deep"}, by=MARIA
     )
     assert rejected.json()["status"] == "rejected"
     assert (await cpq.post(f"/quotes/{quote_id}/accept")).status_code == 409
@@ -216,7 +225,7 @@ async def test_an_invalid_configuration_is_refused_naming_the_rule(
 
 async def test_illegal_transitions_are_refused_with_the_reason(cpq: Cpq) -> None:
     quote_id = (await cpq.quote(SEATS_AND_ONBOARDING)).json()["quote_id"]
-    not_pending = await cpq.post(f"/quotes/{quote_id}/approvals/1/approve", {"actor": "maria"})
+    not_pending = await cpq.post(f"/quotes/{quote_id}/approvals/1/approve", by=MARIA)
     assert not_pending.status_code == 409
     assert "not waiting for approval" in not_pending.json()["detail"]
     assert (await cpq.post(f"/quotes/{quote_id}/accept")).status_code == 200

@@ -17,6 +17,7 @@ import pytest
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, read_topic
 from l2c_platform.launcher import Infrastructure, Platform, ServiceProcess
+from l2c_platform.tokens import operator_client
 from l2c_runtime import faults
 from l2c_schemas import LeadQualified, OpportunityOpened
 from l2c_schemas.topics import DEAL_EVENTS, LEAD_EVENTS
@@ -51,7 +52,7 @@ async def _restart_with_crash_point(service: ServiceProcess, point: str) -> None
 async def _submit_lead(platform: Platform) -> str:
     """POST a lead; the answer may be lost if the service dies right after committing."""
     email = f"crash+{uuid4().hex[:10]}@engines.example"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         with contextlib.suppress(httpx.HTTPError):
             await client.post(
                 f"{platform.config.base_url('lead-svc')}/leads", json={**DEMO_LEAD, "email": email}

@@ -14,6 +14,7 @@ import pytest
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish_message, wait_for_records
 from l2c_platform.launcher import Platform
+from l2c_platform.tokens import operator_client
 from l2c_schemas.deal import DealClosed
 from l2c_schemas.lead import LeadErased
 from l2c_schemas.topics import DEAL_EVENTS
@@ -37,7 +38,7 @@ async def test_an_account_shows_its_contacts_and_deals_and_takes_an_expansion(
 ) -> None:
     deal = await qualified_deal(platform, "Contact Engines Ltd")
     account_id = deal["account_id"]
-    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+    async with operator_client(base_url=platform.config.base_url("deal-svc")) as c:
         account = await ok(await c.get(f"/accounts/{account_id}"))
         assert [(p["full_name"], p["email"], p["is_primary"]) for p in account["contacts"]] == [
             ("Ada Lovelace", "ada@engines.example", True)
@@ -109,7 +110,7 @@ async def test_an_account_shows_its_contacts_and_deals_and_takes_an_expansion(
 async def test_gates_history_and_close_lost_with_competitor(platform: Platform) -> None:
     deal = await qualified_deal(platform, "Gatekeepers GmbH")
     opp = deal["opportunity_id"]
-    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+    async with operator_client(base_url=platform.config.base_url("deal-svc")) as c:
         await ok(await c.post(f"/opportunities/{opp}/stage", json={"stage": "proposal"}))
         refused = await c.post(f"/opportunities/{opp}/stage", json={"stage": "negotiation"})
         assert refused.status_code == 409
@@ -176,7 +177,7 @@ async def test_the_forecast_and_filtered_pages_over_deals_of_one_owner(platform:
         ("negotiation", "333.33", "2031-09-30"),  # commit, 75 % → 250.00 (249.9975)
         ("proposal", "700.00", "2031-10-01"),  # Q4: not in Q3
     ]
-    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+    async with operator_client(base_url=platform.config.base_url("deal-svc")) as c:
         ids = []
         for n, (stage, amount, close) in enumerate(plans):
             opp = (await qualified_deal(platform, f"Forecast Co {n}"))["opportunity_id"]
@@ -260,7 +261,7 @@ async def test_a_pipeline_defined_through_the_api_runs_an_expansion(platform: Pl
         {"name": "lost", "probability": 0, "forecast_category": "omitted", "outcome": "lost"},
     ]
     deal = await qualified_deal(platform, "Pipeline Engines Ltd")
-    async with httpx.AsyncClient(base_url=platform.config.base_url("deal-svc")) as c:
+    async with operator_client(base_url=platform.config.base_url("deal-svc")) as c:
         unusable = await c.put(f"/pipelines/{name}", json={"stages": stages[:2] + stages[:1]})
         assert unusable.status_code == 422
         defined = await ok(await c.put(f"/pipelines/{name}", json={"stages": stages}))

@@ -15,6 +15,7 @@ import pytest
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Platform
+from l2c_platform.tokens import operator_client
 from l2c_schemas import LeadQualified, Money
 from l2c_schemas.contract import ContractRenewed, ContractTerminated, RenewalDue
 from l2c_schemas.deal import DealClosed, OpportunityOpened
@@ -42,7 +43,7 @@ async def qualified_deal(platform: Platform, company: str, **context: Any) -> di
         ),
     )
     base = platform.config.base_url("deal-svc")
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with operator_client(base_url=base) as client:
 
         async def opened() -> dict[str, Any] | None:
             found = (await client.get("/opportunities", params={"lead_id": str(lead_id)})).json()
@@ -82,7 +83,7 @@ async def test_a_lead_recycled_after_a_lost_deal_opens_a_new_deal_when_it_qualif
 ) -> None:
     base = platform.config.base_url("deal-svc")
     lost = await qualified_deal(platform, "Jacquard Looms Ltd")
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with operator_client(base_url=base) as client:
         closed = await client.post(
             f"/opportunities/{lost['opportunity_id']}/close-lost", json={"reason": "no_budget"}
         )
@@ -153,7 +154,7 @@ async def test_renewal_due_opens_one_renewal_deal_per_term_in_the_journeys_trace
     await publish(bootstrap, record.topic, record.value, headers, record.key)
 
     base = platform.config.base_url("deal-svc")
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with operator_client(base_url=base) as client:
         (renewal,) = await renewals_of(client, deal["account_id"], 1)
         assert renewal["lead_id"] == deal["lead_id"]
         assert renewal["pipeline"] == "renewal"
@@ -193,7 +194,7 @@ async def test_a_renewed_contract_wins_its_renewal_deal(platform: Platform) -> N
     contract_id = uuid4()
     await publish_message(bootstrap, renewal_due(deal, contract_id, date(2031, 6, 30), "1200.00"))
     base = platform.config.base_url("deal-svc")
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with operator_client(base_url=base) as client:
         (renewal,) = await renewals_of(client, deal["account_id"], 1)
         await publish_message(
             bootstrap,
@@ -235,7 +236,7 @@ async def test_a_terminated_contract_loses_its_open_renewal_deal(platform: Platf
     contract_id = uuid4()
     await publish_message(bootstrap, renewal_due(deal, contract_id, date(2031, 9, 30), "800.00"))
     base = platform.config.base_url("deal-svc")
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with operator_client(base_url=base) as client:
         (renewal,) = await renewals_of(client, deal["account_id"], 1)
         await publish_message(
             bootstrap,

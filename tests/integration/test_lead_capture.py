@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.spans import journey_spans, read_spans
+from l2c_platform.tokens import operator_client
 from l2c_schemas import LeadCaptured, LeadSubmitted
 from l2c_schemas.envelope import encode
 from l2c_schemas.lead import LeadActivityRecorded, LeadMerged, LeadScored
@@ -38,7 +38,7 @@ def _lead(marker: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def _leads(platform: Platform, **params: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         got = await client.get(f"{platform.config.base_url('lead-svc')}/leads", params=params)
     assert got.status_code == 200, got.text
     items: list[dict[str, Any]] = got.json()["items"]
@@ -62,7 +62,7 @@ async def test_bulk_capture_reports_each_item_created_merged_or_rejected(
         _lead(marker, email=f"PAT-{marker}@pat{marker}.example ", title="Head of Finance"),
         _lead(marker, email=f"sam-{marker}@pat{marker}.example", full_name="Sam"),
     ]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         answer = await client.post(f"{platform.config.base_url('lead-svc')}/leads/bulk", json=items)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -97,7 +97,7 @@ async def test_a_duplicate_person_from_the_intake_topic_merges_and_keeps_the_his
     marker = uuid4().hex[:10]
     base = platform.config.base_url("lead-svc")
     gmail = f"pat.{marker}@gmail.com"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         first = await client.post(f"{base}/leads", json=_lead(marker, email=gmail))
     assert first.status_code == 201
     lead_id = first.json()["lead_id"]
@@ -115,7 +115,7 @@ async def test_a_duplicate_person_from_the_intake_topic_merges_and_keeps_the_his
     assert merged and merged[0].json()["matched_on"] == "email"
     assert "employees" in merged[0].json()["changed_fields"]
     assert gmail not in merged[0].value.decode()  # no personal data in the event
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         lead = (await client.get(f"{base}/leads/{lead_id}")).json()
         timeline = (await client.get(f"{base}/leads/{lead_id}/timeline")).json()
     assert lead["employees"] == 500 and lead["marketing_consent"] is True
@@ -144,7 +144,7 @@ async def test_the_same_intake_event_delivered_twice_changes_nothing(
     await eventually(after_both, "the record after the duplicate")
     leads = await _leads(platform, q=submission.company)
     assert len(leads) == 1
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         timeline = (
             await client.get(
                 f"{platform.config.base_url('lead-svc')}/leads/{leads[0]['lead_id']}/timeline"
@@ -160,7 +160,7 @@ async def test_engagement_signals_rescore_a_lead_and_can_make_it_marketing_quali
     marker = uuid4().hex[:10]
     base = platform.config.base_url("lead-svc")
     email = f"eve-{marker}@eve{marker}.example"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         now = datetime.fromisoformat((await client.get(f"{base}/clock")).json()["now"])
         probe = (await client.post(f"{base}/leads", json=_lead(f"probe{marker}"))).json()
     # Before the person is a lead, their signal waits for them. A signal for the probe lead
@@ -174,12 +174,12 @@ async def test_engagement_signals_rescore_a_lead_and_can_make_it_marketing_quali
         await publish(infra.kafka_bootstrap, LEAD_ACTIVITY, record.value, record.headers, key)
 
     async def probe_scored() -> bool | None:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             got = (await client.get(f"{base}/leads/{probe['lead_id']}")).json()
         return True if got["intent_score"] > 0 else None
 
     await eventually(probe_scored, "the signals to be processed")
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         created = await client.post(
             f"{base}/leads", json=_lead(marker, email=email, employees=5, title=None)
         )
@@ -192,7 +192,7 @@ async def test_engagement_signals_rescore_a_lead_and_can_make_it_marketing_quali
         await publish_message(infra.kafka_bootstrap, signal, source="/test/web-analytics")
 
     async def scored() -> dict[str, Any] | None:
-        async with httpx.AsyncClient() as client:
+        async with operator_client() as client:
             current = (await client.get(f"{base}/leads/{lead_id}")).json()
         return current if current["intent_score"] >= 15 + 10 + 8 else None
 
@@ -233,7 +233,7 @@ async def test_an_explicit_merge_folds_a_duplicate_into_the_survivor(
 ) -> None:
     marker = uuid4().hex[:10]
     base = platform.config.base_url("lead-svc")
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         survivor = (await client.post(f"{base}/leads", json=_lead(marker))).json()
         duplicate = (
             await client.post(
@@ -268,7 +268,7 @@ async def test_the_same_person_submitted_concurrently_becomes_one_lead(
 ) -> None:
     marker = uuid4().hex[:10]
     base = platform.config.base_url("lead-svc")
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with operator_client(timeout=30) as client:
         answers = await asyncio.gather(
             *(client.post(f"{base}/leads", json=_lead(marker)) for _ in range(6))
         )
@@ -332,7 +332,7 @@ async def test_a_later_submission_withdrawing_consent_wins_and_silence_keeps_it(
 ) -> None:
     marker = uuid4().hex[:10]
     base = platform.config.base_url("lead-svc")
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         first = await client.post(f"{base}/leads", json=_lead(marker, marketing_consent=True))
         withdrawn = await client.post(f"{base}/leads", json=_lead(marker, marketing_consent=False))
         silent = await client.post(f"{base}/leads", json=_lead(marker))  # says nothing of it

@@ -15,6 +15,7 @@ import pytest
 from l2c_platform.journey import DEMO_LEAD
 from l2c_platform.kafka_io import Record, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.lead import (
     LeadAssigned,
@@ -65,7 +66,7 @@ class LeadApi:
 async def test_the_demo_lead_still_qualifies_at_once_and_is_routed_with_a_two_hour_sla(
     platform: Platform, infra: Infrastructure
 ) -> None:
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         lead = await api.post("/leads", _lead(uuid4().hex[:8]), expect=201)
     assert (lead["status"], lead["score"], lead["team"]) == ("qualified", 80, "inbound")
@@ -86,7 +87,7 @@ async def test_routing_rules_send_leads_to_a_team_whose_reps_share_by_capacity(
 ) -> None:
     marker = uuid4().hex[:8]
     team = f"analytics-{marker}"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         await api.put(
             f"/routing-rules/analytics-{marker}",
@@ -129,7 +130,7 @@ async def test_a_lead_nobody_contacts_within_two_hours_breaches_its_sla(
     platform: Platform, infra: Infrastructure
 ) -> None:
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         ignored = await api.post("/leads", _lead(f"{marker}a"), expect=201)
         called = await api.post("/leads", _lead(f"{marker}b"), expect=201)
@@ -151,7 +152,7 @@ async def test_a_lead_nobody_contacts_within_two_hours_breaches_its_sla(
         infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadContacted.ce_type, called["lead_id"])
     )
     assert on_time[0].json()["within_sla"] is True
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         still = await api.get(f"/leads/{called['lead_id']}")
         late = await api.post(f"/leads/{ignored['lead_id']}/contacted", {"channel": "email"})
@@ -171,7 +172,7 @@ async def test_disqualify_with_a_reason_then_recycle_back_to_nurture(
     platform: Platform, infra: Infrastructure
 ) -> None:
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         lead = await api.post("/leads", _lead(marker, source="web_form"), expect=201)
         lead_id = lead["lead_id"]
@@ -202,7 +203,7 @@ async def test_erasure_scrubs_the_person_and_tells_the_other_services(
     platform: Platform, infra: Infrastructure
 ) -> None:
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         lead = await api.post("/leads", _lead(marker, title="VP Finance"), expect=201)
         lead_id = lead["lead_id"]
@@ -228,7 +229,7 @@ async def test_erasing_a_lead_also_erases_the_leads_merged_into_it(
     the survivor scrubs it too, and tells the other services about both journeys."""
     marker = uuid4().hex[:8]
     other_email = f"a.l-{marker}@gmail.com"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         survivor = await api.post("/leads", _lead(marker), expect=201)
         duplicate = await api.post(
@@ -260,7 +261,7 @@ async def test_the_qualification_gates_are_changed_through_the_api(platform: Pla
     """The demo lead scores 80 (fit 80): qualified under the default gates, only marketing
     qualified once a sales-qualified lead needs 90."""
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         gates = await api.get("/qualification-gates")
         try:
@@ -283,7 +284,7 @@ async def test_scoring_rules_are_versioned_and_a_new_version_scores_new_leads(
     platform: Platform,
 ) -> None:
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         current = await api.get("/scoring-rules")
         rules = current["rules"]
@@ -314,7 +315,7 @@ async def test_a_new_rule_set_rescores_the_open_leads_already_captured(
 ) -> None:
     marker = uuid4().hex[:8]
     industry = f"industry-{marker}"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         rules = (await api.get("/scoring-rules"))["rules"]
         # 10 points (a business e-mail domain): below the MQL gate of 30, so it stays new.
@@ -346,7 +347,7 @@ async def test_a_new_rule_set_rescores_the_open_leads_already_captured(
 
 async def test_leads_are_listed_filtered_searched_and_paged(platform: Platform) -> None:
     marker = uuid4().hex[:8]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         for i in range(5):
             await api.post(
@@ -368,7 +369,7 @@ async def test_a_breach_under_the_reassign_policy_hands_the_lead_to_the_next_rep
 ) -> None:
     marker = uuid4().hex[:8]
     team = f"sla-{marker}"
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         api = LeadApi(platform, client)
         await api.put(
             f"/routing-rules/sla-{marker}",
@@ -400,9 +401,9 @@ async def test_a_breach_under_the_reassign_policy_hands_the_lead_to_the_next_rep
         infra.kafka_bootstrap, LEAD_EVENTS, _of(LeadAssigned.ce_type, lead["lead_id"]), 2
     )
     assert [a.json()["reason"] for a in assigned] == ["routing", "sla_breach"]
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         now = await LeadApi(platform, client).get(f"/leads/{lead['lead_id']}")
     assert now["owner_id"] == f"b-{marker}" and now["sla_breached_at"] is None
     assert now["first_contact_due_at"] > lead["first_contact_due_at"]  # a new 30 minutes
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         await client.delete(f"{platform.config.base_url('lead-svc')}/routing-rules/sla-{marker}")

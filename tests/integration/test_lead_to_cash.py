@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from l2c_platform.journey import DEMO_FIRST_INVOICE_TOTAL, JourneyDriver
 from l2c_platform.kafka_io import wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.spans import journey_spans, read_spans
+from l2c_platform.tokens import operator_client
 from l2c_schemas.deal import DealClosed
 from l2c_schemas.topics import DEAL_EVENTS
 
@@ -36,7 +36,7 @@ async def test_one_lead_goes_from_capture_to_cash_in_one_trace(
     assert Decimal(invoice["lines"][0]["discount_amount"]) == Decimal("122.50")
     assert Decimal(invoice["subtotal"]) == Decimal(invoice["total"]) == DEMO_FIRST_INVOICE_TOTAL
 
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         balance = (
             await client.get(f"{config.base_url('ar-svc')}/accounts/{journey.account_id}/balance")
         ).json()

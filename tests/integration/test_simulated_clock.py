@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.launcher import SERVICES, Infrastructure, Platform
+from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 async def _service_times(platform: Platform) -> dict[str, datetime]:
-    async with httpx.AsyncClient() as client:
+    async with operator_client() as client:
         return {
             spec.name: datetime.fromisoformat(
                 (await client.get(f"{platform.config.base_url(spec.name)}/clock")).json()["now"]

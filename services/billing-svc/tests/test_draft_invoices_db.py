@@ -23,11 +23,15 @@ from billing_svc import api, api_setup, handlers
 from billing_svc.app import MIGRATIONS
 from billing_svc.jobs import billing_pass
 from l2c_documents import pdf_text_lines
+from l2c_platform.local_issuer import issuer_url
 from l2c_platform.testing import empty_database
+from l2c_platform.tokens import bearer
+from l2c_runtime.auth import install_authentication
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.service import _add_error_handlers
+from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import Money, OrderPlaced, PricedLine
 
@@ -136,9 +140,12 @@ async def finance(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Finance]:
     app.include_router(api_setup.router)
     app.state.runtime = SimpleNamespace(unit_of_work=unit_of_work)
     _add_error_handlers(app)  # the service's mapping: Conflict → 409 with the reason
+    install_authentication(app, ServiceSettings(oidc_issuer=issuer_url()))
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://billing") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://billing", headers=bearer(["finance"], "fiona")
+        ) as http:
             yield Finance(http, unit_of_work, clock, monkeypatch)
     finally:
         await engine.dispose()

@@ -25,6 +25,7 @@ from contract_svc.app import MIGRATIONS
 from contract_svc.domain.amendment import LineChange
 from l2c_platform import testing
 from l2c_platform.testing import FixedClock
+from l2c_runtime.auth import Principal
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -112,6 +113,9 @@ SEATS = PricedLine(
     discount_amount=Money.of("122.50", "EUR"),
     net_amount=Money.of("1102.50", "EUR"),
 )
+
+
+FIN = Principal("fin@l2c.example", frozenset({"finance"}), frozenset())
 
 
 @pytest.fixture
@@ -260,7 +264,7 @@ async def test_rejected_terms_block_signature_until_revised_to_standard(service:
     contract_id = await service.draft(payment_terms_days=60)
     async with service.unit_of_work() as uow:
         status = await handlers.decide_approval(
-            contract_id, 1, False, "Fin <fin@l2c.example>", "net 60 is too long", uow
+            contract_id, 1, False, FIN, "net 60 is too long", uow
         )
     assert status.value == "rejected"
     with pytest.raises(Conflict, match="rejected; revise the terms"):

@@ -20,6 +20,7 @@ from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
 from l2c_platform.testing import FixedClock, empty_database
+from l2c_runtime.auth import Principal
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
@@ -41,6 +42,10 @@ class Cpq:
         async with self.unit_of_work() as uow:
             request = handlers.QuoteRequest(self.opportunity_id, "EUR", list(lines), **terms)
             return await handlers.create_quote(request, uow)
+
+
+MARIA = Principal("maria", frozenset({"sales_manager"}), frozenset())
+FRANK = Principal("frank", frozenset({"finance"}), frozenset())
 
 
 @pytest.fixture
@@ -162,9 +167,9 @@ async def test_an_approved_chain_lets_the_quote_be_accepted_with_its_waterfall(c
     quote_id = quote.row["id"]
     assert quote.row["status"] == "pending_approval"
     async with cpq.unit_of_work() as uow:
-        await lifecycle.decide_approval(quote_id, 1, True, "maria", "strategic", uow)
+        await lifecycle.decide_approval(quote_id, 1, True, MARIA, "strategic", uow)
     async with cpq.unit_of_work() as uow:
-        await lifecycle.decide_approval(quote_id, 2, True, "frank", None, uow)
+        await lifecycle.decide_approval(quote_id, 2, True, FRANK, None, uow)
     async with cpq.unit_of_work() as uow:
         await lifecycle.accept_quote(quote_id, uow)
     async with cpq.unit_of_work() as uow:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from ar_svc import handlers
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import Money
 from l2c_schemas.money import DecimalStr
@@ -44,7 +46,12 @@ class PaymentView(BaseModel):
     unapplied: DecimalStr | None = None
 
 
-@router.post("/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentView)
+@router.post(
+    "/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentView,
+    dependencies=[require("payments:write")],
+)
 async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Response) -> PaymentView:
     """Record a payment and apply it: the referenced invoice first, else the one invoice whose
     balance equals the payment, then oldest first; what is left stays unapplied and pays the
@@ -64,6 +71,10 @@ async def record_payment(body: PaymentIn, runtime: RuntimeDep, response: Respons
             ),
             uow,
         )
+        if not outcome.duplicate:
+            await record_action(
+                uow, "payment.record", "payment", outcome.payment_id, body.model_dump(mode="json")
+            )
     if outcome.duplicate:
         response.status_code = status.HTTP_200_OK
     application = outcome.application
@@ -109,7 +120,11 @@ class PaymentDetailView(BaseModel):
     unapplied: DecimalStr
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentDetailView)
+@router.get(
+    "/payments/{payment_id}",
+    response_model=PaymentDetailView,
+    dependencies=[require("payments:read")],
+)
 async def payment_detail(payment_id: UUID, runtime: RuntimeDep) -> PaymentDetailView:
     """A payment, where its cash went and what of it is still unapplied."""
     async with runtime.unit_of_work() as uow:
@@ -134,6 +149,7 @@ class ApplicationView(BaseModel):
     "/payments/{payment_id}/apply",
     status_code=status.HTTP_201_CREATED,
     response_model=ApplicationView,
+    dependencies=[require("payments:apply")],
 )
 async def apply_payment_manually(
     payment_id: UUID, body: ManualApplicationIn, runtime: RuntimeDep
@@ -144,15 +160,27 @@ async def apply_payment_manually(
         application_id = await handlers.apply_manually(
             payment_id, body.invoice_id, body.amount, uow
         )
+        await record_action(
+            uow, "payment.apply", "payment", payment_id,
+            {"application_id": application_id, **body.model_dump(mode="json")},
+        )  # fmt: skip
         return await _application_view(uow, application_id, body.invoice_id)
 
 
-@router.post("/applications/{application_id}/unapply", response_model=ApplicationView)
+@router.post(
+    "/applications/{application_id}/unapply",
+    response_model=ApplicationView,
+    dependencies=[require("payments:apply")],
+)
 async def unapply_application(application_id: UUID, runtime: RuntimeDep) -> ApplicationView:
     """Reverse an application with opposite postings: the cash is unapplied again and the
     invoice owes it again. 409 when it was reversed already."""
     async with runtime.unit_of_work() as uow:
         invoice = await handlers.unapply(application_id, uow)
+        await record_action(
+            uow, "application.unapply", "application", application_id,
+            {"invoice_id": invoice.invoice_id},
+        )  # fmt: skip
         return await _application_view(uow, application_id, invoice.invoice_id)
 
 
@@ -189,7 +217,11 @@ class BalanceView(BaseModel):
     invoices: list[ReceivableView]
 
 
-@router.get("/accounts/{account_id}/balance", response_model=BalanceView)
+@router.get(
+    "/accounts/{account_id}/balance",
+    response_model=BalanceView,
+    dependencies=[require("receivables:read")],
+)
 async def account_balance(
     account_id: UUID, runtime: RuntimeDep, currency: str | None = None
 ) -> BalanceView:

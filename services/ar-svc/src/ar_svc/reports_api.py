@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from ar_svc import reports
 from ar_svc.domain.reports import Granularity
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
 
@@ -28,7 +29,7 @@ class AgingView(BaseModel):
     total: DecimalStr
 
 
-@router.get("/reports/aging", response_model=AgingView)
+@router.get("/reports/aging", response_model=AgingView, dependencies=[require("receivables:read")])
 async def aging(
     as_of: date,
     runtime: RuntimeDep,
@@ -54,7 +55,7 @@ class DsoView(BaseModel):
     """ending_receivables ÷ credit_sales × days, to 0.1 day; null without credit sales."""
 
 
-@router.get("/reports/dso", response_model=DsoView)
+@router.get("/reports/dso", response_model=DsoView, dependencies=[require("receivables:read")])
 async def dso(
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
@@ -82,7 +83,11 @@ class CashCollectedView(BaseModel):
     total: DecimalStr
 
 
-@router.get("/reports/cash-collected", response_model=CashCollectedView)
+@router.get(
+    "/reports/cash-collected",
+    response_model=CashCollectedView,
+    dependencies=[require("receivables:read")],
+)
 async def cash_collected(
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from billing_svc import handlers
 from billing_svc.config import issuer_name
 from billing_svc.document import invoice_html, invoice_pdf
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 from l2c_runtime.errors import NotFound
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
@@ -81,7 +83,7 @@ async def _invoice(runtime: Runtime, invoice_id: UUID) -> dict[str, Any]:
     return rows[0]
 
 
-@router.get("/invoices", response_model=list[InvoiceView])
+@router.get("/invoices", response_model=list[InvoiceView], dependencies=[require("invoices:read")])
 async def list_invoices(
     runtime: RuntimeDep,
     account_id: UUID | None = None,
@@ -102,36 +104,52 @@ async def list_invoices(
     return _views(rows)
 
 
-@router.get("/invoices/{invoice_id}", response_model=InvoiceView)
+@router.get(
+    "/invoices/{invoice_id}", response_model=InvoiceView, dependencies=[require("invoices:read")]
+)
 async def get_invoice(invoice_id: UUID, runtime: RuntimeDep) -> InvoiceView:
     return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
-@router.post("/invoices/{invoice_id}/finalize", response_model=InvoiceView)
+@router.post(
+    "/invoices/{invoice_id}/finalize",
+    response_model=InvoiceView,
+    dependencies=[require("invoices:write")],
+)
 async def finalize_invoice(invoice_id: UUID, runtime: RuntimeDep) -> InvoiceView:
     """Issue a draft: the next invoice number, issued today, InvoiceIssued (ar-svc opens the
     receivable). 409 if it is not a draft."""
     async with runtime.unit_of_work() as uow:
         await handlers.finalize_invoice(invoice_id, uow)
+        await record_action(uow, "invoice.finalize", "invoice", invoice_id)
     return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
-@router.post("/invoices/{invoice_id}/void", response_model=InvoiceView)
+@router.post(
+    "/invoices/{invoice_id}/void",
+    response_model=InvoiceView,
+    dependencies=[require("invoices:write")],
+)
 async def void_invoice(invoice_id: UUID, body: VoidRequest, runtime: RuntimeDep) -> InvoiceView:
     """Cancel a draft (it never gets a number) or an issued, unpaid invoice (InvoiceVoided);
     409 if it is paid, uncollectible or void already."""
     async with runtime.unit_of_work() as uow:
         await handlers.void_invoice(invoice_id, body.reason, uow)
+        await record_action(uow, "invoice.void", "invoice", invoice_id, {"reason": body.reason})
     return InvoiceView.model_validate(await _invoice(runtime, invoice_id))
 
 
-@router.get("/invoices/{invoice_id}/document.html", response_class=HTMLResponse)
+@router.get(
+    "/invoices/{invoice_id}/document.html",
+    response_class=HTMLResponse,
+    dependencies=[require("invoices:read")],
+)
 async def invoice_document(invoice_id: UUID, runtime: RuntimeDep) -> HTMLResponse:
     """The invoice as a printable HTML document."""
     return HTMLResponse(invoice_html(await _invoice(runtime, invoice_id), issuer_name()))
 
 
-@router.get("/invoices/{invoice_id}/document.pdf")
+@router.get("/invoices/{invoice_id}/document.pdf", dependencies=[require("invoices:read")])
 async def invoice_document_pdf(invoice_id: UUID, runtime: RuntimeDep) -> Response:
     """The invoice as a PDF: the same content as the HTML document."""
     invoice = await _invoice(runtime, invoice_id)

@@ -17,6 +17,9 @@ from cpq_svc.adapters.tables import approval_audit, quotes
 from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import Principal, require
+from l2c_runtime.auth.records import visible_records
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import DecimalStr, PricedLine
@@ -25,6 +28,9 @@ from l2c_schemas.money import CurrencyCode
 
 router = APIRouter()
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Reader = Annotated[Principal, require("quotes:read")]
+Writer = Annotated[Principal, require("quotes:write")]
+Approver = Annotated[Principal, require("quotes:approve")]
 
 
 class LineRequest(BaseModel):
@@ -51,12 +57,12 @@ class CreateQuote(QuoteTermsRequest):
 
 
 class Decision(BaseModel):
-    actor: str = Field(min_length=1, examples=["maria.manager@vendor.example"])
+    """The approver is the caller (their token), never a name in the body."""
+
     comment: str | None = None
 
 
 class CustomerRejection(BaseModel):
-    actor: str = Field(default="customer", min_length=1)
     reason: str | None = None
 
 
@@ -75,6 +81,8 @@ class QuoteView(BaseModel):
     opportunity_id: UUID
     lead_id: UUID
     account_id: UUID
+    owner: str | None
+    team: str | None
     customer_name: str
     version: int
     status: str
@@ -110,9 +118,12 @@ class AuditEntry(BaseModel):
     decided_at: datetime
 
 
-def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.QuoteRequest:
+def _requested(
+    request: QuoteTermsRequest, opportunity_id: UUID, caller: Principal
+) -> handlers.QuoteRequest:
     return handlers.QuoteRequest(
         opportunity_id=opportunity_id,
+        created_by=caller.subject,
         currency=request.currency,
         term_months=request.term_months,
         billing_period=request.billing_period,
@@ -133,33 +144,35 @@ def _requested(request: QuoteTermsRequest, opportunity_id: UUID) -> handlers.Quo
 @router.post(
     "/quotes", status_code=status.HTTP_201_CREATED, response_model=QuoteView, tags=["quotes"]
 )
-async def create_quote(request: CreateQuote, runtime: RuntimeDep) -> Response:
+async def create_quote(request: CreateQuote, runtime: RuntimeDep, caller: Writer) -> Response:
     """Quote an opportunity: bundles are expanded, configuration rules checked, and each line is
     priced from today's price book with its discount waterfall, frozen on the quote. A discount
     beyond policy makes the quote `pending_approval`. 404 if the opportunity has not reached
     cpq-svc yet; 422 names an unknown product, a missing price or the configuration rule broken."""
     async with runtime.unit_of_work() as uow:
-        quote = await handlers.create_quote(_requested(request, request.opportunity_id), uow)
+        requested = _requested(request, request.opportunity_id, caller)
+        quote = await handlers.create_quote(requested, uow, visible_to=caller)
     return _json(_view(quote), status.HTTP_201_CREATED)
 
 
 @router.get("/quotes", response_model=list[QuoteView], tags=["quotes"])
-async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep) -> list[QuoteView]:
+async def list_quotes(opportunity_id: UUID, runtime: RuntimeDep, caller: Reader) -> list[QuoteView]:
     """Every version quoted for an opportunity, oldest first."""
     async with runtime.unit_of_work() as uow:
         ids = (
             await uow.session.scalars(
                 sa.select(quotes.c.id)
                 .where(quotes.c.opportunity_id == opportunity_id)
+                .where(visible_records(caller, quotes.c.owner, quotes.c.team))
                 .order_by(quotes.c.version)
             )
         ).all()
-    return [_view(await _load(quote_id, runtime)) for quote_id in ids]
+    return [_view(await _load(quote_id, runtime, caller)) for quote_id in ids]
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteView, tags=["quotes"])
-async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
-    return await _current(quote_id, runtime)
+async def get_quote(quote_id: UUID, runtime: RuntimeDep, caller: Reader) -> Response:
+    return await _current(quote_id, runtime, caller)
 
 
 @router.post(
@@ -169,13 +182,14 @@ async def get_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
     tags=["quotes"],
 )
 async def revise_quote(
-    quote_id: UUID, runtime: RuntimeDep, changes: QuoteTermsRequest | None = None
+    quote_id: UUID, runtime: RuntimeDep, caller: Writer, changes: QuoteTermsRequest | None = None
 ) -> Response:
     """A new version of the quote (lines and terms as given, else copied); the old version is
     superseded. 409 for an accepted or superseded version."""
     async with runtime.unit_of_work() as uow:
-        requested = None if changes is None else _requested(changes, quote_id)
-        revision = await handlers.revise_quote(quote_id, requested, uow)
+        await _visible(uow, quote_id, caller)
+        requested = None if changes is None else _requested(changes, quote_id, caller)
+        revision = await handlers.revise_quote(quote_id, requested, uow, caller.subject)
     return _json(_view(revision), status.HTTP_201_CREATED)
 
 
@@ -188,14 +202,28 @@ async def decide_approval(
     quote_id: UUID,
     step_no: int,
     decision: Literal["approve", "reject"],
-    body: Decision,
     runtime: RuntimeDep,
+    caller: Approver,
+    body: Decision | None = None,
 ) -> Response:
     """An approver approves or rejects step `step_no` of the quote's approval chain (audited).
     Steps are decided in order; 409 says which step is waiting or why it cannot be decided."""
     async with runtime.unit_of_work() as uow:
+        await _visible(uow, quote_id, caller)
         await lifecycle.decide_approval(
-            quote_id, step_no, decision == "approve", body.actor, body.comment, uow
+            quote_id,
+            step_no,
+            decision == "approve",
+            caller,
+            None if body is None else body.comment,
+            uow,
+        )
+        await record_action(
+            uow,
+            f"quote.approval.{decision}",
+            "quote",
+            quote_id,
+            {"step_no": step_no, "comment": None if body is None else body.comment},
         )
         return await _in(uow, quote_id)
 
@@ -203,9 +231,9 @@ async def decide_approval(
 @router.get(
     "/quotes/{quote_id}/approvals/audit", response_model=list[AuditEntry], tags=["approvals"]
 )
-async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEntry]:
+async def approval_history(quote_id: UUID, runtime: RuntimeDep, caller: Reader) -> list[AuditEntry]:
     """Who requested, approved or rejected what, when, with which comment."""
-    await _current(quote_id, runtime)
+    await _load(quote_id, runtime, caller)
     async with runtime.unit_of_work() as uow:
         rows = await uow.session.execute(
             sa.select(approval_audit)
@@ -216,44 +244,47 @@ async def approval_history(quote_id: UUID, runtime: RuntimeDep) -> list[AuditEnt
 
 
 @router.post("/quotes/{quote_id}/send", response_model=QuoteView, tags=["quotes"])
-async def send_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
+async def send_quote(quote_id: UUID, runtime: RuntimeDep, caller: Writer) -> Response:
     """Send the quote to the customer; 409 while an approval is pending or after it expired."""
     async with runtime.unit_of_work() as uow:
+        await _visible(uow, quote_id, caller)
         await lifecycle.send_quote(quote_id, uow)
         return await _in(uow, quote_id)
 
 
 @router.post("/quotes/{quote_id}/accept", response_model=QuoteView, tags=["quotes"])
-async def accept_quote(quote_id: UUID, runtime: RuntimeDep) -> Response:
+async def accept_quote(quote_id: UUID, runtime: RuntimeDep, caller: Writer) -> Response:
     """The customer accepts the quote (draft within policy, approved or sent); 409 with the
     reason while an approval is pending, after it expired, or when it is already decided."""
     async with runtime.unit_of_work() as uow:
+        await _visible(uow, quote_id, caller)
         await lifecycle.accept_quote(quote_id, uow)
         return await _in(uow, quote_id)
 
 
 @router.post("/quotes/{quote_id}/reject", response_model=QuoteView, tags=["quotes"])
 async def reject_quote(
-    quote_id: UUID, runtime: RuntimeDep, body: CustomerRejection | None = None
+    quote_id: UUID, runtime: RuntimeDep, caller: Writer, body: CustomerRejection | None = None
 ) -> Response:
     """The customer declines the quote."""
     body = body or CustomerRejection()
     async with runtime.unit_of_work() as uow:
-        await lifecycle.reject_quote(quote_id, body.actor, body.reason, uow)
+        await _visible(uow, quote_id, caller)
+        await lifecycle.reject_quote(quote_id, caller.subject, body.reason, uow)
         return await _in(uow, quote_id)
 
 
 @router.get("/quotes/{quote_id}/document.html", tags=["documents"])
-async def quote_html(quote_id: UUID, runtime: RuntimeDep) -> Response:
+async def quote_html(quote_id: UUID, runtime: RuntimeDep, caller: Reader) -> Response:
     """The quote document: lines, discounts, totals, terms and validity."""
-    document = quote_document(await _load(quote_id, runtime))
+    document = quote_document(await _load(quote_id, runtime, caller))
     return Response(render_html(document), media_type="text/html; charset=utf-8")
 
 
 @router.get("/quotes/{quote_id}/document.pdf", tags=["documents"])
-async def quote_pdf(quote_id: UUID, runtime: RuntimeDep) -> Response:
+async def quote_pdf(quote_id: UUID, runtime: RuntimeDep, caller: Reader) -> Response:
     """The quote document as a PDF."""
-    quote = await _load(quote_id, runtime)
+    quote = await _load(quote_id, runtime, caller)
     filename = f"quote-{quote_id}-v{quote.row['version']}.pdf"
     return Response(
         render_pdf(quote_document(quote)),
@@ -262,16 +293,22 @@ async def quote_pdf(quote_id: UUID, runtime: RuntimeDep) -> Response:
     )
 
 
-async def _load(quote_id: UUID, runtime: Runtime) -> Quote:
+async def _load(quote_id: UUID, runtime: Runtime, caller: Principal) -> Quote:
     async with runtime.unit_of_work() as uow:
-        quote = await find_quote(quote_id, uow)
-    if quote is None:
+        return await _visible(uow, quote_id, caller)
+
+
+async def _visible(uow: UnitOfWork, quote_id: UUID, caller: Principal) -> Quote:
+    """The quote, if `caller` may see it; another team's quote is answered like a missing one
+    (404), so ids cannot be probed."""
+    quote = await find_quote(quote_id, uow)
+    if quote is None or not caller.may_see(quote.row["owner"], quote.row["team"]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote {quote_id}")
     return quote
 
 
-async def _current(quote_id: UUID, runtime: Runtime) -> Response:
-    return _json(_view(await _load(quote_id, runtime)))
+async def _current(quote_id: UUID, runtime: Runtime, caller: Principal) -> Response:
+    return _json(_view(await _load(quote_id, runtime, caller)))
 
 
 async def _in(uow: UnitOfWork, quote_id: UUID, code: int = status.HTTP_200_OK) -> Response:
@@ -303,6 +340,8 @@ def _view(quote: Quote) -> QuoteView:
 
 _ROW_FIELDS = (
     "opportunity_id",
+    "owner",
+    "team",
     "lead_id",
     "account_id",
     "version",

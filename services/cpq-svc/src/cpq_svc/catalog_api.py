@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from cpq_svc.adapters.catalog import load_catalog, price_book_named
 from cpq_svc.adapters.tables import quotes
 from cpq_svc.domain.pricing import PriceSpec, unit_price_shown
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import DecimalStr, Money
 from l2c_schemas.cpq import RateTier
@@ -102,7 +103,9 @@ def _price_view(spec: PriceSpec, currency: str) -> PriceView:
     )
 
 
-@router.get("/catalog", response_model=CatalogView, tags=["catalog"])
+@router.get(
+    "/catalog", response_model=CatalogView, tags=["catalog"], dependencies=[require("catalog:read")]
+)
 async def get_catalog(
     runtime: RuntimeDep,
     currency: Annotated[str, Query(pattern="^[A-Z]{3}$")] = "EUR",
@@ -143,7 +146,12 @@ async def get_catalog(
     return CatalogView(price_book=book, currency=currency, effective_on=day, products=products)
 
 
-@router.get("/pricing-policy", response_model=PolicyView, tags=["catalog"])
+@router.get(
+    "/pricing-policy",
+    response_model=PolicyView,
+    tags=["catalog"],
+    dependencies=[require("catalog:read")],
+)
 async def get_pricing_policy(runtime: RuntimeDep) -> PolicyView:
     """Configuration rules, volume discount schedules, term discounts and approval thresholds."""
     async with runtime.unit_of_work() as uow:
@@ -177,7 +185,12 @@ async def get_pricing_policy(runtime: RuntimeDep) -> PolicyView:
     )
 
 
-@router.get("/metrics/quotes", response_model=QuoteMetricsView, tags=["metrics"])
+@router.get(
+    "/metrics/quotes",
+    response_model=QuoteMetricsView,
+    tags=["metrics"],
+    dependencies=[require("quotes:read")],
+)
 async def quote_metrics(runtime: RuntimeDep) -> QuoteMetricsView:
     """What RevOps reads about quoting: generation time, revisions, discount vs policy."""
     q = quotes.c

@@ -32,6 +32,7 @@ from cpq_svc.adapters.tables import (
 from cpq_svc.domain.approvals import approval_chain, policy_limit
 from cpq_svc.domain.quote_pricing import QuoteTerms, RequestedLine, price_quote
 from cpq_svc.domain.quotes import VALIDITY_DAYS, ensure_revisable, valid_until
+from l2c_runtime.auth import Principal
 from l2c_runtime.errors import NotFound
 from l2c_runtime.telemetry import ACCOUNT_ID, LEAD_ID, current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -53,6 +54,8 @@ class QuoteRequest:
     price_book: str | None = None
     segment: str | None = None
     validity_days: int = VALIDITY_DAYS
+    created_by: str | None = None
+    """Who asked for this version (the token's subject)."""
 
 
 async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> None:
@@ -65,15 +68,20 @@ async def remember_opportunity(event: OpportunityOpened, uow: UnitOfWork) -> Non
             account_id=event.account_id,
             account_name=event.account_name,
             traceparent=current_traceparent(),
+            owner=event.owner,
+            team=event.team,
         )
         .on_conflict_do_nothing()
     )
 
 
-async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> Quote:
+async def create_quote(
+    request: QuoteRequest, uow: UnitOfWork, visible_to: Principal | None = None
+) -> Quote:
     """Configure and price the requested lines from today's price book and store a new version:
-    a draft when its discount is within policy, else pending the approvals the policy names."""
-    opportunity = await _load_opportunity(request.opportunity_id, uow)
+    a draft when its discount is within policy, else pending the approvals the policy names.
+    A caller (`visible_to`) may quote only a deal they may see."""
+    opportunity = await _load_opportunity(request.opportunity_id, uow, visible_to)
     with journey_span("create quote", opportunity["traceparent"], journey(opportunity)):
         quote = await _store_new_version(request, opportunity, uow.clock.now().date(), uow)
         row = quote.row
@@ -93,7 +101,9 @@ async def create_quote(request: QuoteRequest, uow: UnitOfWork) -> Quote:
     return quote
 
 
-async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOfWork) -> Quote:
+async def revise_quote(
+    quote_id: UUID, changes: QuoteRequest | None, uow: UnitOfWork, revised_by: str | None = None
+) -> Quote:
     """A new version of the quote, the old one superseded. Without `changes` the lines and terms
     are copied. While the old version is valid its price date is kept (the customer keeps the
     prices it was quoted); after it expired, today's prices apply."""
@@ -105,7 +115,11 @@ async def revise_quote(quote_id: UUID, changes: QuoteRequest | None, uow: UnitOf
         ensure_revisable(row["status"])
         now = uow.clock.now()
         request = changes or _request_of(old)
-        request = replace(request, opportunity_id=row["opportunity_id"])
+        request = replace(
+            request,
+            opportunity_id=row["opportunity_id"],
+            created_by=revised_by or request.created_by,
+        )
         priced_on = row["priced_on"] or row["created_at"].date()
         if row["status"] == "expired" or now.date() > row["valid_until"]:
             priced_on = now.date()
@@ -163,6 +177,10 @@ async def _store_new_version(
         "opportunity_id": request.opportunity_id,
         "lead_id": opportunity["lead_id"],
         "account_id": opportunity["account_id"],
+        # The deal's rep owns its quotes; a quote on a deal without one is its creator's.
+        "owner": opportunity["owner"] or request.created_by,
+        "team": opportunity["team"],
+        "created_by": request.created_by,
         "status": "pending_approval" if chain else "draft",
         "currency": request.currency,
         "term_months": request.term_months,
@@ -303,14 +321,19 @@ def _line_discount(quote: Quote, line_no: int) -> Decimal:
     return next((s.percent for s in waterfall.steps if s.step == "line discount"), Decimal(0))
 
 
-async def _load_opportunity(opportunity_id: UUID, uow: UnitOfWork) -> dict[str, Any]:
+async def _load_opportunity(
+    opportunity_id: UUID, uow: UnitOfWork, visible_to: Principal | None = None
+) -> dict[str, Any]:
     # Locked so that two quotes for one opportunity get consecutive versions.
     row = (
         await uow.session.execute(
             sa.select(opportunities).where(opportunities.c.id == opportunity_id).with_for_update()
         )
     ).first()
-    if row is None:
+    hidden = visible_to is not None and (
+        row is not None and not visible_to.may_see(row.owner, row.team)
+    )
+    if row is None or hidden:  # another team's deal is answered like an unknown one
         raise NotFound(
             f"opportunity {opportunity_id} is not known to cpq-svc; if it was opened just now, "
             "its OpportunityOpened event may not have arrived yet: retry in a moment"

@@ -19,6 +19,8 @@ from cpq_svc.domain.quotes import (
     is_expired,
 )
 from cpq_svc.handlers import journey, request_approval
+from l2c_runtime.auth import Principal
+from l2c_runtime.auth.approvals import ensure_may_decide
 from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -56,16 +58,24 @@ def _event_ids(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def decide_approval(
-    quote_id: UUID, step_no: int, approve: bool, actor: str, comment: str | None, uow: UnitOfWork
+    quote_id: UUID,
+    step_no: int,
+    approve: bool,
+    approver: Principal,
+    comment: str | None,
+    uow: UnitOfWork,
 ) -> None:
     """An approver decides step `step_no` of the quote's chain, in order. The last approval
-    makes the quote approved; a rejection rejects the quote (revise it to try again)."""
+    makes the quote approved; a rejection rejects the quote (revise it to try again). The
+    approver must hold the step's role and must not own or have created the quote (403)."""
     quote = await _load(quote_id, uow)
     row = quote.row
+    actor = approver.subject
     with journey_span("decide quote approval", row["traceparent"], journey(row)):
         if row["status"] != "pending_approval":
             raise Conflict(f"the quote is {row['status']}, not waiting for approval")
         step = ensure_decidable(step_no, quote.chain)
+        ensure_may_decide(approver, step_no, step.role, "quote", (row["owner"], row["created_by"]))
         now = uow.clock.now()
         decision = "approved" if approve else "rejected"
         await uow.session.execute(

@@ -14,6 +14,8 @@ from deal_svc.adapters.tables import accounts, opportunities, opportunity_stage_
 from deal_svc.domain.forecast import ForecastDeal, Period
 from deal_svc.domain.pipeline import ForecastCategory, Pipeline
 from deal_svc.domain.stage_history import ClosedDeal, StageEntry, stage_visits
+from l2c_runtime.auth import Principal
+from l2c_runtime.auth.records import visible_records
 from l2c_runtime.unit_of_work import UnitOfWork
 
 _WITH_ACCOUNT = sa.select(opportunities, accounts.c.name.label("account_name")).join(
@@ -33,6 +35,8 @@ class OpportunityFilter:
     kind: str | None = None
     closing_from: date | None = None
     closing_to: date | None = None
+    visible_to: Principal | None = None
+    """Only the deals this caller may see (a rep's own and their teams')."""
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         c = opportunities.c
@@ -49,6 +53,8 @@ class OpportunityFilter:
             found.append(c.expected_close_date >= self.closing_from)
         if self.closing_to is not None:
             found.append(c.expected_close_date <= self.closing_to)
+        if self.visible_to is not None:
+            found.append(visible_records(self.visible_to, c.owner, c.lead_team))
         return found
 
 

@@ -13,6 +13,8 @@ from opentelemetry import trace
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import Principal, require
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.telemetry import LEAD_ID, TRACER, journey_span
@@ -83,7 +85,12 @@ async def _capture(submission: LeadSubmitted, runtime: Runtime) -> LeadView:
     return view(row, outcome)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=LeadView)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeadView,
+    dependencies=[require("leads:submit")],
+)
 async def capture_lead(
     submission: LeadSubmitted, runtime: RuntimeDep, response: Response
 ) -> LeadView:
@@ -109,7 +116,7 @@ class BulkResult(BaseModel):
     results: list[BulkItemResult]
 
 
-@router.post("/bulk", response_model=BulkResult)
+@router.post("/bulk", response_model=BulkResult, dependencies=[require("leads:submit")])
 async def capture_leads_in_bulk(
     runtime: RuntimeDep,
     items: Annotated[list[dict[str, Any]], Body(max_length=MAX_BULK)],
@@ -160,6 +167,7 @@ class LeadPage(BaseModel):
 @router.get("", response_model=LeadPage)
 async def list_leads(
     runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:read")],
     status_: Annotated[str | None, Query(alias="status")] = None,
     source: str | None = None,
     owner_id: str | None = None,
@@ -180,14 +188,17 @@ async def list_leads(
             q=q,
             limit=limit,
             cursor=cursor,
+            visible_to=caller,
         )
     return LeadPage(items=[view(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{lead_id}", response_model=LeadView)
-async def get_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
+async def get_lead(
+    lead_id: UUID, runtime: RuntimeDep, caller: Annotated[Principal, require("leads:read")]
+) -> LeadView:
     async with runtime.unit_of_work() as uow:
-        row = await handlers.find_lead(lead_id, uow)
+        row = await _find_visible(lead_id, caller, uow)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
     return view(row)
@@ -202,10 +213,12 @@ class TimelineEntry(BaseModel):
 
 
 @router.get("/{lead_id}/timeline", response_model=list[TimelineEntry])
-async def lead_timeline(lead_id: UUID, runtime: RuntimeDep) -> list[TimelineEntry]:
+async def lead_timeline(
+    lead_id: UUID, runtime: RuntimeDep, caller: Annotated[Principal, require("leads:read")]
+) -> list[TimelineEntry]:
     """Every change of the lead (and of duplicates merged into it) and every engagement."""
     async with runtime.unit_of_work() as uow:
-        if await handlers.find_lead(lead_id, uow) is None:
+        if await _find_visible(lead_id, caller, uow) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
         entries = await handlers.timeline(lead_id, uow)
     return [TimelineEntry(**entry) for entry in entries]
@@ -234,15 +247,25 @@ class ContactRequest(BaseModel):
     channel: str | None = Field(default=None, max_length=50)
 
 
+async def _find_visible(lead_id: UUID, caller: Principal, uow: UnitOfWork) -> dict[str, Any] | None:
+    """The lead, or None when it does not exist or `caller` may not see it (another team's
+    lead is answered like a missing one, so ids cannot be probed)."""
+    row = await handlers.find_lead(lead_id, uow)
+    if row is None or not caller.may_see(row["owner_id"], row["team"]):
+        return None
+    return row
+
+
 async def _act(
     runtime: Runtime,
+    caller: Principal,
     lead_id: UUID,
     action: str,
     act: Callable[[UnitOfWork], Awaitable[dict[str, Any]]],
 ) -> LeadView:
     """A person's action on a lead, in one unit of work, joining the lead's journey trace."""
     async with runtime.unit_of_work() as uow:
-        row = await handlers.find_lead(lead_id, uow)
+        row = await _find_visible(lead_id, caller, uow)
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lead {lead_id}")
         with journey_span(action, row["traceparent"], {"l2c.lead_id": str(lead_id)}):
@@ -250,10 +273,16 @@ async def _act(
 
 
 @router.post("/{lead_id}/merge", response_model=LeadView)
-async def merge_lead(lead_id: UUID, body: MergeRequest, runtime: RuntimeDep) -> LeadView:
+async def merge_lead(
+    lead_id: UUID,
+    body: MergeRequest,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:write")],
+) -> LeadView:
     """Merge `duplicate_id` into this lead, keeping both histories (LeadMerged)."""
     return await _act(
         runtime,
+        caller,
         lead_id,
         "merge lead",
         lambda uow: handlers.merge_leads(lead_id, body.duplicate_id, uow),
@@ -261,10 +290,16 @@ async def merge_lead(lead_id: UUID, body: MergeRequest, runtime: RuntimeDep) -> 
 
 
 @router.post("/{lead_id}/disqualify", response_model=LeadView)
-async def disqualify_lead(lead_id: UUID, body: DisqualifyRequest, runtime: RuntimeDep) -> LeadView:
+async def disqualify_lead(
+    lead_id: UUID,
+    body: DisqualifyRequest,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:write")],
+) -> LeadView:
     """Rule the lead out with a reason code (no_budget, competitor, spam, …)."""
     return await _act(
         runtime,
+        caller,
         lead_id,
         "disqualify lead",
         lambda uow: handlers.disqualify(lead_id, body.reason, body.note, uow),
@@ -272,17 +307,32 @@ async def disqualify_lead(lead_id: UUID, body: DisqualifyRequest, runtime: Runti
 
 
 @router.post("/{lead_id}/recycle", response_model=LeadView)
-async def recycle_lead(lead_id: UUID, body: RecycleRequest, runtime: RuntimeDep) -> LeadView:
+async def recycle_lead(
+    lead_id: UUID,
+    body: RecycleRequest,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:write")],
+) -> LeadView:
     return await _act(
-        runtime, lead_id, "recycle lead", lambda uow: handlers.recycle(lead_id, body.reason, uow)
+        runtime,
+        caller,
+        lead_id,
+        "recycle lead",
+        lambda uow: handlers.recycle(lead_id, body.reason, uow),
     )
 
 
 @router.post("/{lead_id}/assign", response_model=LeadView)
-async def reassign_lead(lead_id: UUID, body: AssignRequest, runtime: RuntimeDep) -> LeadView:
+async def reassign_lead(
+    lead_id: UUID,
+    body: AssignRequest,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:write")],
+) -> LeadView:
     """Reassign to a named rep, or to the next rep in the (given) team's rotation."""
     return await _act(
         runtime,
+        caller,
         lead_id,
         "reassign lead",
         lambda uow: handlers.reassign(lead_id, uow, body.owner_id, body.team),
@@ -290,10 +340,16 @@ async def reassign_lead(lead_id: UUID, body: AssignRequest, runtime: RuntimeDep)
 
 
 @router.post("/{lead_id}/contacted", response_model=LeadView)
-async def lead_contacted(lead_id: UUID, body: ContactRequest, runtime: RuntimeDep) -> LeadView:
+async def lead_contacted(
+    lead_id: UUID,
+    body: ContactRequest,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("leads:write")],
+) -> LeadView:
     """Record the first contact; it stops the first-contact SLA."""
     return await _act(
         runtime,
+        caller,
         lead_id,
         "first contact",
         lambda uow: handlers.record_contact(lead_id, uow, body.owner_id, body.channel),
@@ -301,6 +357,13 @@ async def lead_contacted(lead_id: UUID, body: ContactRequest, runtime: RuntimeDe
 
 
 @router.post("/{lead_id}/erase", response_model=LeadView)
-async def erase_lead(lead_id: UUID, runtime: RuntimeDep) -> LeadView:
+async def erase_lead(
+    lead_id: UUID, runtime: RuntimeDep, caller: Annotated[Principal, require("leads:erase")]
+) -> LeadView:
     """Erase the person's data here and, through LeadErased, everywhere else."""
-    return await _act(runtime, lead_id, "erase lead", lambda uow: handlers.erase_lead(lead_id, uow))
+
+    async def erase(uow: UnitOfWork) -> dict[str, Any]:
+        await record_action(uow, "lead.erase", "lead", lead_id)
+        return await handlers.erase_lead(lead_id, uow)
+
+    return await _act(runtime, caller, lead_id, "erase lead", erase)

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, model_validator
 
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from lead_svc.domain.scoring import ACTIVITY_KINDS, FIT_ATTRIBUTES
 from lead_svc.handlers import configuration
@@ -98,43 +100,69 @@ def _rule_set_view(row: dict[str, Any]) -> RuleSetView:
     )
 
 
-@router.get("/scoring-rules", response_model=RuleSetView)
+@router.get("/scoring-rules", response_model=RuleSetView, dependencies=[require("lead-rules:read")])
 async def active_scoring_rules(runtime: RuntimeDep) -> RuleSetView:
     """The active rule set: fit rules, intent rules with their decay, and the gates."""
     async with runtime.unit_of_work() as uow:
         return _rule_set_view(await configuration.current_rule_set(uow))
 
 
-@router.get("/scoring-rules/versions", response_model=list[RuleSetView])
+@router.get(
+    "/scoring-rules/versions",
+    response_model=list[RuleSetView],
+    dependencies=[require("lead-rules:read")],
+)
 async def scoring_rule_versions(runtime: RuntimeDep) -> list[RuleSetView]:
     async with runtime.unit_of_work() as uow:
         return [_rule_set_view(row) for row in await configuration.rule_set_versions(uow)]
 
 
-@router.put("/scoring-rules", response_model=RuleSetView, status_code=status.HTTP_201_CREATED)
+@router.put(
+    "/scoring-rules",
+    response_model=RuleSetView,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require("lead-rules:write")],
+)
 async def replace_scoring_rules(body: RuleSetModel, runtime: RuntimeDep) -> RuleSetView:
     """Publish a new version of the rules; it scores every lead from the next change on."""
     document = body.model_dump(exclude={"note"})
     async with runtime.unit_of_work() as uow:
+        before = await configuration.current_rule_set(uow)
         await configuration.publish_rule_set(document, body.note, uow)
-        return _rule_set_view(await configuration.current_rule_set(uow))
+        after = await configuration.current_rule_set(uow)
+        await record_action(uow, "scoring_rules.publish", "rule_set", after["version"], {
+            "before_version": before["version"], "before": before["document"],
+            "after": after["document"], "note": body.note,
+        })  # fmt: skip
+        return _rule_set_view(after)
 
 
-@router.get("/qualification-gates", response_model=GatesModel)
+@router.get(
+    "/qualification-gates", response_model=GatesModel, dependencies=[require("lead-rules:read")]
+)
 async def qualification_gates(runtime: RuntimeDep) -> GatesModel:
     async with runtime.unit_of_work() as uow:
         row = await configuration.current_rule_set(uow)
     return GatesModel(**row["document"].get("gates", {}))
 
 
-@router.put("/qualification-gates", response_model=RuleSetView, status_code=201)
+@router.put(
+    "/qualification-gates",
+    response_model=RuleSetView,
+    status_code=201,
+    dependencies=[require("lead-rules:write")],
+)
 async def replace_qualification_gates(body: GatesModel, runtime: RuntimeDep) -> RuleSetView:
     """New gates: a new version of the rule set with the same scoring rules."""
     async with runtime.unit_of_work() as uow:
         current = await configuration.current_rule_set(uow)
         document = {**current["document"], "gates": body.model_dump()}
         await configuration.publish_rule_set(document, "gates changed", uow)
-        return _rule_set_view(await configuration.current_rule_set(uow))
+        after = await configuration.current_rule_set(uow)
+        await record_action(uow, "qualification_gates.publish", "rule_set", after["version"], {
+            "before": current["document"].get("gates"), "after": body.model_dump(),
+        })  # fmt: skip
+        return _rule_set_view(after)
 
 
 class RoutingRuleModel(BaseModel):
@@ -155,25 +183,39 @@ class RoutingRuleView(RoutingRuleModel):
     name: str
 
 
-@router.get("/routing-rules", response_model=list[RoutingRuleView])
+@router.get(
+    "/routing-rules",
+    response_model=list[RoutingRuleView],
+    dependencies=[require("lead-rules:read")],
+)
 async def routing_rules(runtime: RuntimeDep) -> list[RoutingRuleView]:
     async with runtime.unit_of_work() as uow:
         return [RoutingRuleView(**row) for row in await configuration.list_routing_rules(uow)]
 
 
-@router.put("/routing-rules/{name}", response_model=RoutingRuleView)
+@router.put(
+    "/routing-rules/{name}",
+    response_model=RoutingRuleView,
+    dependencies=[require("lead-rules:write")],
+)
 async def put_routing_rule(
     name: str, body: RoutingRuleModel, runtime: RuntimeDep
 ) -> RoutingRuleView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_routing_rule({"name": name, **body.model_dump()}, uow)
+        await record_action(uow, "routing_rule.put", "routing_rule", name, body.model_dump())
     return RoutingRuleView(name=name, **body.model_dump())
 
 
-@router.delete("/routing-rules/{name}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/routing-rules/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[require("lead-rules:write")],
+)
 async def delete_routing_rule(name: str, runtime: RuntimeDep) -> None:
     async with runtime.unit_of_work() as uow:
         await configuration.delete_routing_rule(name, uow)
+        await record_action(uow, "routing_rule.delete", "routing_rule", name)
 
 
 class RepModel(BaseModel):
@@ -187,7 +229,9 @@ class RepView(RepModel):
     team: str
 
 
-@router.get("/teams/{team}/reps", response_model=list[RepView])
+@router.get(
+    "/teams/{team}/reps", response_model=list[RepView], dependencies=[require("lead-rules:read")]
+)
 async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
     async with runtime.unit_of_work() as uow:
         rows = await configuration.team_reps(team, uow)
@@ -197,8 +241,13 @@ async def team_reps(team: str, runtime: RuntimeDep) -> list[RepView]:
     ]
 
 
-@router.put("/teams/{team}/reps/{rep_id}", response_model=RepView)
+@router.put(
+    "/teams/{team}/reps/{rep_id}",
+    response_model=RepView,
+    dependencies=[require("lead-rules:write")],
+)
 async def put_rep(team: str, rep_id: str, body: RepModel, runtime: RuntimeDep) -> RepView:
     async with runtime.unit_of_work() as uow:
         await configuration.put_rep(team, rep_id, body.capacity, body.active, uow)
+        await record_action(uow, "team_rep.put", "rep", rep_id, {"team": team, **body.model_dump()})
     return RepView(rep_id=rep_id, team=team, **body.model_dump())

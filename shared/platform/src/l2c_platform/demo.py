@@ -52,6 +52,11 @@ async def run_demo(keep_running: bool) -> int:
         print("\nThe platform keeps running (Ctrl-C stops it). OpenAPI of each service:")
         for spec in SERVICES:
             print(f"  {spec.name:<13} {config.base_url(spec.name)}/docs")
+        print(
+            "Every API wants a bearer token (docs/security.md):\n"
+            "  TOKEN=$(uv run l2c token --role sales_rep --sub alice)\n"
+            f'  curl -H "Authorization: Bearer $TOKEN" {config.base_url("lead-svc")}/leads'
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -15,6 +15,7 @@ from uuid import uuid4
 
 import httpx
 
+from l2c_platform.tokens import client_as
 from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
 
 T = TypeVar("T")
@@ -143,11 +144,45 @@ class JourneyDriver:
             raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
         return response.json()
 
+    async def _sell(self, rep: httpx.AsyncClient) -> Any:
+        """The owning rep moves the deal to proposal, quotes it and records the customer's
+        acceptance; the accepted quote."""
+        j = self.journey
+        for stage in ("discovery", "proposal"):
+            await self._post(
+                rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
+            )
+        self._mark("opportunity in proposal", "qualification → discovery → proposal")
+
+        async def quote() -> Any:
+            response = await rep.post(
+                self._url("cpq-svc") + "/quotes",
+                json={
+                    "opportunity_id": j.opportunity_id,
+                    "currency": "EUR",
+                    "lines": DEMO_LINES,
+                },
+            )
+            if response.status_code == 404:
+                return None  # OpportunityOpened not in cpq-svc yet
+            if response.status_code >= 400:
+                raise RuntimeError(f"quote refused: {response.status_code} {response.text}")
+            return response.json()
+
+        created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
+        j.quote_id = created["quote_id"]
+        return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+
     async def run(self, email: str | None = None) -> Journey:
         j = self.journey
-        async with httpx.AsyncClient(timeout=10.0) as c:
+        # Each step is taken by the persona who would take it, with a token of the local
+        # issuer: a web form's integration, the owning rep, legal, finance, a bank's gateway.
+        async with (
+            client_as(["integration"], "web-forms", timeout=10.0) as intake,
+            client_as(["finance"], "fiona.finance", timeout=10.0) as c,
+        ):
             lead = await self._post(
-                c,
+                intake,
                 "lead-svc",
                 "/leads",
                 {**DEMO_LEAD, "email": email or f"ada+{uuid4().hex[:8]}@engines.example"},
@@ -162,30 +197,8 @@ class JourneyDriver:
             opp = await eventually(opportunity, "the opportunity", self._timeout)
             j.opportunity_id, j.account_id = opp["opportunity_id"], opp["account_id"]
             self._mark("opportunity opened", opp["name"])
-            for stage in ("discovery", "proposal"):
-                await self._post(
-                    c, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
-                )
-            self._mark("opportunity in proposal", "qualification → discovery → proposal")
-
-            async def quote() -> Any:
-                response = await c.post(
-                    self._url("cpq-svc") + "/quotes",
-                    json={
-                        "opportunity_id": j.opportunity_id,
-                        "currency": "EUR",
-                        "lines": DEMO_LINES,
-                    },
-                )
-                if response.status_code == 404:
-                    return None  # OpportunityOpened not in cpq-svc yet
-                if response.status_code >= 400:
-                    raise RuntimeError(f"quote refused: {response.status_code} {response.text}")
-                return response.json()
-
-            created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
-            j.quote_id = created["quote_id"]
-            accepted = await self._post(c, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+            async with _owning_rep(opp) as rep:
+                accepted = await self._sell(rep)
             self._mark(
                 "quote accepted", f"net total {accepted['totals']['net_total']['amount']} EUR"
             )
@@ -197,12 +210,13 @@ class JourneyDriver:
             drafted = await eventually(contract, "the contract draft", self._timeout)
             j.contract_id = drafted["contract_id"]
             self._mark("contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR")
-            await self._post(
-                c,
-                "contract-svc",
-                f"/contracts/{j.contract_id}/sign",
-                {"signed_by": "Ada Lovelace <ada@engines.example>"},
-            )
+            async with client_as(["legal"], "lena.legal", timeout=10.0) as legal:
+                await self._post(
+                    legal,
+                    "contract-svc",
+                    f"/contracts/{j.contract_id}/sign",
+                    {"signed_by": "Ada Lovelace <ada@engines.example>"},
+                )
             self._mark("contract signed, order placed")
 
             async def won() -> Any:
@@ -227,7 +241,7 @@ class JourneyDriver:
 
             await eventually(receivable, "the receivable", self._timeout)
             paid = await self._post(
-                c,
+                intake,
                 "ar-svc",
                 "/payments",
                 {
@@ -247,3 +261,12 @@ class JourneyDriver:
             j.invoice = await eventually(invoice_paid, "the invoice to be paid", self._timeout)
             self._mark("invoice paid — cash collected")
         return j
+
+
+def _owning_rep(opportunity: dict[str, Any]) -> httpx.AsyncClient:
+    """A client acting as the opportunity's owner (a rep of its team), else as the manager of
+    its team: object-level access lets only them move the deal."""
+    team = [opportunity["lead_team"]] if opportunity.get("lead_team") else []
+    if opportunity.get("owner"):
+        return client_as(["sales_rep"], opportunity["owner"], team, timeout=10.0)
+    return client_as(["sales_manager"], "sam.manager", team or ["unassigned"], timeout=10.0)

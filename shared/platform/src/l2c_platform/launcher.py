@@ -18,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CommitFailedError, RebalanceInProgressError, UnknownMemberIdError
 from sqlalchemy.engine import make_url
 
+from l2c_platform.local_issuer import issuer_url
 from l2c_platform.local_secrets import kafka_principal_env, local_secret
 from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.topics import CLOCK
@@ -193,6 +194,7 @@ class ServiceProcess:
             "HTTP_PORT": str(self.config.port(self.spec)),
             "L2C_CONSUMER_GROUP": self.spec.name + self.config.group_suffix,
             **kafka_principal_env(self.spec.name),
+            "L2C_OIDC_ISSUER": issuer_url(),
             **self.config.extra_env,
             **env_overrides,
         }

@@ -22,6 +22,10 @@ class Conflict(RuleViolation):
     """The thing is not in a state that allows this (HTTP 409), e.g. signing a signed contract."""
 
 
+class Forbidden(RuleViolation):
+    """The caller may not do this to this thing (HTTP 403), e.g. approve their own quote."""
+
+
 # --- Transient or not -------------------------------------------------------------------------
 # A transient failure says nothing about the event: the same work succeeds once the database or
 # the broker is back, or once a competing transaction has finished. It is retried with back-off

@@ -29,12 +29,14 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from l2c_runtime import faults
+from l2c_runtime.audit_api import audit_router
+from l2c_runtime.auth import install_authentication, require
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
 from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.dead_letters import DeadLetters
-from l2c_runtime.errors import Conflict, NotFound, RuleViolation
+from l2c_runtime.errors import Conflict, Forbidden, NotFound, RuleViolation
 from l2c_runtime.housekeeping import prune_messaging_tables
 from l2c_runtime.kafka_client import faststream_security
 from l2c_runtime.migrations import upgrade_to_head
@@ -271,6 +273,7 @@ def create_app(
                 await publisher.stop()
             await broker.stop()
             await engine.dispose()
+            await authenticator.close()
             provider.shutdown()
 
     app = FastAPI(
@@ -281,7 +284,9 @@ def create_app(
     app.state.runtime = runtime
     app.state.processor = processor
     _add_error_handlers(app)
+    authenticator = install_authentication(app, settings)
     app.include_router(_health_router())
+    app.include_router(audit_router())
     for router in definition.routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
@@ -295,7 +300,7 @@ def _health_router() -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/clock")
+    @router.get("/clock", dependencies=[require("clock:read")])
     async def current_time(request: Request) -> dict[str, str]:
         """This service's notion of now (simulated in dev/test when L2C_CLOCK=simulated)."""
         clock = runtime_of(request).clock
@@ -329,6 +334,7 @@ def _health_router() -> APIRouter:
 def _add_error_handlers(app: FastAPI) -> None:
     async def rule_violation(request: Request, exc: Exception) -> JSONResponse:
         code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        code = 403 if isinstance(exc, Forbidden) else code
         return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
 
     app.add_exception_handler(RuleViolation, rule_violation)

@@ -80,5 +80,31 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
     clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")
     """`simulated` (dev/test only): follow the platform clock topic, so time can be advanced."""
+    oidc_issuer: str | None = Field(default=None, validation_alias="L2C_OIDC_ISSUER")
+    """Issuer of the bearer tokens (OpenID Connect discovery at
+    `<issuer>/.well-known/openid-configuration`). Unset: every protected route answers 401."""
+    oidc_discovery_url: str | None = Field(default=None, validation_alias="L2C_OIDC_DISCOVERY_URL")
+    """Where to fetch the discovery document when the issuer's own URL is not reachable from
+    the service (e.g. inside Docker); its `issuer` must still equal L2C_OIDC_ISSUER."""
+    oidc_audience: str = Field(default="l2c", validation_alias="L2C_OIDC_AUDIENCE")
+    oidc_subject_claim: str = Field(default="sub", validation_alias="L2C_OIDC_SUBJECT_CLAIM")
+    """Dotted path of the caller's id: what owners, approvers and the audit trail record
+    (e.g. `preferred_username` when reps are routed leads by user name)."""
+    oidc_roles_claim: str = Field(default="roles", validation_alias="L2C_OIDC_ROLES_CLAIM")
+    """Dotted path of the roles in a token, e.g. `realm_access.roles` for Keycloak."""
+    oidc_team_claim: str = Field(default="team", validation_alias="L2C_OIDC_TEAM_CLAIM")
+    """Dotted path of the caller's team (a string or a list of teams)."""
+    oidc_algorithms: str = Field(
+        default="RS256,PS256,ES256", validation_alias="L2C_OIDC_ALGORITHMS"
+    )
+    """Signature algorithms accepted (asymmetric only: `none` and HS* are refused)."""
+    oidc_jwks_min_refresh_seconds: float = Field(
+        default=10.0, ge=0, validation_alias="L2C_OIDC_JWKS_MIN_REFRESH_SECONDS"
+    )
+    """At most one JWKS fetch per this interval when a token names an unknown key id."""
+    oidc_jwks_max_age_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="L2C_OIDC_JWKS_MAX_AGE_SECONDS"
+    )
+    """The JWKS is fetched again after this long, so a removed key stops being accepted."""
     crash_point: str | None = Field(default=None, validation_alias="L2C_CRASH_POINT")
     """Test-only fault injection: kill the process at a named point (see runtime.faults)."""

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from l2c_runtime.auth.context import current_caller
 from l2c_runtime.clock import Clock
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
@@ -33,7 +34,9 @@ class UnitOfWork:
         self.emitted: list[Message] = []
 
     async def emit(self, message: Message) -> UUID:
-        """Record an event in the outbox, with the trace context of this transaction."""
+        """Record an event in the outbox, with the trace context of this transaction (and,
+        when a person's API call caused it, that person as its `actor`)."""
+        message = with_actor(message)
         row = self.outbox_row(message, current_traceparent())
         await self.session.execute(sa.insert(outbox).values(**row))
         self.emitted.append(message)
@@ -43,6 +46,7 @@ class UnitOfWork:
         """Record many (event, traceparent) pairs in the outbox, in order, with one COPY: a
         job that emits thousands of events in one transaction (e.g. a billing run), each
         continuing the trace of the journey it belongs to."""
+        events = [(with_actor(message), traceparent) for message, traceparent in events]
         rows = [self.outbox_row(message, traceparent) for message, traceparent in events]
         self.emitted += [message for message, _ in events]
         await self.copy_rows(outbox, rows)
@@ -123,6 +127,14 @@ class UnitOfWork:
             },
         )
         return {row.event_id for row in inserted}
+
+
+def with_actor(message: Message) -> Message:
+    """The event with the API caller as its actor, when it has the field and none is set."""
+    caller = current_caller()
+    if caller is None or getattr(message, "actor", "") is not None:
+        return message
+    return message.model_copy(update={"actor": caller.subject})
 
 
 # One statement text whatever the number of events (arrays unnested by the server), so it

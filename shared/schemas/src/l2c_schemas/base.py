@@ -40,6 +40,9 @@ class JourneyEvent(Message):
     """The lead whose journey this belongs to."""
     account_id: UUID | None = None
     """The customer account, once one exists (from OpportunityOpened on)."""
+    actor: str | None = None
+    """Who caused the event when a person did, through an API call (their token's subject);
+    absent when another event or a scheduled job caused it."""
 
     def message_key(self) -> str:
         return str(self.account_id or self.lead_id)

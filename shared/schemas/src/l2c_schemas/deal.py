@@ -30,6 +30,10 @@ class OpportunityOpened(JourneyEvent):
     expected_close_date: date | None = None
     renews_contract_id: UUID | None = None
     """For a renewal: the contract whose term it continues."""
+    owner: str | None = None
+    """The rep who owns the deal, when one does."""
+    team: str | None = None
+    """The sales team the deal belongs to (from lead routing), when known."""
 
 
 class OpportunityStageChanged(JourneyEvent):

@@ -123,6 +123,7 @@ contract_approvals = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("requested_at", TIMESTAMP, nullable=False),
+    sa.Column("requested_by", sa.Text),
     sa.Column("decided_by", sa.Text),
     sa.Column("comment", sa.Text),
     sa.Column("decided_at", TIMESTAMP),

@@ -14,6 +14,8 @@ from contract_svc import handlers
 from contract_svc.api.contracts import current_view
 from contract_svc.api.views import ApprovalView, ContractView, approval_view
 from contract_svc.domain.amendment import LineChange
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import Principal, require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.cpq import BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalStr
@@ -56,7 +58,8 @@ class ClauseRequest(BaseModel):
 
 
 class Decision(BaseModel):
-    actor: str = Field(min_length=1, max_length=320, examples=["Lena Legal <lena@l2c.example>"])
+    """The approver is the caller (their token), never a name in the body."""
+
     comment: str = Field(default="", max_length=2000)
 
 
@@ -96,25 +99,40 @@ class TerminationRequest(BaseModel):
     """Last day of service; by default the end of the current term."""
 
 
-@router.patch("/{contract_id}/terms", response_model=ContractView)
+@router.patch(
+    "/{contract_id}/terms", response_model=ContractView, dependencies=[require("contracts:write")]
+)
 async def revise_terms(contract_id: UUID, change: TermsChange, runtime: RuntimeDep) -> ContractView:
     """Change a draft's terms. Payment terms beyond the policy need finance's approval."""
     async with runtime.unit_of_work() as uow:
         await handlers.revise_terms(contract_id, given(change), uow)
+        await record_action(uow, "contract.terms.revise", "contract", contract_id, given(change))
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/clauses", response_model=ContractView, status_code=201)
+@router.post(
+    "/{contract_id}/clauses",
+    response_model=ContractView,
+    status_code=201,
+    dependencies=[require("contracts:write")],
+)
 async def add_clause(contract_id: UUID, clause: ClauseRequest, runtime: RuntimeDep) -> ContractView:
     """Add a library clause, or a custom one (which needs legal's approval)."""
     async with runtime.unit_of_work() as uow:
         await handlers.add_clause(contract_id, uow, clause.template_code, clause.title, clause.body)
+        await record_action(
+            uow, "contract.clause.add", "contract", contract_id, clause.model_dump()
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.get("/{contract_id}/approvals", response_model=list[ApprovalView])
+@router.get(
+    "/{contract_id}/approvals",
+    response_model=list[ApprovalView],
+    dependencies=[require("contracts:read")],
+)
 async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[ApprovalView]:
     """The approval trail: every step asked for, with who decided, when and why."""
     async with runtime.unit_of_work() as uow:
@@ -122,31 +140,62 @@ async def list_approvals(contract_id: UUID, runtime: RuntimeDep) -> list[Approva
         return [approval_view(a) for a in await handlers.list_approvals(contract_id, uow)]
 
 
-@router.post("/{contract_id}/approvals/{step_no}/approve", response_model=ContractView)
+@router.post(
+    "/{contract_id}/approvals/{step_no}/approve",
+    response_model=ContractView,
+)
 async def approve(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID,
+    step_no: int,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("contracts:approve")],
+    decision: Decision | None = None,
 ) -> ContractView:
+    decision = decision or Decision()
     async with runtime.unit_of_work() as uow:
-        await handlers.decide_approval(
-            contract_id, step_no, True, decision.actor, decision.comment, uow
+        await handlers.decide_approval(contract_id, step_no, True, caller, decision.comment, uow)
+        await record_action(
+            uow,
+            "contract.approval.approve",
+            "contract",
+            contract_id,
+            {"step_no": step_no, "comment": decision.comment},
         )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/approvals/{step_no}/reject", response_model=ContractView)
+@router.post(
+    "/{contract_id}/approvals/{step_no}/reject",
+    response_model=ContractView,
+)
 async def reject(
-    contract_id: UUID, step_no: int, decision: Decision, runtime: RuntimeDep
+    contract_id: UUID,
+    step_no: int,
+    runtime: RuntimeDep,
+    caller: Annotated[Principal, require("contracts:approve")],
+    decision: Decision | None = None,
 ) -> ContractView:
+    decision = decision or Decision()
     async with runtime.unit_of_work() as uow:
-        await handlers.decide_approval(
-            contract_id, step_no, False, decision.actor, decision.comment, uow
+        await handlers.decide_approval(contract_id, step_no, False, caller, decision.comment, uow)
+        await record_action(
+            uow,
+            "contract.approval.reject",
+            "contract",
+            contract_id,
+            {"step_no": step_no, "comment": decision.comment},
         )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/amendments", response_model=AmendmentCreated, status_code=201)
+@router.post(
+    "/{contract_id}/amendments",
+    response_model=AmendmentCreated,
+    status_code=201,
+    dependencies=[require("contracts:write")],
+)
 async def amend(
     contract_id: UUID, request: AmendmentRequest, runtime: RuntimeDep
 ) -> AmendmentCreated:
@@ -173,7 +222,11 @@ async def amend(
         )
 
 
-@router.get("/{contract_id}/amendments", response_model=list[AmendmentView])
+@router.get(
+    "/{contract_id}/amendments",
+    response_model=list[AmendmentView],
+    dependencies=[require("contracts:read")],
+)
 async def list_amendments(contract_id: UUID, runtime: RuntimeDep) -> list[AmendmentView]:
     """The contract's amendments, oldest first."""
     async with runtime.unit_of_work() as uow:
@@ -191,7 +244,9 @@ async def list_amendments(contract_id: UUID, runtime: RuntimeDep) -> list[Amendm
     ]
 
 
-@router.post("/{contract_id}/renew", response_model=ContractView)
+@router.post(
+    "/{contract_id}/renew", response_model=ContractView, dependencies=[require("contracts:write")]
+)
 async def renew(contract_id: UUID, runtime: RuntimeDep) -> ContractView:
     """The customer accepted the renewal: the next term at uplifted prices (ContractRenewed).
     Accepted from the renewal notice date to the term's last day."""
@@ -201,12 +256,19 @@ async def renew(contract_id: UUID, runtime: RuntimeDep) -> ContractView:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/terminate", response_model=ContractView)
+@router.post(
+    "/{contract_id}/terminate",
+    response_model=ContractView,
+    dependencies=[require("contracts:write")],
+)
 async def terminate(
     contract_id: UUID, request: TerminationRequest, runtime: RuntimeDep
 ) -> ContractView:
     """Give notice (ContractTerminated). The notice period of the contract applies."""
     async with runtime.unit_of_work() as uow:
         await handlers.terminate_contract(contract_id, request.reason, request.effective_date, uow)
+        await record_action(
+            uow, "contract.terminate", "contract", contract_id, request.model_dump(mode="json")
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)

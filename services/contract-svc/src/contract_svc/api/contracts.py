@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from contract_svc import handlers
 from contract_svc.api.views import ContractView, contract_view
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 
@@ -36,7 +38,7 @@ async def current_view(contract_id: UUID, uow: UnitOfWork) -> ContractView:
     return contract_view(record, await handlers.signatures_of(contract_id, uow))
 
 
-@router.get("", response_model=list[ContractView])
+@router.get("", response_model=list[ContractView], dependencies=[require("contracts:read")])
 async def list_contracts(
     runtime: RuntimeDep,
     opportunity_id: Annotated[UUID | None, Query()] = None,
@@ -52,13 +54,15 @@ async def list_contracts(
         return [contract_view(r, await handlers.signatures_of(r.id, uow)) for r in records]
 
 
-@router.get("/{contract_id}", response_model=ContractView)
+@router.get("/{contract_id}", response_model=ContractView, dependencies=[require("contracts:read")])
 async def get_contract(contract_id: UUID, runtime: RuntimeDep) -> ContractView:
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/sign", response_model=ContractView)
+@router.post(
+    "/{contract_id}/sign", response_model=ContractView, dependencies=[require("contracts:sign")]
+)
 async def sign_contract(
     contract_id: UUID, signature: Signature, runtime: RuntimeDep
 ) -> ContractView:
@@ -67,16 +71,26 @@ async def sign_contract(
     when it is not a draft or its non-standard terms await approval."""
     async with runtime.unit_of_work() as uow:
         await handlers.sign_contract(contract_id, signature.signed_by, uow)
+        await record_action(
+            uow, "contract.sign", "contract", contract_id, {"signed_by": signature.signed_by}
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)
 
 
-@router.post("/{contract_id}/countersign", response_model=ContractView)
+@router.post(
+    "/{contract_id}/countersign",
+    response_model=ContractView,
+    dependencies=[require("contracts:countersign")],
+)
 async def countersign_contract(
     contract_id: UUID, signature: Signature, runtime: RuntimeDep
 ) -> ContractView:
     """A company signatory countersigns a contract the customer signed; places the order."""
     async with runtime.unit_of_work() as uow:
         await handlers.countersign_contract(contract_id, signature.signed_by, uow)
+        await record_action(
+            uow, "contract.countersign", "contract", contract_id, {"signed_by": signature.signed_by}
+        )
     async with runtime.unit_of_work() as uow:
         return await current_view(contract_id, uow)

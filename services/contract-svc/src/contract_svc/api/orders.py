@@ -16,6 +16,8 @@ from contract_svc.adapters.tables import clause_templates
 from contract_svc.api.changes import given
 from contract_svc.api.views import OrderView, order_view
 from contract_svc.api.webhook_auth import WebhookGuard
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas.money import DecimalStr
 
@@ -49,14 +51,18 @@ class WebhookResult(BaseModel):
     contract_status: str
 
 
-@router.get("/orders/{order_id}", response_model=OrderView)
+@router.get("/orders/{order_id}", response_model=OrderView, dependencies=[require("orders:read")])
 async def get_order(order_id: UUID, runtime: RuntimeDep) -> OrderView:
     """An order and its provisioning state (a failure shows its detail)."""
     async with runtime.unit_of_work() as uow:
         return order_view(await handlers.find_order(order_id, uow))
 
 
-@router.post("/orders/{order_id}/retry-provisioning", response_model=OrderView)
+@router.post(
+    "/orders/{order_id}/retry-provisioning",
+    response_model=OrderView,
+    dependencies=[require("orders:write")],
+)
 async def retry_provisioning(order_id: UUID, runtime: RuntimeDep) -> OrderView:
     """Ask provisioning again after a failure (OrderProvisioningRequested); 409 otherwise."""
     async with runtime.unit_of_work() as uow:
@@ -65,7 +71,12 @@ async def retry_provisioning(order_id: UUID, runtime: RuntimeDep) -> OrderView:
         return order_view(await handlers.find_order(order_id, uow))
 
 
-@router.get("/clause-templates", response_model=list[ClauseTemplateView], tags=["library"])
+@router.get(
+    "/clause-templates",
+    response_model=list[ClauseTemplateView],
+    tags=["library"],
+    dependencies=[require("contracts:read")],
+)
 async def list_clause_templates(runtime: RuntimeDep) -> list[ClauseTemplateView]:
     """The clause library: standard clauses (those included by default go into every draft)."""
     async with runtime.unit_of_work() as uow:
@@ -95,7 +106,12 @@ class PolicyChange(BaseModel):
     automatic_countersignature: bool | None = None
 
 
-@router.get("/contract-policy", response_model=PolicyView, tags=["library"])
+@router.get(
+    "/contract-policy",
+    response_model=PolicyView,
+    tags=["library"],
+    dependencies=[require("contracts:read")],
+)
 async def get_policy(runtime: RuntimeDep) -> PolicyView:
     """The default contract policy: standard terms and the limits of standard terms."""
     async with runtime.unit_of_work() as uow:
@@ -103,11 +119,19 @@ async def get_policy(runtime: RuntimeDep) -> PolicyView:
     return PolicyView.model_validate(vars(policy))
 
 
-@router.patch("/contract-policy", response_model=PolicyView, tags=["library"])
+@router.patch(
+    "/contract-policy",
+    response_model=PolicyView,
+    tags=["library"],
+    dependencies=[require("contract-policy:write")],
+)
 async def change_policy(change: PolicyChange, runtime: RuntimeDep) -> PolicyView:
     """Configure the default policy; contracts drafted from now on get it."""
     async with runtime.unit_of_work() as uow:
         policy = await handlers.update_policy(given(change), uow)
+        await record_action(
+            uow, "contract_policy.change", "contract_policy", "default", given(change)
+        )
     return PolicyView.model_validate(vars(policy))
 
 

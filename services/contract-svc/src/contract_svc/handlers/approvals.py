@@ -25,6 +25,9 @@ from contract_svc.handlers.records import (
     lock_contract,
     update_contract,
 )
+from l2c_runtime.auth import Principal
+from l2c_runtime.auth.approvals import ensure_may_decide
+from l2c_runtime.auth.context import current_caller
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.contract import ContractApproved
@@ -39,6 +42,8 @@ class Approval:
     reason: str
     status: str
     requested_at: datetime
+    requested_by: str | None
+    """Whose change of terms asked for it (they may not approve it); None when drafting did."""
     decided_by: str | None
     comment: str | None
     decided_at: datetime | None
@@ -72,6 +77,7 @@ async def start_approval_round(
             )
         ).scalar_one()
         now = uow.clock.now()
+        caller = current_caller()
         await uow.session.execute(
             sa.insert(contract_approvals),
             [
@@ -84,6 +90,7 @@ async def start_approval_round(
                     "reason": step.reason,
                     "status": "pending",
                     "requested_at": now,
+                    "requested_by": None if caller is None else caller.subject,
                 }
                 for number, step in enumerate(steps, start=1)
             ],
@@ -150,11 +157,13 @@ async def decide_approval(
     contract_id: UUID,
     step_no: int,
     approve: bool,
-    actor: str,
+    approver: Principal,
     comment: str,
     uow: UnitOfWork,
 ) -> ApprovalStatus:
-    """Approve or reject the current step of the chain, audited with actor and comment."""
+    """Approve or reject the current step of the chain, audited with actor and comment. The
+    approver must hold the step's role and must not have asked for these terms (403)."""
+    actor = approver.subject
     record = await lock_contract(contract_id, uow)
     check_terms_revisable(ContractStatus(record.row["status"]))
     chain = [a for a in await list_approvals(contract_id, uow) if a.status != "superseded"]
@@ -162,6 +171,8 @@ async def decide_approval(
     chain = [a for a in chain if a.round == current_round]
     states = [StepState(a.step_no, a.role, a.status) for a in chain]  # type: ignore[arg-type]
     decided = step_to_decide(states, step_no)
+    requesters = [a.requested_by for a in chain if a.step_no == decided.step_no]
+    ensure_may_decide(approver, decided.step_no, decided.role, "contract terms", requesters)
     now = uow.clock.now()
     with contract_span(f"{'approve' if approve else 'reject'} contract terms", record):
         await uow.session.execute(
@@ -216,6 +227,7 @@ async def list_approvals(contract_id: UUID, uow: UnitOfWork) -> list[Approval]:
             reason=r.reason,
             status=r.status,
             requested_at=r.requested_at,
+            requested_by=r.requested_by,
             decided_by=r.decided_by,
             comment=r.comment,
             decided_at=r.decided_at,

@@ -100,6 +100,8 @@ opportunities = sa.Table(
     sa.Column("account_id", sa.Uuid, nullable=False),
     sa.Column("account_name", sa.Text, nullable=False),
     sa.Column("traceparent", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column("team", sa.Text),
 )
 
 quotes = sa.Table(
@@ -108,6 +110,9 @@ quotes = sa.Table(
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("opportunity_id", sa.Uuid, sa.ForeignKey("opportunities.id"), nullable=False),
     sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("team", sa.Text, index=True),
+    sa.Column("created_by", sa.Text),
     sa.Column("account_id", sa.Uuid, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("status", sa.Text, nullable=False),

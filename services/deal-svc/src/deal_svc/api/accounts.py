@@ -12,6 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 from deal_svc import queries
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.handlers import accounts as handlers
+from l2c_runtime.auth import require
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -78,7 +79,7 @@ async def _account(account_id: UUID, runtime: RuntimeDep) -> AccountView:
     )
 
 
-@router.get("", response_model=list[AccountSummary])
+@router.get("", response_model=list[AccountSummary], dependencies=[require("accounts:read")])
 async def list_accounts(
     runtime: RuntimeDep,
     response: Response,
@@ -103,14 +104,17 @@ async def list_accounts(
     ]
 
 
-@router.get("/{account_id}", response_model=AccountView)
+@router.get("/{account_id}", response_model=AccountView, dependencies=[require("accounts:read")])
 async def get_account(account_id: UUID, runtime: RuntimeDep) -> AccountView:
     """The account with its contacts (primary first) and its opportunities (newest first)."""
     return await _account(account_id, runtime)
 
 
 @router.post(
-    "/{account_id}/contacts", response_model=AccountView, status_code=status.HTTP_201_CREATED
+    "/{account_id}/contacts",
+    response_model=AccountView,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require("accounts:write")],
 )
 async def add_contact(account_id: UUID, contact: NewContact, runtime: RuntimeDep) -> AccountView:
     """Add a person at the customer; a new primary contact takes over from the old one."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from deal_svc import queries
 from deal_svc.api.views import RuntimeDep
 from deal_svc.domain.forecast import ForecastTotals, GroupBy, forecast, parse_period
+from l2c_runtime.auth import require
 from l2c_schemas import Money
 
 router = APIRouter(prefix="/forecast", tags=["forecast"])
@@ -70,7 +71,7 @@ def _totals(t: ForecastTotals) -> TotalsView:
     )
 
 
-@router.get("", response_model=ForecastView)
+@router.get("", response_model=ForecastView, dependencies=[require("forecast:read")])
 async def get_forecast(
     runtime: RuntimeDep,
     period: Annotated[str, Query(examples=["2026-Q4"], description="2026-Q4, 2026-11 or 2026")],

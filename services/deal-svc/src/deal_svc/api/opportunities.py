@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -15,6 +15,8 @@ from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.domain.stage_history import stage_visits, time_in_stages
 from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as handlers
+from l2c_runtime.auth import Principal, require
+from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import Money
 
 router = APIRouter(prefix="/opportunities", tags=["opportunities"])
@@ -67,16 +69,29 @@ class StageHistoryView(BaseModel):
     """Total per stage, revisits added up; the closing stage is not counted."""
 
 
-async def _current(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView:
-    async with runtime.unit_of_work() as uow:
-        row = await queries.find_opportunity(opportunity_id, uow)
-    if row is None:
+Reader = Annotated[Principal, require("opportunities:read")]
+Writer = Annotated[Principal, require("opportunities:write")]
+
+
+async def _visible(opportunity_id: UUID, caller: Principal, uow: UnitOfWork) -> dict[str, Any]:
+    """The deal, if `caller` may see it; another team's deal is answered like a missing one
+    (404), so ids cannot be probed."""
+    row = await queries.find_opportunity(opportunity_id, uow)
+    if row is None or not caller.may_see(row["owner"], row["lead_team"]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no opportunity {opportunity_id}")
+    return row
+
+
+async def _current(opportunity_id: UUID, runtime: RuntimeDep, caller: Principal) -> OpportunityView:
+    async with runtime.unit_of_work() as uow:
+        row = await _visible(opportunity_id, caller, uow)
     return opportunity_view(row)
 
 
 @router.post("", response_model=OpportunityView, status_code=status.HTTP_201_CREATED)
-async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> OpportunityView:
+async def open_opportunity(
+    request: OpenOpportunity, runtime: RuntimeDep, caller: Writer
+) -> OpportunityView:
     """Open an expansion (or a renewal) on an existing account, in the journey of the lead
     that brought the account. New business is opened by a qualified lead, not here."""
     async with runtime.unit_of_work() as uow:
@@ -87,15 +102,17 @@ async def open_opportunity(request: OpenOpportunity, runtime: RuntimeDep) -> Opp
             uow,
             amount=request.amount,
             expected_close_date=request.expected_close_date,
-            owner=request.owner,
+            # A rep opening a deal owns it unless they name its owner.
+            owner=request.owner or (None if caller.sees_every_record else caller.subject),
             pipeline=request.pipeline,
         )
-    return await _current(opportunity_id, runtime)
+    return await _current(opportunity_id, runtime, caller)
 
 
 @router.get("", response_model=list[OpportunityView])
 async def list_opportunities(
     runtime: RuntimeDep,
+    caller: Reader,
     response: Response,
     lead_id: UUID | None = None,
     account_id: UUID | None = None,
@@ -112,7 +129,7 @@ async def list_opportunities(
     X-Total-Count tells how many match in all. `closing_from`/`closing_to` filter on the
     expected close date."""
     where = queries.OpportunityFilter(
-        lead_id, account_id, status_, stage, owner, kind, closing_from, closing_to
+        lead_id, account_id, status_, stage, owner, kind, closing_from, closing_to, caller
     )
     async with runtime.unit_of_work() as uow:
         rows, total = await queries.list_opportunities(uow, where, limit, offset)
@@ -121,18 +138,21 @@ async def list_opportunities(
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityView)
-async def get_opportunity(opportunity_id: UUID, runtime: RuntimeDep) -> OpportunityView:
-    return await _current(opportunity_id, runtime)
+async def get_opportunity(
+    opportunity_id: UUID, runtime: RuntimeDep, caller: Reader
+) -> OpportunityView:
+    return await _current(opportunity_id, runtime, caller)
 
 
 @router.patch("/{opportunity_id}", response_model=OpportunityView)
 async def update_opportunity(
-    opportunity_id: UUID, change: OpportunityChange, runtime: RuntimeDep
+    opportunity_id: UUID, change: OpportunityChange, runtime: RuntimeDep, caller: Writer
 ) -> OpportunityView:
     """Set the amount, expected close date, owner or win probability of an open deal (409
     once it is closed, and for the amount once a quote is accepted: the amount then follows
     the quote)."""
     async with runtime.unit_of_work() as uow:
+        await _visible(opportunity_id, caller, uow)
         await handlers.update_opportunity(
             opportunity_id,
             uow,
@@ -141,37 +161,41 @@ async def update_opportunity(
             owner=change.owner,
             probability=change.probability,
         )
-    return await _current(opportunity_id, runtime)
+    return await _current(opportunity_id, runtime, caller)
 
 
 @router.post("/{opportunity_id}/stage", response_model=OpportunityView)
 async def change_stage(
-    opportunity_id: UUID, change: StageChange, runtime: RuntimeDep
+    opportunity_id: UUID, change: StageChange, runtime: RuntimeDep, caller: Writer
 ) -> OpportunityView:
     """Move an open deal to another open stage of its pipeline. Closed stages are refused
     (409): a deal is won by a signed contract and lost through close-lost. A stage's gate
     refuses a deal lacking what it requires (default: negotiation needs an amount and an
     expected close date)."""
     async with runtime.unit_of_work() as uow:
+        await _visible(opportunity_id, caller, uow)
         await handlers.change_stage(opportunity_id, change.stage, uow)
-    return await _current(opportunity_id, runtime)
+    return await _current(opportunity_id, runtime, caller)
 
 
 @router.post("/{opportunity_id}/close-lost", response_model=OpportunityView)
 async def close_lost(
-    opportunity_id: UUID, request: CloseLost, runtime: RuntimeDep
+    opportunity_id: UUID, request: CloseLost, runtime: RuntimeDep, caller: Writer
 ) -> OpportunityView:
     """Give up an open deal, with the reason and optionally the competitor who won it."""
     async with runtime.unit_of_work() as uow:
+        await _visible(opportunity_id, caller, uow)
         await closing.give_up(opportunity_id, request.reason, request.competitor, uow)
-    return await _current(opportunity_id, runtime)
+    return await _current(opportunity_id, runtime, caller)
 
 
 @router.get("/{opportunity_id}/history", response_model=StageHistoryView)
-async def stage_history(opportunity_id: UUID, runtime: RuntimeDep) -> StageHistoryView:
+async def stage_history(
+    opportunity_id: UUID, runtime: RuntimeDep, caller: Reader
+) -> StageHistoryView:
     """Every stage the deal was in, when it entered and left, and how long it stayed."""
     async with runtime.unit_of_work() as uow:
-        row = await handlers.load_opportunity(opportunity_id, uow)
+        row = await _visible(opportunity_id, caller, uow)
         pipeline = await load_pipeline(uow.session, row["pipeline"])
         entries = await queries.stage_entries(opportunity_id, uow)
         now = uow.clock.now()

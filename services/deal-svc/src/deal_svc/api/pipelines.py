@@ -21,6 +21,8 @@ from deal_svc.domain.pipeline import (
 )
 from deal_svc.domain.stage_history import velocity
 from deal_svc.handlers.pipelines import define_pipeline
+from l2c_runtime.audit import record_action
+from l2c_runtime.auth import require
 
 router = APIRouter(prefix="/pipelines", tags=["pipelines"])
 PipelineName = Annotated[str, Path(pattern="^[a-z0-9_-]{1,50}$")]
@@ -74,20 +76,20 @@ def _view(pipeline: Pipeline) -> PipelineView:
     )
 
 
-@router.get("", response_model=list[PipelineView])
+@router.get("", response_model=list[PipelineView], dependencies=[require("pipelines:read")])
 async def list_pipelines(runtime: RuntimeDep) -> list[PipelineView]:
     async with runtime.unit_of_work() as uow:
         names = await pipeline_names(uow.session)
         return [_view(await load_pipeline(uow.session, name)) for name in names]
 
 
-@router.get("/{name}", response_model=PipelineView)
+@router.get("/{name}", response_model=PipelineView, dependencies=[require("pipelines:read")])
 async def get_pipeline(name: PipelineName, runtime: RuntimeDep) -> PipelineView:
     async with runtime.unit_of_work() as uow:
         return _view(await load_pipeline(uow.session, name))
 
 
-@router.put("/{name}", response_model=PipelineView)
+@router.put("/{name}", response_model=PipelineView, dependencies=[require("pipelines:write")])
 async def put_pipeline(
     name: PipelineName, definition: PipelineDefinition, runtime: RuntimeDep
 ) -> PipelineView:
@@ -110,10 +112,13 @@ async def put_pipeline(
     )
     async with runtime.unit_of_work() as uow:
         await define_pipeline(pipeline, uow)
+        await record_action(uow, "pipeline.define", "pipeline", name, definition.model_dump())
     return _view(pipeline)
 
 
-@router.get("/{name}/velocity", response_model=VelocityView)
+@router.get(
+    "/{name}/velocity", response_model=VelocityView, dependencies=[require("pipelines:read")]
+)
 async def get_velocity(
     name: PipelineName,
     runtime: RuntimeDep,

@@ -151,9 +151,13 @@ async def open_renewal(event: RenewalDue, uow: UnitOfWork) -> UUID:
                 traceparent=current_traceparent(),
             )
         )
-    previous_owner = await uow.session.scalar(
-        sa.select(opportunities.c.owner).where(opportunities.c.id == event.opportunity_id)
-    )
+    previous = (
+        await uow.session.execute(
+            sa.select(opportunities.c.owner, opportunities.c.lead_team).where(
+                opportunities.c.id == event.opportunity_id
+            )
+        )
+    ).first()
     return await _open(
         uow,
         lead_id=event.lead_id,
@@ -163,7 +167,8 @@ async def open_renewal(event: RenewalDue, uow: UnitOfWork) -> UUID:
         kind="renewal",
         amount=event.renewal_value,
         expected_close_date=event.end_date,
-        owner=previous_owner,
+        owner=None if previous is None else previous.owner,
+        team=None if previous is None else previous.lead_team,
         renews_contract_id=event.contract_id,
         renewal_end_date=event.end_date,
         previous_opportunity_id=event.opportunity_id,
@@ -186,7 +191,10 @@ async def _open(
     previous_opportunity_id: UUID | None = None,
     pipeline: str | None = None,
     lead_context: dict[str, Any] | None = None,
+    team: str | None = None,
 ) -> UUID:
+    lead_context = {**(lead_context or {})}
+    team = lead_context.setdefault("lead_team", team)
     stages = await load_pipeline(uow.session, pipeline or pipeline_for(kind))
     first = stages.first_stage
     now = uow.clock.now()
@@ -229,6 +237,8 @@ async def _open(
             amount=amount,
             expected_close_date=expected_close_date,
             renews_contract_id=renews_contract_id,
+            owner=owner,
+            team=team,
         )
     )
     return opportunity_id

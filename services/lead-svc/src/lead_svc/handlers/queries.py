@@ -9,6 +9,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from l2c_runtime.auth import Principal
+from l2c_runtime.auth.records import visible_records
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from lead_svc.adapters.tables import lead_activities, lead_history, leads
@@ -41,10 +43,13 @@ async def list_leads(
     q: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    visible_to: Principal | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, `limit` at a time; `q` searches company and e-mail (case-insensitive).
     The cursor (captured_at, id) stays stable while new leads arrive."""
     query = sa.select(leads)
+    if visible_to is not None:
+        query = query.where(visible_records(visible_to, leads.c.owner_id, leads.c.team))
     for column, value in (
         (leads.c.status, status),
         (leads.c.source, source),

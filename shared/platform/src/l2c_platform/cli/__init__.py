@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock, outbox
+from l2c_platform.cli import clock, outbox, token
 
 
 def build_app() -> typer.Typer:
@@ -20,6 +20,7 @@ def build_app() -> typer.Typer:
     # Command groups, one module each.
     app.add_typer(clock.app, name="clock")
     app.add_typer(outbox.app, name="outbox")
+    app.command(name="token")(token.token)
     return app
 
 
