@@ -4,6 +4,9 @@ UV ?= uv
 # Let Python cache compiled modules (each service process otherwise compiles its imports
 # again when PYTHONDONTWRITEBYTECODE is set, about 2.5 s of CPU per start).
 unexport PYTHONDONTWRITEBYTECODE
+# The local infrastructure's admin credentials (generated on its first start) for the
+# commands below: eval "$(deploy/local/env.sh)".
+LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
 .PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas bench bench-smoke clean
 
@@ -18,10 +21,10 @@ infra-down:
 	deploy/local/down.sh
 
 demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
-	$(UV) run --frozen l2c-demo
+	$(LOCAL_ENV) $(UV) run --frozen l2c-demo
 
 test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQL), end to end
-	$(UV) run --frozen pytest
+	$(LOCAL_ENV) $(UV) run --frozen pytest
 
 test-unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e"
@@ -37,10 +40,10 @@ typecheck: install
 	$(UV) run --frozen mypy
 
 bench: install infra-up  ## every benchmark, full size (minutes), each printing `BENCH <name> <value> <unit>`
-	@UV=$(UV) bench/run.sh
+	@$(LOCAL_ENV) UV=$(UV) bench/run.sh
 
 bench-smoke: install infra-up  ## every benchmark at a tiny size (seconds each): they still run; figures meaningless
-	@UV=$(UV) bench/run.sh --smoke
+	@$(LOCAL_ENV) UV=$(UV) bench/run.sh --smoke
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py

@@ -30,6 +30,7 @@ from aiokafka.structs import ConsumerRecord
 
 from l2c_platform.local_issuer import issuer_url
 from l2c_platform.tokens import operator_client
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import relay_producer
 from l2c_runtime.service import ServiceDefinition
@@ -73,12 +74,16 @@ class BenchArguments:
 def kafka_consumer(group_id: str | None = None, **options: Any) -> AIOKafkaConsumer:
     """A consumer of the benchmarks' broker; it commits only when told to."""
     return AIOKafkaConsumer(
-        bootstrap_servers=KAFKA, group_id=group_id, enable_auto_commit=False, **options
+        bootstrap_servers=KAFKA,
+        group_id=group_id,
+        enable_auto_commit=False,
+        **kafka_client_options(),
+        **options,
     )
 
 
 def kafka_producer(**options: Any) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=KAFKA, **options)
+    return AIOKafkaProducer(bootstrap_servers=KAFKA, **kafka_client_options(), **options)
 
 
 def batch_producer(client_id: str) -> AIOKafkaProducer:

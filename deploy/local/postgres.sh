@@ -3,9 +3,13 @@
 #
 #   deploy/local/postgres.sh start|stop|restart|status|psql [DB]|reset
 #
-# One cluster under ${L2C_HOME:-$HOME/.l2c}/pg, listening on 127.0.0.1:${PGPORT:-5432}, with a
-# role l2c (password l2c, superuser: dev only) owning one database per service:
-#   l2c_lead l2c_deal l2c_cpq l2c_contract l2c_billing l2c_ar
+# One cluster under ${L2C_HOME:-$HOME/.l2c}/pg, listening on 127.0.0.1:${PGPORT:-5432}, with one
+# database per service, each owned by that service's own login role (no superuser, no other
+# database: CONNECT is revoked from PUBLIC):
+#   l2c_lead/lead_svc l2c_deal/deal_svc l2c_cpq/cpq_svc l2c_contract/contract_svc
+#   l2c_billing/billing_svc l2c_ar/ar_svc
+# and an administrator role l2c (creates and drops databases: tests, tools; never a service).
+# Passwords are generated on first start into $L2C_HOME/secrets/pg-<role>.password.
 # Tuned for tests, NOT durable: fsync, synchronous_commit and full_page_writes are off.
 #
 # Environment:
@@ -26,9 +30,13 @@ PGRUN="$PGROOT/run"             # unix socket directory (admin access, trust)
 PGPORT="${PGPORT:-5432}"
 PG_START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 L2C_PG_AUTH="${L2C_PG_AUTH:-scram-sha-256}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=secrets.sh
+. "$HERE/secrets.sh"
 DB_USER=l2c
-DB_PASSWORD=l2c
-DATABASES=(l2c_lead l2c_deal l2c_cpq l2c_contract l2c_billing l2c_ar)
+# The services: database l2c_<name>, owned by role <name>_svc.
+SERVICES=(lead deal cpq contract billing ar)
+DATABASES=("${SERVICES[@]/#/l2c_}")
 
 log() { echo "[postgres.sh] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -158,24 +166,56 @@ admin_psql() {  # admin_psql BIN DB [psql args...] -- superuser over the private
 }
 
 provision() {
-    local bin="$1"
+    local bin="$1" admin_password
+    admin_password="$(secret "pg-$DB_USER")"
     admin_psql "$bin" postgres <<EOF
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${DB_USER}') THEN
-    CREATE ROLE ${DB_USER} LOGIN SUPERUSER PASSWORD '${DB_PASSWORD}';
+    CREATE ROLE ${DB_USER} LOGIN SUPERUSER PASSWORD '${admin_password}';
   ELSE
-    ALTER ROLE ${DB_USER} LOGIN SUPERUSER PASSWORD '${DB_PASSWORD}';
+    ALTER ROLE ${DB_USER} LOGIN SUPERUSER PASSWORD '${admin_password}';
   END IF;
 END
 \$\$;
 EOF
-    local db
-    for db in "${DATABASES[@]}"; do
+    local service role db
+    for service in "${SERVICES[@]}"; do
+        role="${service}_svc"; db="l2c_${service}"
         admin_psql "$bin" postgres <<EOF
-SELECT 'CREATE DATABASE ${db} OWNER ${DB_USER}'
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN
+    CREATE ROLE ${role} LOGIN PASSWORD '$(secret "pg-$role")';
+  END IF;
+  ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+    PASSWORD '$(secret "pg-$role")';
+END
+\$\$;
+SELECT 'CREATE DATABASE ${db} OWNER ${role}'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${db}')
 \gexec
+ALTER DATABASE ${db} OWNER TO ${role};
+REVOKE ALL ON DATABASE ${db} FROM PUBLIC;
+EOF
+        # A database made before the per-service roles holds tables of the administrator:
+        # hand them to the service, whose migrations alter them.
+        admin_psql "$bin" "$db" <<EOF
+DO \$\$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+             AND pg_get_userbyid(c.relowner) <> '${role}' LOOP
+    EXECUTE format('ALTER TABLE public.%I OWNER TO ${role}', r.relname);
+  END LOOP;
+  FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+             AND pg_get_userbyid(t.typowner) <> '${role}' LOOP
+    EXECUTE format('ALTER TYPE public.%I OWNER TO ${role}', r.typname);
+  END LOOP;
+END
+\$\$;
 EOF
     done
 }
@@ -210,7 +250,7 @@ cmd_start() {
         sleep 0.2
     done
     provision "$bin"
-    log "ready on 127.0.0.1:$PGPORT in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s; databases: ${DATABASES[*]} (user $DB_USER/$DB_PASSWORD)"
+    log "ready on 127.0.0.1:$PGPORT in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')s; databases: ${DATABASES[*]} (each owned by its <service>_svc role; passwords in $SECRETS_DIR)"
 }
 
 cmd_stop() {
@@ -239,10 +279,10 @@ case "${1:-}" in
     stop) cmd_stop ;;
     restart) cmd_stop; cmd_start ;;
     status) cmd_status ;;
-    psql)  # psql as l2c over TCP: deploy/local/postgres.sh psql l2c_lead
+    psql)  # psql as the administrator over TCP: deploy/local/postgres.sh psql l2c_lead
         shift
         db="${1:-l2c_lead}"; [ $# -gt 0 ] && shift
-        PGPASSWORD="$DB_PASSWORD" exec "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PGPORT" -U "$DB_USER" -d "$db" "$@" ;;
+        PGPASSWORD="$(secret "pg-$DB_USER")" exec "$(find_pg_bin)/psql" -h 127.0.0.1 -p "$PGPORT" -U "$DB_USER" -d "$db" "$@" ;;
     reset)  # wipe the cluster (all databases)
         cmd_stop; rm -rf "$PGDATA"; log "data wiped: $PGDATA" ;;
     *) echo "usage: $0 {start|stop|restart|status|psql [DB]|reset}" >&2; exit 2 ;;

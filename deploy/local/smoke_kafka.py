@@ -17,6 +17,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 
+from l2c_runtime.kafka_client import kafka_client_options
+
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 logging.basicConfig(level=logging.CRITICAL)  # the unknown-topic probe is noisy by design
 
@@ -25,14 +27,16 @@ async def main() -> int:
     topic = f"l2c.smoke.{uuid.uuid4().hex[:8]}"
     payload = f"hello {uuid.uuid4()}".encode()
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=BOOTSTRAP)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
     finally:
         await admin.close()
 
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        **kafka_client_options(), bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True
+    )
     await producer.start()
     try:
         md = await producer.send_and_wait(topic, payload, key=b"k1")
@@ -42,7 +46,9 @@ async def main() -> int:
 
     # Transactions (coordinator on a single 4.x node with the overrides in server.properties).
     tx = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP, transactional_id=f"smoke-tx-{uuid.uuid4().hex[:6]}"
+        **kafka_client_options(),
+        bootstrap_servers=BOOTSTRAP,
+        transactional_id=f"smoke-tx-{uuid.uuid4().hex[:6]}",
     )
     await tx.start()
     try:
@@ -54,6 +60,7 @@ async def main() -> int:
 
     consumer = AIOKafkaConsumer(
         topic,
+        **kafka_client_options(),
         bootstrap_servers=BOOTSTRAP,
         group_id=f"smoke-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
@@ -72,7 +79,9 @@ async def main() -> int:
         await consumer.stop()
 
     # auto.create.topics.enable=false: an unknown topic must not spring into existence.
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, request_timeout_ms=3000)
+    producer = AIOKafkaProducer(
+        **kafka_client_options(), bootstrap_servers=BOOTSTRAP, request_timeout_ms=3000
+    )
     await producer.start()
     try:
         try:
@@ -85,7 +94,7 @@ async def main() -> int:
     finally:
         await producer.stop()
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=BOOTSTRAP)
     await admin.start()
     try:
         await admin.delete_topics([topic])

@@ -61,11 +61,15 @@ def validator() -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
+_REQUIRED_VARIABLE = re.compile(r"\$\{(\w+):\?[^}]*\}")
+
+
 def env_of(service: dict) -> dict:
+    """The service's environment, each required variable `${NAME:?…}` shown as `<NAME>`."""
     env = service.get("environment", {})
     if isinstance(env, list):  # KEY=VALUE list form
         env = dict(item.split("=", 1) for item in env)
-    return {k: str(v) for k, v in env.items()}
+    return {k: _REQUIRED_VARIABLE.sub(r"<\1>", str(v)) for k, v in env.items()}
 
 
 def test_compose_file_matches_official_schema() -> None:
@@ -136,22 +140,82 @@ def test_kafka_auto_create_disabled_everywhere() -> None:
     env = env_of(kafka)
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    start = (ROOT / "deploy" / "compose" / "kafka" / "start.sh").read_text(encoding="utf-8")
+    assert "auto.create.topics.enable=false" in start
     assert "healthcheck" in kafka
     local = (ROOT / "deploy" / "local" / "kafka.sh").read_text(encoding="utf-8")
     assert "auto.create.topics.enable=false" in local
 
 
+def _service_list(script: Path, pattern: str) -> set[str]:
+    m = re.search(pattern, script.read_text(encoding="utf-8"), re.M)
+    assert m, f"no service list in {script}"
+    return set(m.group(1).split())
+
+
 def test_database_lists_agree() -> None:
-    """compose init script, deploy/local/postgres.sh and the services name the same six DBs."""
-    expected = {db for db, _ in SERVICES.values()}
-    init_sql = "\n".join(
-        p.read_text(encoding="utf-8")
-        for p in sorted((ROOT / "deploy" / "compose" / "initdb").glob("*.sql"))
+    """compose init script, deploy/local/postgres.sh and the services name the same six DBs,
+    each owned by its service's role, no one else allowed to connect."""
+    expected = {db.removeprefix("l2c_") for db, _ in SERVICES.values()}
+    init = ROOT / "deploy" / "compose" / "initdb" / "01-create-databases.sh"
+    assert _service_list(init, r"^for service in ([^;]*);") == expected
+    text = init.read_text(encoding="utf-8")
+    assert "CREATE DATABASE l2c_${service} OWNER ${role};" in text
+    assert "REVOKE ALL ON DATABASE l2c_${service} FROM PUBLIC;" in text
+    assert "NOSUPERUSER" in text
+    local = ROOT / "deploy" / "local" / "postgres.sh"
+    assert _service_list(local, r"^SERVICES=\(([^)]*)\)") == expected
+
+
+def test_each_service_is_its_own_kafka_principal_and_database_role() -> None:
+    services = compose()["services"]
+    for name, (db, _) in SERVICES.items():
+        env = env_of(services[name])
+        role = db.removeprefix("l2c_") + "_svc"
+        url = urlsplit(env["DATABASE_URL"])
+        assert (url.username, url.password) == (role, f"<L2C_PG_{role.upper()}_PASSWORD>")
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+        assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+        assert env["KAFKA_SASL_USERNAME"] == name
+        assert env["KAFKA_SASL_PASSWORD"] == f"<L2C_KAFKA_{role.upper()}_PASSWORD>"
+        deps = services[name]["depends_on"]
+        assert deps["kafka-acls"]["condition"] == "service_completed_successfully"
+    for replica in ("lead-svc-2", "lead-relay"):  # lead-svc's principal and role
+        for key in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "DATABASE_URL"):
+            assert env_of(services[replica])[key] == env_of(services["lead-svc"])[key]
+    assert env_of(services["contract-svc"])["CONTRACT_ESIGNATURE_SECRET"] == (
+        "<CONTRACT_ESIGNATURE_SECRET>"
     )
-    assert set(re.findall(r"CREATE DATABASE (\w+)", init_sql)) == expected
-    pg_sh = (ROOT / "deploy" / "local" / "postgres.sh").read_text(encoding="utf-8")
-    m = re.search(r"^DATABASES=\(([^)]*)\)", pg_sh, re.M)
-    assert m and set(m.group(1).split()) == expected
+    assert "l2c:l2c@" not in COMPOSE_FILE.read_text(encoding="utf-8")  # no shared login
+
+
+def test_the_compose_broker_is_locked_down_like_the_local_one() -> None:
+    services = compose()["services"]
+    start = (ROOT / "deploy" / "compose" / "kafka" / "start.sh").read_text(encoding="utf-8")
+    local = (ROOT / "deploy" / "local" / "kafka.sh").read_text(encoding="utf-8")
+    for setting in (
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found=false",
+        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+        "super.users=User:admin;User:ANONYMOUS",
+        "auto.create.topics.enable=false",
+    ):
+        assert setting in start and setting in local, setting
+    assert "CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:SASL_PLAINTEXT" in start
+    principals = {
+        line.split()[0]
+        for line in (ROOT / "deploy" / "local" / "kafka" / "acls.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    kafka_env = env_of(services["kafka"])
+    for principal in principals | {"admin"}:
+        variable = f"L2C_KAFKA_{principal.upper().replace('-', '_')}_PASSWORD"
+        assert kafka_env[variable] == f"<{variable}>"  # its SCRAM credential at format time
+    assert "./deploy/local/kafka:/acl:ro" in services["kafka"]["volumes"]
+    assert "--add-scram" in start and "/acl/acls.txt" in start
+    acls = services["kafka-acls"]
+    assert "./deploy/local/kafka:/acl:ro" in acls["volumes"]
+    assert acls["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
 def test_bind_mounted_files_exist() -> None:

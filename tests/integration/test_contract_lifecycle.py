@@ -6,13 +6,18 @@ transitions refused with reasons."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 
+from contract_svc.api.webhook_auth import signed_headers
 from l2c_platform.journey import demo_quote_accepted, eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
@@ -70,6 +75,25 @@ class Contracts:
         """POST as the operator, or `by` (the headers of another caller's token)."""
         async with operator_client() as client:
             response = await client.post(f"{self.url}{path}", json=body, headers=by)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    async def webhook(
+        self,
+        envelope: dict[str, Any],
+        expect: int = 200,
+        secret: str | None = None,
+        at: float | None = None,
+    ) -> Any:
+        """What the e-signature provider sends: the envelope, signed with the shared secret
+        (the platform's unless another is given) at `at` (default now)."""
+        body = json.dumps(envelope).encode()
+        headers = signed_headers(secret or os.environ["CONTRACT_ESIGNATURE_SECRET"], body, at)
+        headers["content-type"] = "application/json"
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                f"{self.url}/webhooks/esignature", content=body, headers=headers
+            )
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -136,11 +160,16 @@ async def test_contract_from_accepted_quote_to_signature_order_provisioning_and_
         "ip_address": "203.0.113.7",
         "document_hash": "0" * 64,
     }
-    refused = await contracts.post("/webhooks/esignature", envelope, expect=409)
+    refused = await contracts.webhook(envelope, expect=409)
     assert "does not match the contract's current version" in refused["detail"]
     envelope["document_hash"] = draft["document_hash"]
-    first = await contracts.post("/webhooks/esignature", envelope)
-    again = await contracts.post("/webhooks/esignature", envelope)
+    stale = await contracts.webhook(envelope, expect=401, at=time.time() - 6 * 60)
+    assert stale["detail"] == "webhook timestamp is more than 5 minutes away from now"
+    forged = await contracts.webhook(envelope, expect=401, secret="guessed")
+    assert forged["detail"] == "webhook signature wrong"
+    assert (await contracts.get(f"/contracts/{cid}"))["status"] == draft["status"]  # unsigned
+    first = await contracts.webhook(envelope)
+    again = await contracts.webhook(envelope)
     assert (first["recorded"], first["contract_status"]) == (True, "signed")
     assert (again["recorded"], again["contract_status"]) == (False, "signed")
 

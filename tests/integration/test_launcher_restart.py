@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from l2c_platform.kafka_io import publish
 from l2c_platform.launcher import Infrastructure, PlatformConfig, skip_earlier_records
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -25,10 +26,12 @@ MEMBER = textwrap.dedent(
     """
     import asyncio, sys
     from aiokafka import AIOKafkaConsumer
+    from l2c_runtime.kafka_client import kafka_client_options
 
     async def main() -> None:
         consumer = AIOKafkaConsumer(
             sys.argv[2], bootstrap_servers=sys.argv[1], group_id=sys.argv[3],
+            **kafka_client_options(),
             session_timeout_ms=6000, heartbeat_interval_ms=1000, enable_auto_commit=False,
         )
         await consumer.start()
@@ -71,7 +74,7 @@ async def test_groups_are_positioned_after_a_killed_member_left_them(
     ends = await skip_earlier_records(config)
 
     assert ends[TopicPartition(topic, 0)] + ends[TopicPartition(topic, 1)] == 3
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap, **kafka_client_options())
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)

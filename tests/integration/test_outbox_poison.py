@@ -25,6 +25,7 @@ from l2c_platform.kafka_io import Record, read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.messaging_tables import messaging_metadata, outbox
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, murmur2, relay_producer
 from l2c_runtime.topics import ensure_topics
@@ -188,7 +189,7 @@ async def test_a_record_the_broker_refuses_is_parked_and_retried_once_the_limit_
     broker itself (non-retriable), which also breaks the producer's sequence for the
     partition; the relay replaces the producer and the other keys go on."""
     topic = f"l2c.test.poison.{uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics(

@@ -29,6 +29,7 @@ from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.messaging_tables import lease, messaging_metadata, outbox
 from l2c_runtime.relay import BatchPublisher, OutboxRelay, OutgoingRecord, relay_producer
 from l2c_runtime.topics import ensure_topics
@@ -63,7 +64,10 @@ async def scratch_topic(infra: Infrastructure) -> str:
 @pytest.fixture
 async def producer(infra: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
     producer = AIOKafkaProducer(
-        bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True, acks="all"
+        **kafka_client_options(),
+        bootstrap_servers=infra.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
     )
     await producer.start()
     yield producer

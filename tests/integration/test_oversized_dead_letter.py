@@ -23,6 +23,7 @@ from l2c_platform.launcher import Infrastructure, Platform
 from l2c_runtime.consumer import ConsumedRecord
 from l2c_runtime.db import create_engine
 from l2c_runtime.dead_letters import TRUNCATED_BODY_BYTES, DeadLetters, stored_dead_letter
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.messaging_tables import messaging_metadata
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.topics import LEAD_INTAKE, dead_letter_topic
@@ -125,7 +126,7 @@ async def test_a_copy_the_broker_refuses_is_stored_and_sent_truncated(
     """A dead-letter topic with a lower record limit than the consumer assumed: the broker's
     refusal is the cue to store the record and send the truncated copy."""
     topic = f"l2c.test.small.{uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics(
@@ -138,7 +139,9 @@ async def test_a_copy_the_broker_refuses_is_stored_and_sent_truncated(
         )
     finally:
         await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infra.kafka_bootstrap, acks="all", **kafka_client_options()
+    )
     await producer.start()
 
     async def send(value: bytes, to: str, key: bytes | None, headers: dict[str, str]) -> None:

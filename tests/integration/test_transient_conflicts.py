@@ -73,7 +73,9 @@ async def _deliver(
         lead_id=uuid4(), score=1, reason="below_threshold", disqualified_at="2026-12-01T10:00:00Z"
     )
     record = encode(event, source="/test")
-    await processor.process(ConsumedRecord("t", 0, 0, record.key, record.value, record.headers))
+    await processor.process(
+        ConsumedRecord(record.topic, 0, 0, record.key, record.value, record.headers)
+    )
     return dead
 
 

@@ -28,6 +28,7 @@ from l2c_runtime.errors import RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas import LeadDisqualified
 from l2c_schemas.envelope import encode
+from l2c_schemas.topics import LEAD_EVENTS, PAYMENTS_INBOUND
 
 EVENT = LeadDisqualified(
     lead_id=uuid4(), score=10, reason="below_threshold", disqualified_at="2026-11-26T10:00:00Z"
@@ -71,11 +72,13 @@ class Harness:
 
         self.processor = EventProcessor("test", handlers, unit_of_work, dead_letter)
 
-    async def deliver(self, value: bytes | None = None, headers: Any = None) -> None:
+    async def deliver(
+        self, value: bytes | None = None, headers: Any = None, topic: str | None = None
+    ) -> None:
         record = encode(EVENT, source="/test", event_id=EVENT_ID)
         await self.processor.process(
             ConsumedRecord(
-                "t",
+                topic or record.topic,
                 0,
                 0,
                 record.key,
@@ -173,6 +176,38 @@ async def test_records_of_types_this_service_does_not_handle_are_passed_over() -
     assert (harness.calls, harness.dead) == (0, [])
 
 
+async def test_an_event_on_a_topic_it_does_not_belong_on_is_dead_lettered_unhandled() -> None:
+    harness = Harness(_ok)
+    await harness.deliver(topic=PAYMENTS_INBOUND)
+    assert harness.calls == 0
+    assert harness.seen == set()
+    assert harness.dead == [
+        (
+            "WrongTopic",
+            f"{LeadDisqualified.ce_type} belongs on {LEAD_EVENTS}, not on {PAYMENTS_INBOUND}",
+        )
+    ]
+
+
+def _typed(ce_type: bytes) -> list[tuple[str, bytes]]:
+    return [(k, v if k != "ce_type" else ce_type) for k, v in encode(EVENT, source="/test").headers]
+
+
+async def test_an_unknown_type_of_another_context_is_dead_lettered_its_own_passed_over() -> None:
+    harness = Harness(_ok)
+    await harness.deliver(headers=_typed(b"l2c.billing.SomethingNew.v1"))
+    assert harness.calls == 0
+    assert harness.dead == [
+        (
+            "WrongTopic",
+            f"l2c.billing.SomethingNew.v1 is not an event of lead and may not be on {LEAD_EVENTS}",
+        )
+    ]
+    harness.dead.clear()
+    await harness.deliver(headers=_typed(b"l2c.lead.SomethingNew.v1"))  # a newer lead event
+    assert (harness.calls, harness.dead) == (0, [])
+
+
 async def test_an_unknown_event_type_is_counted_and_logged_once_per_type(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -224,7 +259,7 @@ async def test_one_bad_record_in_a_batch_is_dead_lettered_and_the_others_are_han
     records = []
     for n, event in enumerate(events):
         record = encode(event, source="/test")
-        records.append(ConsumedRecord("t", 0, n, record.key, record.value, record.headers))
+        records.append(ConsumedRecord(record.topic, 0, n, record.key, record.value, record.headers))
     await harness.processor.process_batch(records)
 
     assert harness.dead == [("RuleViolation", "score 1 is refused")]
@@ -248,7 +283,7 @@ def _records(events: list[Any], traceparent: str | None = None) -> list[Consumed
         headers = list(record.headers)
         if traceparent is not None:
             headers.append(("traceparent", traceparent.encode()))
-        records.append(ConsumedRecord("t", 0, n, record.key, record.value, headers))
+        records.append(ConsumedRecord(record.topic, 0, n, record.key, record.value, headers))
     return records
 
 

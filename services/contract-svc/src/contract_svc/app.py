@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from contract_svc.api import routers
+from contract_svc.api.webhook_auth import WebhookGuard
 from contract_svc.consumers import subscriptions
 from contract_svc.jobs import activate_contracts, announce_renewals, end_terms
 from l2c_runtime.service import ServiceDefinition
@@ -34,4 +35,7 @@ definition = ServiceDefinition(
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(definition, settings)
+    guard = WebhookGuard.from_settings()  # no secret, no start (outside the dev mode)
+    app = create_service_app(definition, settings)
+    app.state.esignature_guard = guard
+    return app

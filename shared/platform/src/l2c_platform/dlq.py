@@ -14,6 +14,7 @@ import os
 from aiokafka import AIOKafkaProducer
 
 from l2c_platform.kafka_io import Record, read_topic
+from l2c_runtime.kafka_client import kafka_client_options
 
 ERROR_HEADER_PREFIX = "l2c_"
 
@@ -44,7 +45,9 @@ def is_truncated(record: Record) -> bool:
 
 async def replay(bootstrap: str, records: list[Record]) -> int:
     """Send the records back; a truncated copy is not sent (its body is not the event)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
+    )
     await producer.start()
     records = [r for r in records if not is_truncated(r)]
     try:

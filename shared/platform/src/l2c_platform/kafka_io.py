@@ -12,6 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.base import Message
 from l2c_schemas.envelope import encode
 
@@ -36,7 +37,7 @@ async def publish(
     headers: list[tuple[str, bytes]],
     key: bytes | None = None,
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(), bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=key, headers=headers)
@@ -52,7 +53,7 @@ async def publish_message(bootstrap: str, message: Message, source: str = "/test
 
 
 async def partitions_of(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=bootstrap)
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
@@ -81,7 +82,9 @@ async def _seek_to_start(consumer: AIOKafkaConsumer, partitions: list[TopicParti
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record currently in the topic, from the beginning (or from where `read_from`
     says), without a consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
@@ -119,7 +122,9 @@ async def wait_for_records(
     been read (so a duplicate that is already there is in the answer too). Returns the
     matches found, fewer on timeout. One pass however long the topic is."""
     deadline = time.monotonic() + timeout
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]

@@ -16,8 +16,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CommitFailedError, RebalanceInProgressError, UnknownMemberIdError
+from sqlalchemy.engine import make_url
 
 from l2c_platform.local_issuer import issuer_url
+from l2c_platform.local_secrets import kafka_principal_env, local_secret
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.topics import CLOCK
 
 
@@ -34,6 +37,11 @@ class ServiceSpec:
     package: str
     port: int
     database: str
+
+    @property
+    def database_role(self) -> str:
+        """The PostgreSQL login role the service runs as; it owns the service's database."""
+        return f"{self.database}_svc"
 
 
 SERVICES = (
@@ -65,8 +73,14 @@ class PlatformConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def database_url(self, spec: ServiceSpec) -> str:
-        base = self.pg_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-        return f"{base}/{self.database_prefix}{spec.database}"
+        """The service's database, reached as its own role when the local secrets have one
+        (else with the credentials of `pg_url`)."""
+        url = make_url(self.pg_url).set(drivername="postgresql+asyncpg")
+        password = local_secret(f"pg-{spec.database_role}")
+        if password is not None:
+            url = url.set(username=spec.database_role, password=password)
+        url = url.set(database=f"{self.database_prefix}{spec.database}")
+        return url.render_as_string(hide_password=False)
 
     def port(self, spec: ServiceSpec) -> int:
         return spec.port + self.port_offset
@@ -76,13 +90,19 @@ class PlatformConfig:
 
 
 async def recreate_databases(config: PlatformConfig) -> None:
-    """Fresh, empty databases for every service (tests)."""
+    """Fresh, empty databases for every service (tests), as the administrator of `pg_url`:
+    each owned by its service's role where that role exists, and no one else may connect."""
     conn = await asyncpg.connect(f"{config.pg_url}/postgres")
     try:
+        roles = {r["rolname"] for r in await conn.fetch("SELECT rolname FROM pg_roles")}
         for spec in SERVICES:
             name = f"{config.database_prefix}{spec.database}"
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            if spec.database_role in roles:
+                await conn.execute(f'CREATE DATABASE "{name}" OWNER "{spec.database_role}"')
+                await conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+            else:
+                await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
 
@@ -96,7 +116,7 @@ async def skip_earlier_records(
 
     A group that still has members of a killed run is positioned once they have timed out,
     within `members_gone_within` seconds (else CommitFailedError)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=config.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=config.kafka_bootstrap)
     await admin.start()
     try:
         topics = [t for t in await admin.list_topics() if t.startswith("l2c.") and t != CLOCK]
@@ -112,7 +132,10 @@ async def skip_earlier_records(
     for spec in SERVICES:
         group = spec.name + config.group_suffix
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=config.kafka_bootstrap, group_id=group, enable_auto_commit=False
+            **kafka_client_options(),
+            bootstrap_servers=config.kafka_bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
         )
         await consumer.start()
         try:
@@ -170,6 +193,7 @@ class ServiceProcess:
             "KAFKA_BOOTSTRAP": self.config.kafka_bootstrap,
             "HTTP_PORT": str(self.config.port(self.spec)),
             "L2C_CONSUMER_GROUP": self.spec.name + self.config.group_suffix,
+            **kafka_principal_env(self.spec.name),
             "L2C_OIDC_ISSUER": issuer_url(),
             **self.config.extra_env,
             **env_overrides,

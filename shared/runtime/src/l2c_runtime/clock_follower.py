@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from l2c_runtime.clock import SimulatedClock
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_runtime.topics import ensure_topics
 from l2c_schemas.clock import ClockAdvanced
 from l2c_schemas.envelope import InvalidMessage, decode_as, encode
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 
 async def follow_clock(bootstrap: str, clock: SimulatedClock) -> None:
     await ensure_topics(bootstrap, [CLOCK], partitions=1)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partition = TopicPartition(CLOCK, 0)
@@ -43,7 +46,9 @@ async def follow_clock(bootstrap: str, clock: SimulatedClock) -> None:
 async def current_offset(bootstrap: str) -> timedelta:
     """The platform's simulated offset: that of the newest clock record (0 if none)."""
     await ensure_topics(bootstrap, [CLOCK], partitions=1)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(), bootstrap_servers=bootstrap, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partition = TopicPartition(CLOCK, 0)
@@ -67,7 +72,7 @@ async def advance_platform_clock(bootstrap: str, delta: timedelta) -> timedelta:
         ClockAdvanced(offset_seconds=int(offset.total_seconds()), advanced_at=datetime.now(UTC)),
         source="/l2c/clock",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka_client_options(), bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(

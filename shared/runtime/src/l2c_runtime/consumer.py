@@ -1,7 +1,8 @@
 """Event consumption, the same in every service: parse, de-duplicate, handle, commit.
 
-For each record: read the CloudEvents attributes and validate the body (a record that cannot
-be parsed goes to `<topic>.dlq`); record the event id in the inbox and run the handler in ONE
+For each record: read the CloudEvents attributes, check that its type may be on the topic it
+came from, and validate the body (a record that cannot be parsed or is on the wrong topic goes
+to `<topic>.dlq`); record the event id in the inbox and run the handler in ONE
 transaction (a duplicate is skipped); only then commit the offset. A poll's records share one
 transaction; a handler registered with `on_batch` receives consecutive records of its event
 type together, so it can read and write them set-wise (one statement for the whole run).
@@ -33,6 +34,7 @@ from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import MESSAGE_TYPES
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.envelope import CloudEvent, InvalidMessage, decode_as, read_attributes
+from l2c_schemas.registry import misplaced
 from l2c_schemas.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -215,6 +217,10 @@ class EventProcessor:
             event = read_attributes(record.headers)
         except InvalidMessage as exc:
             await self._dead_letter(record, "InvalidMessage", str(exc))
+            return None
+        wrong_topic = misplaced(event.type, record.topic)
+        if wrong_topic is not None:
+            await self._dead_letter(record, "WrongTopic", wrong_topic)
             return None
         route = self._handlers.route(event.type)
         if route is None:

@@ -31,6 +31,8 @@ from aiokafka.errors import (
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from l2c_runtime.kafka_client import kafka_client_options
+
 log = logging.getLogger(__name__)
 
 RELAY_BATCH_BYTES = 512 * 1024
@@ -85,6 +87,7 @@ def relay_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     """The producer a relay publishes with: idempotent, acknowledged by all in-sync
     replicas, Kafka's key partitioning. (Create it on the running event loop.)"""
     return AIOKafkaProducer(
+        **kafka_client_options(),
         bootstrap_servers=bootstrap,
         client_id=client_id,
         enable_idempotence=True,

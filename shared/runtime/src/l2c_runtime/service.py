@@ -49,6 +49,7 @@ from l2c_runtime.http.idempotency import (
 )
 from l2c_runtime.http.openapi import document_common_answers
 from l2c_runtime.jobs import periodic
+from l2c_runtime.kafka_client import faststream_security
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
@@ -171,6 +172,7 @@ def create_app(
     broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=definition.name,
+        security=faststream_security(),
         enable_idempotence=True,
         acks="all",
         allow_auto_create_topics=False,

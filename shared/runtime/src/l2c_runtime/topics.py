@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from l2c_runtime.kafka_client import kafka_client_options
 from l2c_schemas.topics import ALL_TOPICS
 
 _OK = 0
@@ -20,7 +21,7 @@ async def ensure_topics(
 ) -> list[str]:
     """Create the missing topics; returns the ones it created."""
     wanted = sorted(set(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(), bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -16,7 +15,7 @@ from contract_svc import handlers
 from contract_svc.adapters.tables import clause_templates
 from contract_svc.api.changes import ContractPercent, given
 from contract_svc.api.views import OrderView, order_view
-from contract_svc.domain.document import is_authentic_webhook
+from contract_svc.api.webhook_auth import WebhookGuard
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.http.params import PageDep
@@ -140,9 +139,6 @@ async def change_policy(change: PolicyChange, runtime: RuntimeDep) -> PolicyView
     return PolicyView.model_validate(vars(policy))
 
 
-ESIGNATURE_SECRET_ENV = "CONTRACT_ESIGNATURE_SECRET"
-
-
 @router.post(
     "/webhooks/esignature",
     response_model=WebhookResult,
@@ -158,13 +154,18 @@ ESIGNATURE_SECRET_ENV = "CONTRACT_ESIGNATURE_SECRET"
 async def esignature_webhook(request: Request, runtime: RuntimeDep) -> WebhookResult:
     """An e-signature provider reports a signature (signer, time, IP, document hash).
     Idempotent per envelope id; 409 when the hash is not the contract's current version.
-    When CONTRACT_ESIGNATURE_SECRET is set, the `X-Esignature-Signature` header must be the
-    hex HMAC-SHA256 of the body under it (401 otherwise)."""
+    `X-Esignature-Timestamp` (Unix seconds, within 5 minutes of now) and
+    `X-Esignature-Signature` (hex HMAC-SHA256 of `<timestamp>.<body>` under the shared
+    secret) must be right, else 401."""
     body = await request.body()
-    secret = os.environ.get(ESIGNATURE_SECRET_ENV)
-    header = request.headers.get("x-esignature-signature")
-    if secret and not is_authentic_webhook(secret, body, header):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "webhook signature missing or wrong")
+    guard: WebhookGuard = request.app.state.esignature_guard
+    refusal = guard.refusal(
+        body,
+        request.headers.get("x-esignature-timestamp"),
+        request.headers.get("x-esignature-signature"),
+    )
+    if refusal is not None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal)
     try:
         envelope = EnvelopeSigned.model_validate_json(body)
     except ValidationError as exc:

@@ -17,16 +17,20 @@ def document_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    """The signature an e-signature provider sends with a webhook: hex HMAC-SHA256 of the
-    raw request body under the shared secret."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature an e-signature provider sends with a webhook: hex HMAC-SHA256, under the
+    shared secret, of the timestamp header, a dot and the raw request body. Signing the time
+    too means a captured request cannot be sent again later with a fresh timestamp."""
+    signed = timestamp.encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def is_authentic_webhook(secret: str, body: bytes, signature: str | None) -> bool:
-    """True when `signature` (optionally prefixed `sha256=`) is the body's HMAC under the
-    secret; compared in constant time."""
-    if not signature:
+def is_authentic_webhook(
+    secret: str, timestamp: str | None, body: bytes, signature: str | None
+) -> bool:
+    """True when `signature` (optionally prefixed `sha256=`) is the HMAC of this timestamp
+    and body under the secret; compared in constant time."""
+    if not signature or not timestamp:
         return False
     given = signature.removeprefix("sha256=").strip().lower()
-    return hmac.compare_digest(given, webhook_signature(secret, body))
+    return hmac.compare_digest(given, webhook_signature(secret, timestamp, body))
