@@ -7,6 +7,7 @@ issuer (the callers' tokens are verified as in production)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import uuid4
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 
 from ar_svc.app import create_app as ar_app
 from billing_svc.app import create_app as billing_app
+from contract_svc.api.webhook_auth import signed_headers
 from contract_svc.app import create_app as contract_app
 from cpq_svc.app import create_app as cpq_app
 from deal_svc.app import create_app as deal_app
@@ -134,11 +136,14 @@ async def test_a_payment_finer_than_its_currency_or_too_large_is_refused(
 
 
 async def test_an_esignature_webhook_body_that_is_not_utf8_is_refused_not_a_500() -> None:
+    body = b"PH\xff\xfe\x1b\x11bE\x12\x02"
+    # Correctly signed, so the refusal is about the body, not the signature.
+    signature = signed_headers(os.environ["CONTRACT_ESIGNATURE_SECRET"], body)
     async for contract in _client("contract-svc"):
         response = await contract.post(
             "/webhooks/esignature",
-            content=b"PH\xff\xfe\x1b\x11bE\x12\x02",
-            headers={"content-type": "application/json"},
+            content=body,
+            headers={"content-type": "application/json", **signature},
         )
         assert response.status_code == 422, response.text
 
