@@ -68,16 +68,20 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     """The six services as separate OS processes on fresh databases, spans to a file.
 
-    Test sessions on one machine take turns (a file lock): they share ports, databases and
-    consumer groups, and two platforms in one group would steal each other's partitions."""
-    lock = open(Path(tempfile.gettempdir()) / "l2c-e2e-platform.lock", "w")  # noqa: SIM115, ASYNC230
+    Test sessions on one machine with the same port offset take turns (a file lock): they
+    share ports, databases and consumer groups, and two platforms in one group would steal
+    each other's partitions. A checkout with its own broker and database server can run
+    beside them with its own `L2C_E2E_PORT_OFFSET` (default 100: ports 8101-8106)."""
+    port_offset = int(os.environ.get("L2C_E2E_PORT_OFFSET", "100"))
+    lock_file = Path(tempfile.gettempdir()) / f"l2c-e2e-platform-{port_offset}.lock"
+    lock = open(lock_file, "w")  # noqa: SIM115, ASYNC230
     await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
     workdir: Path = tmp_path_factory.mktemp("platform")
     config = PlatformConfig(
         kafka_bootstrap=infra.kafka_bootstrap,
         pg_url=infra.pg_url,
         database_prefix="l2c_e2e_",
-        port_offset=100,
+        port_offset=port_offset,
         group_suffix="-e2e",
         log_dir=workdir / "logs",
         span_file=workdir / "spans.jsonl",
