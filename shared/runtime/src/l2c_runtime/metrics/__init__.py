@@ -5,7 +5,8 @@ state: tests build as many as they like). Names follow the Prometheus convention
 `l2c_` prefix, base units (`_seconds`, `_bytes`), `_total` on counters. Labels are bounded:
 event types are the registry's (`other` for anything else), HTTP routes are templates
 (`/leads/{lead_id}`), never raw paths. Prometheus adds `job` and `instance` at scrape time;
-that is how one service's series are told from another's.
+that is how one service's series are told from another's (so no metric has a label of
+its own named `job`: scheduled jobs are `scheduled_job`).
 
 What a scrape reads is in memory; the gauges that need a database query (outbox backlog,
 table sizes) are refreshed by `l2c_runtime.metrics.sampler` on an interval, not per scrape.
@@ -160,15 +161,15 @@ class ServiceMetrics:
 
         # Jobs
         self.job_runs = Counter(
-            "l2c_job_runs_total", "Passes of a scheduled job", ["job"], registry=r
+            "l2c_job_runs_total", "Passes of a scheduled job", ["scheduled_job"], registry=r
         )
         self.job_failures = Counter(
-            "l2c_job_failures_total", "Passes of a scheduled job that failed", ["job"], registry=r
+            "l2c_job_failures_total", "Passes of a scheduled job that failed", ["scheduled_job"], registry=r
         )
         self.job_seconds = Histogram(
             "l2c_job_duration_seconds",
             "Time of one pass of a scheduled job",
-            ["job"],
+            ["scheduled_job"],
             buckets=JOB_BUCKETS,
             registry=r,
         )
