@@ -164,7 +164,10 @@ class ServiceMetrics:
             "l2c_job_runs_total", "Passes of a scheduled job", ["scheduled_job"], registry=r
         )
         self.job_failures = Counter(
-            "l2c_job_failures_total", "Passes of a scheduled job that failed", ["scheduled_job"], registry=r
+            "l2c_job_failures_total",
+            "Passes of a scheduled job that failed",
+            ["scheduled_job"],
+            registry=r,
         )
         self.job_seconds = Histogram(
             "l2c_job_duration_seconds",
