@@ -305,7 +305,7 @@ def test_prometheus_scrapes_every_service_replica_and_relay_and_loads_the_rules(
 
 def test_grafana_is_provisioned_with_prometheus_and_the_dashboard() -> None:
     grafana = compose()["services"]["grafana"]
-    mounts = dict(v.split(":")[:2] for v in grafana["volumes"])
+    mounts = {target: source for source, target, *_ in (v.split(":") for v in grafana["volumes"])}
     provisioning = ROOT / mounts["/etc/grafana/provisioning"]
     dashboards = ROOT / mounts["/var/lib/grafana/dashboards"]
     sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
