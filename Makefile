@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # commands below: eval "$(deploy/local/env.sh)".
 LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
-.PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas bench bench-smoke clean
+.PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas api-docs asyncapi-validate bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -47,6 +47,12 @@ bench-smoke: install infra-up  ## every benchmark at a tiny size (seconds each):
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
+
+api-docs: install    ## regenerate the AsyncAPI document (shared/schemas/asyncapi.yaml) and docs/openapi/
+	$(UV) run --frozen python -m l2c_platform.api_docs
+
+asyncapi-validate:  ## validate shared/schemas/asyncapi.yaml with the AsyncAPI parser (npm)
+	cd shared/schemas/asyncapi-check && npm ci --no-audit --no-fund --ignore-scripts --silent && node validate.cjs
 
 help:               ## these targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
