@@ -33,6 +33,7 @@ SERVICES = {
     "contract-svc": ("l2c_contract", 8004),
     "billing-svc": ("l2c_billing", 8005),
     "ar-svc": ("l2c_ar", 8006),
+    "insights-svc": ("l2c_insights", 8007),
 }
 
 _schema_cache: dict = {}
