@@ -1,0 +1,204 @@
+"""End to end: insights-svc follows journeys through the real services (OS processes, real
+Kafka and PostgreSQL, the simulated clock) and answers metrics computed here by hand.
+
+The population has its own lead source, so the metrics grouped by source count only it:
+- L2: a lead too weak to qualify: captured, no opportunity;
+- L3: the demo lead, qualified, its deal closed lost by its rep;
+- L1: the demo lead driven to cash, with the platform clock advanced by 2 days once its
+  opportunity is open, 3 days once its contract is drafted (so it is signed and won 5 days
+  after the opportunity opened) and 10 days once its first invoice is issued (paid 15 days
+  after capture). Real time passes too while the steps run: durations are checked to lie
+  within 10 minutes above the simulated days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from l2c_platform.journey import DEMO_LEAD, JourneyDriver, _owning_rep, eventually
+from l2c_platform.launcher import SERVICES, Infrastructure, Platform
+from l2c_platform.tokens import client_as, operator_client
+from l2c_runtime.clock_follower import advance_platform_clock
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+DAY = 86400.0
+SLACK = 600.0
+"""Real seconds that may pass while the steps run, on top of the simulated days."""
+
+
+async def _times(platform: Platform) -> dict[str, datetime]:
+    async with operator_client() as client:
+        return {
+            spec.name: datetime.fromisoformat(
+                (await client.get(f"{platform.config.base_url(spec.name)}/clock")).json()["now"]
+            )
+            for spec in SERVICES
+        }
+
+
+async def _advance(platform: Platform, infra: Infrastructure, delta: timedelta) -> None:
+    before = await _times(platform)
+    await advance_platform_clock(infra.kafka_bootstrap, delta)
+
+    async def moved() -> bool | None:
+        now = await _times(platform)
+        return all(now[name] - before[name] >= delta for name in now) or None
+
+    await eventually(moved, "every service to adopt the new time", timeout=30)
+
+
+async def test_journeys_and_metrics_of_a_mixed_population(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    config = platform.config
+    insights = config.base_url("insights-svc")
+    source = f"insights-{uuid4().hex[:8]}"
+    start = (await _times(platform))["insights-svc"]
+
+    # L2: too weak to qualify
+    async with client_as(["integration"], "web-forms", timeout=10.0) as intake:
+        weak = await intake.post(
+            config.base_url("lead-svc") + "/leads",
+            json={
+                "full_name": "Tom Tinker",
+                "company": "Tinker Garage",
+                "email": f"tom+{uuid4().hex[:8]}@garage.example",
+                "employees": 2,
+                "title": "Student",
+                "source": source,
+            },
+        )
+    assert weak.status_code in (200, 201), weak.text
+    assert weak.json()["status"] not in ("sales_qualified", "qualified"), weak.json()
+
+    # L3: qualified, then lost
+    lost_lead = await _capture_demo_lead(config.base_url, source)
+    lost_opportunity = await _opportunity_of(config.base_url, lost_lead)
+    async with _owning_rep(lost_opportunity) as rep:
+        response = await rep.post(
+            config.base_url("deal-svc")
+            + f"/opportunities/{lost_opportunity['opportunity_id']}/close-lost",
+            json={"reason": "no budget this year"},
+        )
+    assert response.status_code == 200, response.text
+
+    # L1: to cash, with the clock advanced between steps
+    advances = {
+        "opportunity opened": timedelta(days=2),
+        "contract drafted": timedelta(days=3),
+        "invoice issued": timedelta(days=10),
+    }
+
+    async def after_step(name: str) -> None:
+        if name in advances:
+            await _advance(platform, infra, advances[name])
+
+    journey = await JourneyDriver(config.base_url, after_step=after_step).run(source=source)
+
+    async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
+
+        async def paid_journey() -> dict[str, Any] | None:
+            response = await finance.get(f"{insights}/journeys/{journey.lead_id}")
+            body = response.json() if response.status_code == 200 else None
+            return body if body and body["status"] == "paid" else None
+
+        seen = await eventually(paid_journey, "insights-svc to see the journey paid", 90)
+        stages = [s["stage"] for s in seen["stages"]]
+        for expected in (
+            "LeadCaptured",
+            "LeadQualified",
+            "OpportunityOpened",
+            "QuoteCreated",
+            "QuoteAccepted",
+            "ContractDrafted",
+            "ContractSigned",
+            "OrderPlaced",
+            "DealClosed",
+            "SubscriptionActivated",
+            "InvoiceIssued",
+            "PaymentReceived",
+            "PaymentApplied",
+            "InvoicePaid",
+        ):
+            assert expected in stages, (expected, stages)
+        by_stage = {s["stage"]: s for s in seen["stages"]}
+        assert by_stage["ContractSigned"]["actor"] == "lena.legal"
+        assert by_stage["ContractSigned"]["ids"]["contract_id"] == journey.contract_id
+        assert by_stage["InvoiceIssued"]["ids"]["invoice_id"] == journey.invoice["id"]
+        assert by_stage["InvoiceIssued"]["amounts"]["total"] == journey.invoice["total"]
+        assert all(len(s["trace_id"] or "") == 32 for s in seen["stages"]), seen["stages"]
+        assert seen["account_id"] == journey.account_id
+        assert seen["source"] == source
+
+        async def lost_seen() -> bool | None:
+            response = await finance.get(f"{insights}/journeys/{lost_lead}")
+            return (response.status_code == 200 and response.json()["status"] == "lost") or None
+
+        await eventually(lost_seen, "insights-svc to see the lost deal", 60)
+
+        async def metric(name: str) -> dict[str, Any]:
+            response = await finance.get(
+                f"{insights}/metrics/{name}", params={"from": start.isoformat(), "by": "source"}
+            )
+            assert response.status_code == 200, response.text
+            return dict(response.json()["groups"][source])
+
+        # Of L1, L2, L3 captured: L1 and L3 became opportunities -> 2/3.
+        assert await metric("lead_to_opportunity_rate") == {
+            "numerator": 2,
+            "denominator": 3,
+            "rate": "0.6667",
+        }
+        # Closed: L1 won, L3 lost -> 1/2.
+        assert await metric("opportunity_win_rate") == {
+            "numerator": 1,
+            "denominator": 2,
+            "rate": "0.5000",
+        }
+        # L1: opportunity opened -> won = 2 d + 3 d of simulated time (+ real seconds).
+        cycle = await metric("sales_cycle")
+        assert cycle["count"] == 1
+        assert 5 * DAY <= cycle["p50_seconds"] < 5 * DAY + SLACK
+        # L1: captured -> paid = 2 d + 3 d + 10 d.
+        cash = await metric("lead_to_cash")
+        assert 15 * DAY <= cash["mean_seconds"] < 15 * DAY + SLACK
+        # L1: the invoice follows the signature without a clock advance.
+        assert (await metric("signature_to_invoice"))["p90_seconds"] < SLACK
+
+        funnel = await finance.get(f"{insights}/metrics/funnel", params={"from": start.isoformat()})
+        assert funnel.status_code == 200, funnel.text
+        # Other tests' leads may share the period: the funnel covers at least our three.
+        counts = {row["stage"]: row["count"] for row in funnel.json()["stages"]}
+        assert counts["captured"] >= 3 and counts["paid"] >= 1
+
+    async with client_as(["sales_rep"], "sally.sales", ["EMEA"], timeout=10.0) as rep:
+        refused = await rep.get(f"{insights}/journeys/{journey.lead_id}")
+    assert refused.status_code == 403, refused.text
+
+
+async def _capture_demo_lead(base_url: Any, source: str) -> str:
+    async with client_as(["integration"], "web-forms", timeout=10.0) as intake:
+        response = await intake.post(
+            base_url("lead-svc") + "/leads",
+            json={**DEMO_LEAD, "source": source, "email": f"ada+{uuid4().hex[:8]}@x.example"},
+        )
+    assert response.status_code in (200, 201), response.text
+    return str(response.json()["lead_id"])
+
+
+async def _opportunity_of(base_url: Any, lead_id: str) -> dict[str, Any]:
+    async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
+
+        async def found() -> dict[str, Any] | None:
+            response = await finance.get(
+                base_url("deal-svc") + "/opportunities", params={"lead_id": lead_id}
+            )
+            rows = response.json() if response.status_code == 200 else []
+            return rows[0] if rows else None
+
+        return await eventually(found, "the opportunity of the lost lead", 60)
