@@ -174,3 +174,13 @@ def test_funnel() -> None:
     assert rows["qualified"] == (3, "0.0000")
     assert rows["quote_accepted"] == (2, "0.3333")  # C's quote was not accepted: 1 of 3
     assert rows["paid"] == (1, "0.5000")  # B's invoice is not paid: 1 of 2
+
+
+def test_a_later_stage_implies_the_earlier_ones() -> None:
+    # A without its contact and its QuoteSent: won all the same, the quote accepted 5 d after
+    # capture counts as sent (opportunity on day 1: quote generation 4 d = 345600 s)
+    facts = [f for f in FACTS if f.lead_id == A and f.stage not in ("LeadContacted", "QuoteSent")]
+    rows = {r["stage"]: r["count"] for r in funnel([milestones(A, facts)])}
+    assert rows["contacted"] == rows["quote_sent"] == rows["paid"] == 1
+    generation = compute("quote_generation_time", [milestones(A, facts)])
+    assert generation["all"]["mean_seconds"] == 345600.0

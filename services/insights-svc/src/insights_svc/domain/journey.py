@@ -91,6 +91,9 @@ def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
                 values["accepted_quote_net"] = Decimal(fact.amounts["totals.net_total"])
             if fact.stage == "InvoiceIssued" and "subtotal" in fact.amounts:
                 values["first_invoice_subtotal"] = Decimal(fact.amounts["subtotal"])
+        if fact.stage == "QuoteAccepted":
+            # a quote accepted without a recorded send reached the customer all the same
+            values.setdefault("quote_sent_at", fact.occurred_at)
         if fact.stage == "DealClosed" and "won_at" not in values and "lost_at" not in values:
             outcome = fact.detail.get("outcome")
             if outcome in ("won", "lost"):

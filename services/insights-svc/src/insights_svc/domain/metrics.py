@@ -183,13 +183,15 @@ FUNNEL = (
 def funnel(
     journeys: Sequence[Milestones], start: datetime | None = None, end: datetime | None = None
 ) -> list[dict[str, object]]:
-    """Of the leads captured in the period, how many reached each stage (at any time since),
-    and the drop-off from the stage before (the share of those that did not go on)."""
+    """Of the leads captured in the period, how many reached each stage (at any time since;
+    a journey that reached a later stage passed this one, e.g. a deal won without a recorded
+    first contact), and the drop-off from the stage before (the share that did not go on)."""
     cohort = [m for m in journeys if in_period(m.captured_at, start, end)]
     rows: list[dict[str, object]] = []
     previous: int | None = None
-    for stage, attribute in FUNNEL:
-        reached = sum(1 for m in cohort if getattr(m, attribute) is not None)
+    for index, (stage, _) in enumerate(FUNNEL):
+        later = [attribute for _, attribute in FUNNEL[index:]]
+        reached = sum(1 for m in cohort if any(getattr(m, a) is not None for a in later))
         drop_off = None
         if previous:
             drop_off = ratio(previous - reached, previous)
