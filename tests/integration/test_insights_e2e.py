@@ -9,20 +9,30 @@ The population has its own lead source, so the metrics grouped by source count o
   after the opportunity opened) and 10 days once its first invoice is issued (paid 15 days
   after capture). Real time passes too while the steps run: durations are checked to lie
   within 10 minutes above the simulated days.
+
+`l2c insights rebuild` into an empty database then gives the same journeys and metrics.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
+from typer.testing import CliRunner
 
+from insights_svc.adapters import facts
+from insights_svc.domain import metrics
+from l2c_platform.cli import build_app
 from l2c_platform.journey import DEMO_LEAD, JourneyDriver, _owning_rep, eventually
-from l2c_platform.launcher import SERVICES, Infrastructure, Platform
+from l2c_platform.launcher import BY_NAME, SERVICES, Infrastructure, Platform
+from l2c_platform.testing import empty_database
 from l2c_platform.tokens import client_as, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
+from l2c_runtime.db import create_engine, session_factory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -141,6 +151,23 @@ async def test_journeys_and_metrics_of_a_mixed_population(
 
         await eventually(lost_seen, "insights-svc to see the lost deal", 60)
 
+        async def listed(**params: str) -> list[str]:
+            response = await finance.get(f"{insights}/journeys", params=params)
+            assert response.status_code == 200, response.text
+            return [item["lead_id"] for item in response.json()["items"]]
+
+        since = start.isoformat()
+        assert lost_lead in await listed(status="lost", **{"from": since})
+        assert lost_lead not in await listed(status="paid", **{"from": since})
+        assert await listed(account_id=journey.account_id) == [journey.lead_id]
+        first_page = await finance.get(f"{insights}/journeys", params={"limit": "1"})
+        assert len(first_page.json()["items"]) == 1
+        assert first_page.json()["next_offset"] == 1
+        bad = await finance.get(f"{insights}/journeys", params={"status": "sideways"})
+        assert bad.status_code == 422, bad.text
+        unknown = await finance.get(f"{insights}/metrics/happiness")
+        assert unknown.status_code == 404, unknown.text
+
         async def metric(name: str) -> dict[str, Any]:
             response = await finance.get(
                 f"{insights}/metrics/{name}", params={"from": start.isoformat(), "by": "source"}
@@ -176,9 +203,45 @@ async def test_journeys_and_metrics_of_a_mixed_population(
         counts = {row["stage"]: row["count"] for row in funnel.json()["stages"]}
         assert counts["captured"] >= 3 and counts["paid"] >= 1
 
+    await _rebuild_gives_the_same_answers(
+        platform, infra, source, start, [journey.lead_id, lost_lead, weak.json()["lead_id"]]
+    )
+
     async with client_as(["sales_rep"], "sally.sales", ["EMEA"], timeout=10.0) as rep:
         refused = await rep.get(f"{insights}/journeys/{journey.lead_id}")
     assert refused.status_code == 403, refused.text
+
+
+async def _rebuild_gives_the_same_answers(
+    platform: Platform,
+    infra: Infrastructure,
+    source: str,
+    start: datetime,
+    leads: list[str],
+) -> None:
+    """`l2c insights rebuild` into an empty database: the same journeys and metrics."""
+    fresh = await empty_database("l2c_e2e_insights_rebuild")
+    runner = CliRunner()
+    args = ["insights", "rebuild", "--database", fresh, "--bootstrap", infra.kafka_bootstrap]
+    outcome = await asyncio.to_thread(runner.invoke, build_app(), [*args, "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(outcome.output)["facts"] > 0
+    live_url = platform.config.database_url(BY_NAME["insights-svc"])
+    answers = []
+    for url in (live_url, fresh):
+        engine = create_engine(url, 1)
+        try:
+            async with session_factory(engine)() as session:
+                journeys = await facts.journey_milestones(session, start)
+                timelines = [await facts.facts_of_lead(session, UUID(lead), 1000) for lead in leads]
+        finally:
+            await engine.dispose()
+        ours = [m for m in journeys if m.source == source]
+        values = {n: metrics.compute(n, ours, start, None, "source") for n in metrics.DEFINITIONS}
+        answers.append((timelines, ours, values, metrics.funnel(ours, start)))
+    live, rebuilt = answers
+    assert len(live[1]) == 3
+    assert rebuilt == live
 
 
 async def _capture_demo_lead(base_url: Any, source: str) -> str:
