@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,11 +28,13 @@ from insights_svc.adapters import facts
 from insights_svc.domain import metrics
 from l2c_platform.cli import build_app
 from l2c_platform.journey import DEMO_LEAD, JourneyDriver, _owning_rep, eventually
+from l2c_platform.kafka_io import publish, wait_for_records
 from l2c_platform.launcher import BY_NAME, SERVICES, Infrastructure, Platform
 from l2c_platform.testing import empty_database
 from l2c_platform.tokens import client_as, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_runtime.db import create_engine, session_factory
+from l2c_schemas.topics import CONTRACT_EVENTS, dead_letter_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -167,6 +169,12 @@ async def test_journeys_and_metrics_of_a_mixed_population(
         assert bad.status_code == 422, bad.text
         unknown = await finance.get(f"{insights}/metrics/happiness")
         assert unknown.status_code == 404, unknown.text
+        assert (await finance.get(f"{insights}/metrics/dso")).status_code == 422
+        period = {"from": since, "to": (start + timedelta(days=60)).isoformat()}
+        receivables = await finance.get(f"{insights}/metrics/dso", params=period)
+        assert receivables.status_code == 200, receivables.text
+        # L1's invoice was issued and paid in the period (others' may be open).
+        assert receivables.json()["groups"]["EUR"]["days"] == "60"
 
         async def metric(name: str) -> dict[str, Any]:
             response = await finance.get(
@@ -265,3 +273,38 @@ async def _opportunity_of(base_url: Any, lead_id: str) -> dict[str, Any]:
             return rows[0] if rows else None
 
         return await eventually(found, "the opportunity of the lost lead", 60)
+
+
+async def test_a_bad_journey_event_goes_to_its_dead_letter_topic_with_the_reason(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    """A ContractSigned without its ids on the contract events topic: insights-svc cannot
+    read it, dead-letters it with the reason, and goes on (so do the other consumers)."""
+    marker = uuid4().hex
+    headers = [
+        (name, value.encode())
+        for name, value in (
+            ("ce_specversion", "1.0"),
+            ("ce_id", str(uuid4())),
+            ("ce_source", "/test/insights"),
+            ("ce_type", "l2c.contract.ContractSigned.v1"),
+            ("ce_time", datetime.now(UTC).isoformat()),
+            ("content-type", "application/json"),
+        )
+    ]
+    await publish(
+        infra.kafka_bootstrap,
+        CONTRACT_EVENTS,
+        b'{"lead_id": "not-a-uuid"}',
+        headers,
+        marker.encode(),
+    )
+    dead = await wait_for_records(
+        infra.kafka_bootstrap,
+        dead_letter_topic(CONTRACT_EVENTS),
+        lambda r: r.key == marker.encode() and r.headers.get("l2c_consumer") == "insights-svc-e2e",
+        timeout=60,
+    )
+    assert len(dead) == 1
+    assert dead[0].headers["l2c_error_type"] == "InvalidMessage"
+    assert "lead_id" in dead[0].headers["l2c_error"]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from insights_svc.adapters.tables import journey_facts
 from insights_svc.domain.facts import Fact
 from insights_svc.domain.journey import MILESTONE_STAGES, Milestones, milestones
+from insights_svc.domain.receivables import BALANCE_STAGES
 
 MAX_LEADS_PER_QUERY = 200_000
 """Metrics and journey lists read the milestones of at most this many leads at once."""
@@ -107,6 +108,28 @@ async def journey_milestones(
         for row in rows:
             by_lead[row.lead_id].append(_fact(row))
     return [milestones(lead, by_lead.get(lead, [])) for lead in sorted(leads)]
+
+
+MAX_INVOICE_FACTS = 1_000_000
+"""DSO reads at most this many invoice facts."""
+
+
+async def invoice_facts(session: AsyncSession, end: datetime) -> list[Fact]:
+    """The facts that set invoices' balances, before `end`."""
+    rows = await session.execute(
+        sa.select(journey_facts)
+        .where(
+            journey_facts.c.stage.in_(sorted(BALANCE_STAGES)),
+            journey_facts.c.occurred_at < end,
+        )
+        .limit(MAX_INVOICE_FACTS + 1)
+    )
+    found = [_fact(r) for r in rows]
+    if len(found) > MAX_INVOICE_FACTS:
+        raise TooManyJourneys(
+            f"more than {MAX_INVOICE_FACTS} invoice events: choose an earlier end"
+        )
+    return found
 
 
 async def truncate(session: AsyncSession) -> None:

@@ -150,6 +150,10 @@ def show_metrics(answers: dict[str, Any], console: Console) -> None:
     for metric_name, answer in answers.items():
         if metric_name == "funnel":
             continue
+        if metric_name == "dso":
+            for currency, value in answer["groups"].items():
+                table.add_row("dso (days)", currency, value["sales"], value["dso"] or "-", "", "")
+            continue
         if not answer["groups"]:
             table.add_row(metric_name, "-", "0", "-", "-", "-")
         for group, value in answer["groups"].items():
@@ -197,7 +201,8 @@ def journey(
 
 def metrics(
     name: Annotated[
-        list[str] | None, typer.Argument(help="metrics to show (default: all, and the funnel)")
+        list[str] | None,
+        typer.Argument(help="metrics to show (default: all, and the funnel; dso with --from --to)"),
     ] = None,
     from_: Annotated[
         datetime | None, typer.Option("--from", help="period start (inclusive), ISO 8601")
@@ -213,7 +218,7 @@ def metrics(
         raise typer.BadParameter("one of owner, source, currency", param_hint="--by")
     params = {k: v for k, v in (("from", from_), ("to", to)) if v is not None}
     query = {k: v.isoformat() for k, v in params.items()} | ({"by": by} if by else {})
-    names = name or [*METRICS, "funnel"]
+    names = name or [*METRICS, *(("dso",) if from_ and to else ()), "funnel"]
     answers = {n: _get(url, token, f"/metrics/{n}", query) for n in names}
     if as_json:
         typer.echo(json.dumps(answers, indent=2))
