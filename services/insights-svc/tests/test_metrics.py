@@ -31,8 +31,8 @@ def fact(lead: UUID, stage: str, at: datetime, **extra: object) -> Fact:
 
 FACTS = [
     # A (ana, web, EUR): contacted after 2 h, won; quote 1200.00 billed 1200.00; paid on day 20.
-    fact(A, "LeadCaptured", T0, detail={"source": "web"}),
-    fact(A, "LeadAssigned", T0 + H, owner="ana"),
+    fact(A, "LeadCaptured", T0, detail={"source": "web", "campaign": "spring"}),
+    fact(A, "LeadAssigned", T0 + H, owner="ana", detail={"team": "emea"}),
     fact(A, "LeadContacted", T0 + 2 * H),
     fact(A, "LeadQualified", T0 + 3 * H),
     fact(A, "OpportunityOpened", T0 + D),
@@ -165,6 +165,17 @@ def test_period_and_groups() -> None:
     # currency: C and DQ never named one
     by_currency = compute("lead_to_opportunity_rate", journeys(), by="currency")
     assert by_currency["(none)"] == {"numerator": 1, "denominator": 2, "rate": "0.5000"}
+
+
+def test_groups_by_campaign_team_and_cohort() -> None:
+    # only A came from the spring campaign and was routed to emea; all were captured in January
+    rate = "lead_to_opportunity_rate"
+    assert compute(rate, journeys(), by="campaign")["spring"]["denominator"] == 1
+    assert compute(rate, journeys(), by="campaign")["(none)"]["denominator"] == 3
+    assert compute(rate, journeys(), by="team")["emea"]["numerator"] == 1
+    assert compute(rate, journeys(), by="cohort") == {
+        "2026-01": {"numerator": 3, "denominator": 4, "rate": "0.7500"}
+    }
 
 
 def test_funnel() -> None:

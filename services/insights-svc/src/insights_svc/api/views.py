@@ -30,7 +30,9 @@ class JourneySummary(BaseModel):
     account_id: UUID | None
     status: str
     owner: str | None
+    team: str | None
     source: str | None
+    campaign: str | None
     currency: str | None
     captured_at: datetime | None
     opportunity_opened_at: datetime | None

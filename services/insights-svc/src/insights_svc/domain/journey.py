@@ -26,7 +26,9 @@ class Milestones:
     lead_id: UUID
     account_id: UUID | None = None
     source: str | None = None
+    campaign: str | None = None
     owner: str | None = None
+    team: str | None = None
     currency: str | None = None
     captured_at: datetime | None = None
     first_contact_at: datetime | None = None
@@ -80,7 +82,8 @@ MILESTONE_STAGES = frozenset({*_FIRST_OF, "DealClosed", "LeadAssigned"})
 
 def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
     """The first time the journey reached each stage; the deal's outcome is that of its first
-    closed opportunity; the owner is the latest one named (assignment, opportunity)."""
+    closed opportunity; the owner and the team are the latest ones named (assignment,
+    opportunity); the source and the campaign are the capture's."""
     values: dict[str, object] = {}
     ordered = timeline(facts)
     for fact in ordered:
@@ -98,8 +101,12 @@ def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
             outcome = fact.detail.get("outcome")
             if outcome in ("won", "lost"):
                 values[f"{outcome}_at"] = fact.occurred_at
-        if fact.stage == "LeadCaptured" and "source" in fact.detail:
-            values.setdefault("source", fact.detail["source"])
+        if fact.stage == "LeadCaptured":
+            for name in ("source", "campaign"):
+                if name in fact.detail:
+                    values.setdefault(name, fact.detail[name])
+        if "team" in fact.detail:
+            values["team"] = fact.detail["team"]
         if fact.owner is not None:
             values["owner"] = fact.owner
         if fact.account_id is not None:

@@ -13,8 +13,9 @@ from typing import Literal
 
 from insights_svc.domain.journey import Milestones
 
-GROUPS = ("owner", "source", "currency")
-Group = Literal["owner", "source", "currency"]
+GROUPS = ("owner", "team", "source", "campaign", "currency", "cohort")
+Group = Literal["owner", "team", "source", "campaign", "currency", "cohort"]
+"""`cohort` is the month of capture (`2026-01`)."""
 NO_GROUP = "(none)"
 
 
@@ -112,6 +113,8 @@ def percentile(sorted_values: Sequence[float], p: int) -> float:
 def _group_key(m: Milestones, by: Group | None) -> str:
     if by is None:
         return "all"
+    if by == "cohort":
+        return m.captured_at.strftime("%Y-%m") if m.captured_at else NO_GROUP
     value = getattr(m, by)
     return value if isinstance(value, str) and value else NO_GROUP
 

@@ -73,6 +73,7 @@ Token = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON document")]
 DEFAULT_URL = "http://127.0.0.1:8007"
+GROUPS = ("owner", "team", "source", "campaign", "currency", "cohort")
 
 
 def _get(url: str, token: str | None, path: str, params: dict[str, str] | None = None) -> Any:
@@ -208,14 +209,17 @@ def metrics(
         datetime | None, typer.Option("--from", help="period start (inclusive), ISO 8601")
     ] = None,
     to: Annotated[datetime | None, typer.Option(help="period end (exclusive), ISO 8601")] = None,
-    by: Annotated[str | None, typer.Option(help="group by owner, source or currency")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="group by owner, team, source, campaign, currency or cohort (month)"),
+    ] = None,
     url: Url = DEFAULT_URL,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """The lead-to-cash metrics (docs/insights.md): `l2c metrics --from 2026-01-01 --by owner`."""
-    if by is not None and by not in ("owner", "source", "currency"):
-        raise typer.BadParameter("one of owner, source, currency", param_hint="--by")
+    if by is not None and by not in GROUPS:
+        raise typer.BadParameter(f"one of {', '.join(GROUPS)}", param_hint="--by")
     params = {k: v for k, v in (("from", from_), ("to", to)) if v is not None}
     query = {k: v.isoformat() for k, v in params.items()} | ({"by": by} if by else {})
     names = name or [*METRICS, *(("dso",) if from_ and to else ()), "funnel"]
