@@ -18,6 +18,8 @@ DETAIL_FIELDS = (
     "source",
     "campaign",
     "outcome",
+    "kind",
+    "invoice_number",
     "reason",
     "from_stage",
     "to_stage",
