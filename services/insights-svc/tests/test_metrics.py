@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from insights_svc.domain.facts import Fact
-from insights_svc.domain.journey import milestones
+from insights_svc.domain.journey import milestones, select
 from insights_svc.domain.metrics import compute, funnel, percentile
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -195,3 +195,11 @@ def test_a_later_stage_implies_the_earlier_ones() -> None:
     assert rows["contacted"] == rows["quote_sent"] == rows["paid"] == 1
     generation = compute("quote_generation_time", [milestones(A, facts)])
     assert generation["all"]["mean_seconds"] == 345600.0
+
+
+def test_journeys_listed_newest_capture_first_filtered_by_owner_and_status() -> None:
+    uncaptured = milestones(UUID(int=9), [fact(UUID(int=9), "InvoicePaid", T0)])
+    everyone = [*journeys(), uncaptured]
+    assert [m.lead_id for m in select(everyone)] == [DQ, C, B, A, UUID(int=9)]
+    assert [m.lead_id for m in select(everyone, owner="ana")] == [C, A]
+    assert [m.lead_id for m in select(everyone, status="paid")] == [A, UUID(int=9)]

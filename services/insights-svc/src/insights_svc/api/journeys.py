@@ -16,7 +16,7 @@ from insights_svc.api.views import (
     stage_view,
     summary,
 )
-from insights_svc.domain.journey import STATUSES, milestones
+from insights_svc.domain.journey import STATUSES, milestones, select
 from l2c_runtime.auth import require
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.http.params import PageDep, TextQuery
@@ -67,18 +67,7 @@ async def list_journeys(
             found = await facts.journey_milestones(session, from_, to, account_id)
         except facts.TooManyJourneys as exc:
             raise RuleViolation(str(exc)) from exc
-    chosen = [
-        m
-        for m in found
-        if (owner is None or m.owner == owner) and (status is None or m.status == status)
-    ]
-    chosen.sort(
-        key=lambda m: (
-            m.captured_at is None,
-            -(m.captured_at.timestamp() if m.captured_at else 0),
-            str(m.lead_id),
-        )
-    )
+    chosen = select(found, owner=owner, status=status)
     items: list[JourneySummary] = [summary(m) for m in page.of(chosen)]
     more = page.offset + page.limit < len(chosen)
     return JourneyPage(

@@ -114,3 +114,21 @@ def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
         if "currency" in fact.detail:
             values.setdefault("currency", fact.detail["currency"])
     return Milestones(lead_id=lead_id, **values)  # type: ignore[arg-type]
+
+
+def select(
+    journeys: Iterable[Milestones], owner: str | None = None, status: str | None = None
+) -> list[Milestones]:
+    """The journeys of `owner` in `status` (None: any), newest capture first, those without a
+    capture (yet) last, then by lead id: a stable order to page through."""
+    chosen = [
+        m
+        for m in journeys
+        if (owner is None or m.owner == owner) and (status is None or m.status == status)
+    ]
+    chosen.sort(key=lambda m: (m.captured_at is None, _newest_first(m), str(m.lead_id)))
+    return chosen
+
+
+def _newest_first(m: Milestones) -> float:
+    return -m.captured_at.timestamp() if m.captured_at else 0.0
