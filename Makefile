@@ -20,7 +20,7 @@ infra-up:           ## PostgreSQL (one database per service) and a single-node K
 infra-down:
 	deploy/local/down.sh
 
-demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
+demo: install infra-up  ## start the services, push a lead all the way to cash, show its journey, keep running
 	$(LOCAL_ENV) $(UV) run --frozen l2c-demo
 
 test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQL), end to end

@@ -1,5 +1,5 @@
 """docker-compose.yml is valid against the official Compose Specification schema and says
-what the project needs: six services, each with its own database, Kafka without topic
+what the project needs: the services, each with its own database, Kafka without topic
 auto-creation, and consistency with the Docker-free scripts in deploy/local/.
 
 The schema is not committed: deploy/compose/fetch-compose-schema.sh fetches it once from PyPI
@@ -33,6 +33,7 @@ SERVICES = {
     "contract-svc": ("l2c_contract", 8004),
     "billing-svc": ("l2c_billing", 8005),
     "ar-svc": ("l2c_ar", 8006),
+    "insights-svc": ("l2c_insights", 8007),
 }
 
 _schema_cache: dict = {}
@@ -87,7 +88,7 @@ def test_schema_actually_rejects_a_broken_file() -> None:
     assert len(list(validator().iter_errors(broken))) >= 2
 
 
-def test_six_services_each_with_their_own_database() -> None:
+def test_every_service_with_its_own_database() -> None:
     services = compose()["services"]
     seen_dbs = set()
     for name, (db, port) in SERVICES.items():
@@ -109,7 +110,7 @@ def test_six_services_each_with_their_own_database() -> None:
         assert deps["kafka"]["condition"] == "service_healthy"
         assert deps["postgres"]["condition"] == "service_healthy"
         assert "healthcheck" in svc
-    assert len(seen_dbs) == 6, "services must not share a database"
+    assert len(seen_dbs) == len(SERVICES), "services must not share a database"
 
 
 def test_lead_svc_publishes_its_outbox_through_a_relay_process_of_its_own() -> None:
@@ -153,7 +154,7 @@ def _service_list(script: Path, pattern: str) -> set[str]:
 
 
 def test_database_lists_agree() -> None:
-    """compose init script, deploy/local/postgres.sh and the services name the same six DBs,
+    """compose init script, deploy/local/postgres.sh and the services name the same DBs,
     each owned by its service's role, no one else allowed to connect."""
     expected = {db.removeprefix("l2c_") for db, _ in SERVICES.values()}
     init = ROOT / "deploy" / "compose" / "initdb" / "01-create-databases.sh"
