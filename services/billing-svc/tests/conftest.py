@@ -12,9 +12,9 @@ from uuid import UUID
 
 import pytest
 
-from billing_svc import handlers
 from billing_svc.app import MIGRATIONS
-from billing_svc.billing_run import bill_subscriptions, claim_due
+from billing_svc.handlers import invoices as handlers
+from billing_svc.handlers.billing_run import bill_subscriptions, claim_due
 from l2c_platform.testing import FixedClock, empty_database
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.migrations import upgrade_to_head

@@ -19,8 +19,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from billing_svc import api, api_setup, handlers
+from billing_svc.api import invoices as api
+from billing_svc.api import setup as api_setup
 from billing_svc.app import MIGRATIONS
+from billing_svc.handlers import invoices as handlers
 from billing_svc.jobs import billing_pass
 from l2c_documents import pdf_text_lines
 from l2c_platform.local_issuer import issuer_url

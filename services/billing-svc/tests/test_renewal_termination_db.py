@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
-from billing_svc import terms
 from billing_svc.adapters.tables import credit_notes, subscriptions
+from billing_svc.handlers import terms
 from l2c_runtime.errors import RuleViolation
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.contract import ContractRenewed, ContractTerminated

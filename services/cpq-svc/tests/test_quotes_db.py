@@ -14,11 +14,12 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
-from cpq_svc import handlers, lifecycle
 from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
+from cpq_svc.handlers import lifecycle
+from cpq_svc.handlers import quotes as handlers
 from l2c_platform.testing import FixedClock, empty_database
 from l2c_runtime.auth import Principal
 from l2c_runtime.db import create_engine, session_factory

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field, model_validator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from billing_svc import handlers
 from billing_svc.adapters.tables import (
     account_tax_jurisdictions,
     credit_notes,
@@ -22,7 +21,8 @@ from billing_svc.adapters.tables import (
     tax_rates,
     usage_plans,
 )
-from billing_svc.revenue import deferred_revenue
+from billing_svc.handlers import invoices as handlers
+from billing_svc.handlers.revenue import deferred_revenue
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.errors import RuleViolation

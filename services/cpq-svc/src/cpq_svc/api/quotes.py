@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from cpq_svc import handlers, lifecycle
 from cpq_svc.adapters.quote_store import Quote, find_quote
 from cpq_svc.adapters.tables import approval_audit, quotes
-from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from cpq_svc.handlers import lifecycle
+from cpq_svc.handlers import quotes as handlers
+from cpq_svc.handlers.documents import quote_document
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import Principal, require
 from l2c_runtime.auth.records import visible_records
