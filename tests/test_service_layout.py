@@ -81,3 +81,17 @@ def test_the_checker_sees_imports(tmp_path: Path) -> None:
         "def f():\n    from fastapi import APIRouter\n"
     )
     assert _imported_modules(sample) == {"sqlalchemy", "l2c_runtime.errors", "fastapi"}
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_migrations_are_frozen(package: Path) -> None:
+    """A revision states its DDL; it never builds tables from the code's current definitions,
+    which would make an old revision's result change whenever the code does."""
+    versions = package.parents[1] / "migrations" / "versions"
+    offences = [
+        f"{revision.name} imports {imported}"
+        for revision in sorted(versions.glob("*.py"))
+        for imported in sorted(_imported_modules(revision))
+        if imported.split(".")[0] == package.name
+    ]
+    assert offences == []
