@@ -1,14 +1,13 @@
-"""The invoice document a customer receives: the same content as printable HTML and as a PDF
-of text lines (written by l2c_documents, no PDF library). A draft shows as a draft: it has no
-number and no dates until it is issued."""
+"""The invoice document a customer receives: the same content as printable HTML (an autoescaped
+template) and as a PDF of text lines (written by l2c_documents in embedded Unicode fonts). A draft
+shows as a draft: it has no number and no dates until it is issued."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
-from l2c_documents import text_pdf
+from l2c_documents import html_template, text_pdf
 from l2c_schemas.money import currency_exponent
 
 
@@ -67,51 +66,72 @@ def invoice_text_lines(invoice: dict[str, Any], issuer: str) -> list[str]:
 
 
 def invoice_pdf(invoice: dict[str, Any], issuer: str) -> bytes:
-    """The invoice as a PDF (A4, Helvetica)."""
+    """The invoice as a PDF (A4)."""
     return text_pdf(invoice_text_lines(invoice, issuer))
+
+
+_INVOICE_HTML = html_template(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ title }}</title>
+<style>
+body { font-family: sans-serif; margin: 2em; } table { border-collapse: collapse; width: 100%; }
+td, th { border-bottom: 1px solid #ccc; padding: .4em; text-align: left; }
+.n { text-align: right; } .status { font-weight: bold; }
+</style></head><body>
+<h1>{{ title }}</h1>
+<p class="status">{{ status }}</p>
+<p>From: {{ issuer }}</p>
+<p>Bill to: <strong>{{ customer }}</strong><br>
+Account {{ account }}</p>
+<p>Issue date: {{ issued }}<br>Due date: {{ due }}<br>Currency: {{ currency }}<br>
+Service period: {{ period_start }} – {{ period_end }}</p>
+<table><thead><tr><th>#</th><th>Description</th><th class=n>Qty</th><th class=n>Amount</th>
+</tr></thead><tbody>
+{% for line in lines %}<tr><td>{{ line.no }}</td><td>{{ line.description }}<br>
+<small>{{ line.code }} · {{ line.start }} – {{ line.end }}</small></td>
+<td class=n>{{ line.quantity }}</td><td class=n>{{ line.amount }}</td></tr>
+{% endfor %}</tbody><tfoot>
+<tr><td></td><td>Subtotal</td><td></td><td class=n>{{ subtotal }}</td></tr>
+<tr><td></td><td>{{ tax_label }}</td><td></td>
+<td class=n>{{ tax_total }}</td></tr>
+<tr><td></td><th>Total</th><td></td><th class=n>{{ total }}</th></tr>
+</tfoot></table>
+</body></html>
+"""
+)
 
 
 def invoice_html(invoice: dict[str, Any], issuer: str) -> str:
     """The invoice as a self-contained printable HTML page."""
     cur = invoice["currency"]
     issued, due = _dates(invoice)
-    rows = "\n".join(
-        "<tr><td>{no}</td><td>{desc}<br><small>{code} · {start} – {end}</small></td>"
-        "<td class=n>{qty}</td><td class=n>{amount}</td></tr>".format(
-            no=line["line_no"],
-            desc=escape(line["description"]),
-            code=escape(line["product_code"]),
-            start=line["period_start"],
-            end=line["period_end"],
-            qty=_quantity(line),
-            amount=_money(line["amount"], cur),
-        )
+    lines = [
+        {
+            "no": line["line_no"],
+            "description": line["description"],
+            "code": line["product_code"],
+            "start": line["period_start"],
+            "end": line["period_end"],
+            "quantity": _quantity(line),
+            "amount": _money(line["amount"], cur),
+        }
         for line in invoice["lines"]
+    ]
+    return _INVOICE_HTML.render(
+        title=_title(invoice),
+        status=invoice["status"].upper(),
+        issuer=issuer,
+        customer=invoice["customer_name"],
+        account=invoice["account_id"],
+        issued=issued,
+        due=due,
+        currency=cur,
+        period_start=invoice["period_start"],
+        period_end=invoice["period_end"],
+        lines=lines,
+        subtotal=_money(invoice["subtotal"], cur),
+        tax_label=_tax_label(invoice),
+        tax_total=_money(invoice["tax_total"], cur),
+        total=_money(invoice["total"], cur),
     )
-    title = escape(_title(invoice))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{title}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ccc; padding: .4em; text-align: left; }}
-.n {{ text-align: right; }} .status {{ font-weight: bold; }}
-</style></head><body>
-<h1>{title}</h1>
-<p class="status">{invoice["status"].upper()}</p>
-<p>From: {escape(issuer)}</p>
-<p>Bill to: <strong>{escape(invoice["customer_name"])}</strong><br>
-Account {invoice["account_id"]}</p>
-<p>Issue date: {issued}<br>Due date: {due}<br>Currency: {cur}<br>
-Service period: {invoice["period_start"]} – {invoice["period_end"]}</p>
-<table><thead><tr><th>#</th><th>Description</th><th class=n>Qty</th><th class=n>Amount</th>
-</tr></thead><tbody>
-{rows}
-</tbody><tfoot>
-<tr><td></td><td>Subtotal</td><td></td><td class=n>{_money(invoice["subtotal"], cur)}</td></tr>
-<tr><td></td><td>{escape(_tax_label(invoice))}</td><td></td>
-<td class=n>{_money(invoice["tax_total"], cur)}</td></tr>
-<tr><td></td><th>Total</th><td></td><th class=n>{_money(invoice["total"], cur)}</th></tr>
-</tfoot></table>
-</body></html>
-"""
