@@ -74,6 +74,18 @@ def test_domain_imports_no_io_and_no_runtime(package: Path) -> None:
     assert offences == []
 
 
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_routes_hold_no_sql(package: Path) -> None:
+    """Routes call handlers and stores; only the database's exceptions may be named there."""
+    offences = [
+        f"{module.relative_to(package)} imports {imported}"
+        for module in sorted((package / "api").rglob("*.py"))
+        for imported in sorted(_imported_modules(module))
+        if imported.split(".")[0] == "sqlalchemy" and imported != "sqlalchemy.exc"
+    ]
+    assert offences == []
+
+
 def test_the_checker_sees_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(
