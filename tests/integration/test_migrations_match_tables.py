@@ -5,7 +5,6 @@ definition without its migration, or a migration the code does not know about, f
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from l2c_platform.testing import empty_database
+from l2c_platform.testing import migrated_database
 from l2c_runtime.audit import audit_metadata
-from l2c_runtime.db import create_engine
 from l2c_runtime.messaging_tables import messaging_metadata
-from l2c_runtime.migrations import upgrade_to_head
 
 pytestmark = pytest.mark.integration
 
@@ -53,16 +50,13 @@ async def test_migrated_database_matches_the_tables(package: str) -> None:
     app = importlib.import_module(f"{package}.app")
     tables = importlib.import_module(f"{package}.adapters.tables")
     migrations: Path = app.MIGRATIONS
-    url = await empty_database(f"l2c_{package}_schema_drift")
-    await asyncio.to_thread(upgrade_to_head, migrations, url)
-    engine = create_engine(url, 1)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(
-                _differences, [tables.metadata, messaging_metadata, audit_metadata]
-            )
-    finally:
-        await engine.dispose()
+    async with (
+        migrated_database(f"l2c_{package}_schema_drift", migrations, 1) as engine,
+        engine.connect() as connection,
+    ):
+        differences = await connection.run_sync(
+            _differences, [tables.metadata, messaging_metadata, audit_metadata]
+        )
     assert [_describe(d) for d in differences] == []
 
 

@@ -28,6 +28,9 @@ from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended
 
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
+
 if TYPE_CHECKING:
     from conftest import Billing  # the `billing` fixture
 

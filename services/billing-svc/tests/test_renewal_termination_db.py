@@ -22,6 +22,9 @@ from l2c_runtime.errors import RuleViolation
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.contract import ContractRenewed, ContractTerminated
 
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
+
 if TYPE_CHECKING:
     from conftest import Billing  # the `billing` fixture
 
