@@ -243,7 +243,7 @@ def rebuild(
 ) -> None:
     """Replay every events topic from its beginning into a fresh projection (the facts are
     emptied first): `l2c insights rebuild`."""
-    from insights_svc.rebuild import rebuild as replay
+    from insights_svc.handlers.rebuild import rebuild as replay
 
     url = database or PlatformConfig().database_url(BY_NAME["insights-svc"])
     columns = (

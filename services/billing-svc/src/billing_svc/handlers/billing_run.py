@@ -22,7 +22,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
-from billing_svc import amendments, store
+from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     billing_adjustments,
     invoice_lines,
@@ -34,7 +34,8 @@ from billing_svc.adapters.tables import (
 from billing_svc.domain.calendar import service_period
 from billing_svc.domain.drafting import Adjustment, Draft, bill_date, draft_invoice
 from billing_svc.domain.invoicing import DraftLine, due_date, invoice_number, invoice_totals
-from billing_svc.revenue import first_open_month, schedule_rows
+from billing_svc.handlers import amendments
+from billing_svc.handlers.revenue import first_open_month, schedule_rows
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, InvoiceLine, Money
 from l2c_schemas.base import Message

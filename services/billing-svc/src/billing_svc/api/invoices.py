@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from billing_svc import handlers
 from billing_svc.config import issuer_name
-from billing_svc.document import invoice_html, invoice_pdf
+from billing_svc.domain.document import invoice_html, invoice_pdf
+from billing_svc.handlers import invoices as handlers
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.errors import NotFound

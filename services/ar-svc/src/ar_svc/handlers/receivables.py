@@ -19,8 +19,9 @@ from ar_svc.adapters.ledger_store import (
     save_postings,
 )
 from ar_svc.adapters.tables import credit_notes, postings, receivables
-from ar_svc.applications import apply_manually, payment_detail, unapply
-from ar_svc.cash import (
+from ar_svc.domain.ledger import LedgerError
+from ar_svc.handlers.applications import apply_manually, payment_detail, unapply
+from ar_svc.handlers.cash import (
     PaymentCommand,
     PaymentOutcome,
     apply_funds,
@@ -28,8 +29,7 @@ from ar_svc.cash import (
     mark_paid,
     record_payment,
 )
-from ar_svc.domain.ledger import LedgerError
-from ar_svc.early_cash import announce_waiting_payments
+from ar_svc.handlers.early_cash import announce_waiting_payments
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.telemetry import current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork

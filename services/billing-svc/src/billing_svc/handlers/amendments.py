@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
-from billing_svc import store
+from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     billing_adjustments,
     credit_notes,
@@ -33,7 +33,7 @@ from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.drafting import Adjustment
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_number
 from billing_svc.domain.proration import ProrationLine, RecurringCharge, prorate_change
-from billing_svc.revenue import first_open_month, schedule_rows
+from billing_svc.handlers.revenue import first_open_month, schedule_rows
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceLine, Money

@@ -26,7 +26,7 @@ from uuid import NAMESPACE_URL, uuid5
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
-from billing_svc import amendments, store
+from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     invoices,
     subscription_amendments,
@@ -35,6 +35,7 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.domain.calendar import period_index_of, service_period
 from billing_svc.domain.drafting import bill_date
+from billing_svc.handlers import amendments
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.contract import ContractRenewed, ContractTerminated

@@ -18,11 +18,11 @@ from billing_svc.adapters.tables import (
     subscriptions,
     usage_events,
 )
-from billing_svc.billing_run import Issuing, bill_subscriptions, issue
 from billing_svc.domain.drafting import bill_date
 from billing_svc.domain.invoicing import DraftLine
-from billing_svc.metering import file_pending_usage
-from billing_svc.revenue import reverse_schedule
+from billing_svc.handlers.billing_run import Issuing, bill_subscriptions, issue
+from billing_svc.handlers.metering import file_pending_usage
+from billing_svc.handlers.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.http.params import Page
 from l2c_runtime.telemetry import current_traceparent, journey_span

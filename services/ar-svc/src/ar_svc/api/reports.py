@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
-from ar_svc import reports
+from ar_svc.adapters import report_queries as reports
 from ar_svc.domain.reports import Granularity
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of

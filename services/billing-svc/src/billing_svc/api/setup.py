@@ -8,21 +8,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import sqlalchemy as sa
 from annotated_types import Ge, Gt, Le
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field, model_validator
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from billing_svc import handlers
-from billing_svc.adapters.tables import (
-    account_tax_jurisdictions,
-    credit_notes,
-    revenue_schedule,
-    tax_rates,
-    usage_plans,
-)
-from billing_svc.revenue import deferred_revenue
+from billing_svc.adapters import setup_store
+from billing_svc.handlers import invoices as handlers
+from billing_svc.handlers.revenue import deferred_revenue
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.errors import RuleViolation
@@ -85,13 +77,7 @@ async def set_tax_rate(
     """Configure the rate of a jurisdiction (e.g. DE 0.19). Accounts without a jurisdiction,
     or with one that has no rate, are invoiced without tax."""
     async with runtime.unit_of_work() as uow:
-        await uow.session.execute(
-            pg_insert(tax_rates)
-            .values(jurisdiction=jurisdiction, rate=body.rate, name=body.name)
-            .on_conflict_do_update(
-                index_elements=["jurisdiction"], set_={"rate": body.rate, "name": body.name}
-            )
-        )
+        await setup_store.put_tax_rate(uow, jurisdiction, body.rate, body.name)
         await record_action(uow, "tax_rate.set", "tax_rate", jurisdiction, body.model_dump())
     return {"jurisdiction": jurisdiction, "rate": str(body.rate), "name": body.name}
 
@@ -104,13 +90,7 @@ async def set_account_jurisdiction(
 ) -> dict[str, Any]:
     """Which jurisdiction's rate taxes the account's next invoices."""
     async with runtime.unit_of_work() as uow:
-        await uow.session.execute(
-            pg_insert(account_tax_jurisdictions)
-            .values(account_id=account_id, jurisdiction=body.jurisdiction)
-            .on_conflict_do_update(
-                index_elements=["account_id"], set_={"jurisdiction": body.jurisdiction}
-            )
-        )
+        await setup_store.put_account_jurisdiction(uow, account_id, body.jurisdiction)
         await record_action(
             uow, "account.tax_jurisdiction.set", "account", account_id, body.model_dump()
         )
@@ -124,11 +104,7 @@ async def set_usage_plan(
     """How usage of `metric` is aggregated per period and rated, in one currency."""
     values = body.model_dump(mode="json", exclude={"currency"})
     async with runtime.unit_of_work() as uow:
-        await uow.session.execute(
-            pg_insert(usage_plans)
-            .values(metric=metric, currency=body.currency, **values)
-            .on_conflict_do_update(index_elements=["metric", "currency"], set_=values)
-        )
+        await setup_store.put_usage_plan(uow, metric, body.currency, values)
         await record_action(
             uow, "usage_plan.set", "usage_plan", metric, body.model_dump(mode="json")
         )
@@ -178,19 +154,9 @@ async def list_credit_notes(
     account_id: UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Credit notes in the order they were issued."""
-    query = (
-        sa.select(credit_notes)
-        .order_by(credit_notes.c.issued_at, credit_notes.c.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    if subscription_id is not None:
-        query = query.where(credit_notes.c.subscription_id == subscription_id)
-    if account_id is not None:
-        query = query.where(credit_notes.c.account_id == account_id)
     async with runtime.unit_of_work() as uow:
-        rows = (await uow.session.execute(query)).all()
-    return [_jsonable(row._mapping) for row in rows]
+        rows = await setup_store.credit_note_rows(uow, page, subscription_id, account_id)
+    return [_jsonable(row) for row in rows]
 
 
 @router.get("/revenue-schedules", dependencies=[require("billing:read")])
@@ -201,18 +167,11 @@ async def list_revenue_schedule(
     subscription_id: UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Scheduled revenue rows (per document line and month) of an invoice or credit note."""
-    r = revenue_schedule
-    query = sa.select(r.c.document_id, r.c.line_no, r.c.month, r.c.amount, r.c.currency)
     if document_id is None and subscription_id is None:
         raise RuleViolation("give a document_id or a subscription_id")
-    if document_id is not None:
-        query = query.where(r.c.document_id == document_id)
-    if subscription_id is not None:
-        query = query.where(r.c.subscription_id == subscription_id)
     async with runtime.unit_of_work() as uow:
-        ordered = query.order_by(r.c.document_id, r.c.line_no, r.c.month)
-        rows = (await uow.session.execute(ordered.limit(page.limit).offset(page.offset))).all()
-    return [_jsonable(row._mapping) for row in rows]
+        rows = await setup_store.revenue_schedule_rows(uow, page, document_id, subscription_id)
+    return [_jsonable(row) for row in rows]
 
 
 def _month(text: str) -> date:

@@ -23,7 +23,7 @@ from ar_svc.adapters.tables import delinquencies, payments, receivables
 from ar_svc.domain.cash_application import CashApplication, OpenInvoice, apply_payment
 from ar_svc.domain.ledger import Ledger, LedgerError
 from ar_svc.domain.retries import next_retry
-from ar_svc.early_cash import hold_unannounced, invoice_known, reservations, reserved_for
+from ar_svc.handlers.early_cash import hold_unannounced, invoice_known, reservations, reserved_for
 from l2c_runtime.errors import NotFound, RuleViolation
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork

@@ -7,21 +7,20 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-import sqlalchemy as sa
 from annotated_types import Ge, Gt, Le
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from cpq_svc import handlers, lifecycle
+from cpq_svc.adapters.quote_queries import approval_audit_rows, quote_ids_of_opportunity
 from cpq_svc.adapters.quote_store import Quote, find_quote
-from cpq_svc.adapters.tables import approval_audit, quotes
-from cpq_svc.document_view import quote_document
 from cpq_svc.domain.document import render_html, render_pdf
 from cpq_svc.domain.quote_pricing import RequestedLine
+from cpq_svc.handlers import lifecycle
+from cpq_svc.handlers import quotes as handlers
+from cpq_svc.handlers.documents import quote_document
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import Principal, require
-from l2c_runtime.auth.records import visible_records
 from l2c_runtime.http.openapi import PDF_ANSWER
 from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
@@ -172,16 +171,7 @@ async def list_quotes(
 ) -> list[QuoteView]:
     """Every version quoted for an opportunity, oldest first."""
     async with runtime.unit_of_work() as uow:
-        ids = (
-            await uow.session.scalars(
-                sa.select(quotes.c.id)
-                .where(quotes.c.opportunity_id == opportunity_id)
-                .where(visible_records(caller, quotes.c.owner, quotes.c.team))
-                .order_by(quotes.c.version)
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        ).all()
+        ids = await quote_ids_of_opportunity(uow, opportunity_id, caller, page)
     return [_view(await _load(quote_id, runtime, caller)) for quote_id in ids]
 
 
@@ -250,12 +240,8 @@ async def approval_history(quote_id: UUID, runtime: RuntimeDep, caller: Reader) 
     """Who requested, approved or rejected what, when, with which comment."""
     await _load(quote_id, runtime, caller)
     async with runtime.unit_of_work() as uow:
-        rows = await uow.session.execute(
-            sa.select(approval_audit)
-            .where(approval_audit.c.quote_id == quote_id)
-            .order_by(approval_audit.c.id)
-        )
-    return [AuditEntry.model_validate(dict(r._mapping)) for r in rows]
+        rows = await approval_audit_rows(uow, quote_id)
+    return [AuditEntry.model_validate(dict(r)) for r in rows]
 
 
 @router.post("/quotes/{quote_id}/send", response_model=QuoteView, tags=["quotes"])

@@ -18,7 +18,7 @@ from cpq_svc.domain.quotes import (
     ensure_sendable,
     is_expired,
 )
-from cpq_svc.handlers import journey, request_approval
+from cpq_svc.handlers.quotes import journey, request_approval
 from l2c_runtime.auth import Principal
 from l2c_runtime.auth.approvals import ensure_may_decide
 from l2c_runtime.errors import Conflict, NotFound

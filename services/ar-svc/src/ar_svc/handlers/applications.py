@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ar_svc.adapters.ledger_store import load_ledger, locked_receivable, save_postings
 from ar_svc.adapters.tables import payments, postings, receivables
-from ar_svc.cash import apply_funds
+from ar_svc.handlers.cash import apply_funds
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork

@@ -10,7 +10,7 @@ from annotated_types import Gt
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
-from ar_svc import handlers
+from ar_svc.handlers import receivables as handlers
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of

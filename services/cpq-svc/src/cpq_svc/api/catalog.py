@@ -6,12 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from cpq_svc.adapters.catalog import load_catalog, price_book_named
-from cpq_svc.adapters.tables import quotes
+from cpq_svc.adapters.quote_queries import quote_metric_totals
 from cpq_svc.domain.pricing import PriceSpec, unit_price_shown
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
@@ -193,21 +192,8 @@ async def get_pricing_policy(runtime: RuntimeDep) -> PolicyView:
 )
 async def quote_metrics(runtime: RuntimeDep) -> QuoteMetricsView:
     """What RevOps reads about quoting: generation time, revisions, discount vs policy."""
-    q = quotes.c
     async with runtime.unit_of_work() as uow:
-        totals = (
-            await uow.session.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.avg(q.generation_ms),
-                    sa.func.max(q.generation_ms),
-                    sa.func.count(sa.distinct(q.opportunity_id)),
-                    sa.func.count().filter(q.discretionary_percent > q.policy_limit_percent),
-                    sa.func.avg(q.discretionary_percent),
-                    sa.func.max(q.policy_limit_percent),
-                )
-            )
-        ).one()
+        totals = await quote_metric_totals(uow)
     count, gen_avg, gen_max, opportunities, above, discount_avg, limit = totals
     places = Decimal("0.01")
     return QuoteMetricsView(
