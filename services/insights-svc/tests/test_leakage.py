@@ -43,6 +43,8 @@ def test_signed_contract_without_an_order_after_an_hour() -> None:
     order = fact("OrderPlaced", T0 + 2 * H, {"order_id": "o1", "contract_id": "c1"})
     subscription = fact("SubscriptionActivated", T0 + 2 * H, {"order_id": "o1"})
     assert found([signed, order, subscription], T0 + 3 * H) == {}
+    ended = fact("ContractTerminated", T0 + 2 * H, {"contract_id": "c1"})
+    assert found([signed, ended], T0 + 3 * H) == {}
 
 
 def test_order_without_subscription_has_the_contracts_value_at_risk() -> None:

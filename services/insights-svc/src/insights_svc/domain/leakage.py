@@ -99,11 +99,12 @@ def contract_signed_without_order(
     facts: Sequence[Fact], now: datetime, policy: Policy
 ) -> list[Finding]:
     orders = _by_id(facts, "OrderPlaced", "contract_id")
+    terminated = _by_id(facts, "ContractTerminated", "contract_id")
     found = []
     for contract_id, signed in _by_id(facts, "ContractSigned", "contract_id").items():
         first = _first(signed)
         since = first.occurred_at + policy.order_after
-        if contract_id not in orders and now >= since:
+        if contract_id not in orders and contract_id not in terminated and now >= since:
             found.append(
                 _finding(
                     "contract_signed_without_order",
@@ -261,8 +262,8 @@ def discount_without_approval(
 DETECTORS: dict[str, tuple[Detector, str]] = {
     "contract_signed_without_order": (
         contract_signed_without_order,
-        "A contract signed more than an hour ago with no order placed for it: nothing will "
-        "be provisioned or billed; at risk, its total contract value.",
+        "A contract signed more than an hour ago, not terminated, with no order placed for "
+        "it (nothing will be provisioned or billed); at risk, its total contract value.",
     ),
     "order_without_subscription": (
         order_without_subscription,
