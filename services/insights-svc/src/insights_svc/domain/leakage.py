@@ -95,56 +95,77 @@ def _first(facts: Sequence[Fact]) -> Fact:
     return min(facts, key=lambda f: (f.occurred_at, f.event_id))
 
 
+def _ids(facts: Iterable[Fact], stages: Iterable[str], id_name: str) -> set[str]:
+    """The values of `id_name` that facts of these event types carry."""
+    chosen = set(stages)
+    return {f.ids[id_name] for f in facts if f.stage in chosen and id_name in f.ids}
+
+
+def _unresolved(
+    facts: Sequence[Fact],
+    stage: str,
+    id_name: str,
+    now: datetime,
+    allowance: timedelta,
+    resolved: set[str],
+) -> list[tuple[Fact, list[Fact], datetime]]:
+    """Per value of `id_name`: the first fact of `stage`, all of them, and since when it
+    leaks, for those not `resolved` once the allowance has passed."""
+    found = []
+    for key, group in _by_id(facts, stage, id_name).items():
+        first = _first(group)
+        since = first.occurred_at + allowance
+        if key not in resolved and now >= since:
+            found.append((first, group, since))
+    return found
+
+
 def contract_signed_without_order(
     facts: Sequence[Fact], now: datetime, policy: Policy
 ) -> list[Finding]:
-    orders = _by_id(facts, "OrderPlaced", "contract_id")
-    terminated = _by_id(facts, "ContractTerminated", "contract_id")
-    found = []
-    for contract_id, signed in _by_id(facts, "ContractSigned", "contract_id").items():
-        first = _first(signed)
-        since = first.occurred_at + policy.order_after
-        if contract_id not in orders and contract_id not in terminated and now >= since:
-            found.append(
-                _finding(
-                    "contract_signed_without_order",
-                    first,
-                    "contract_id",
-                    _amount(first, "total_contract_value"),
-                    since,
-                    "signed, but no order was placed for it",
-                )
-            )
-    return found
+    resolved = _ids(facts, ("OrderPlaced", "ContractTerminated"), "contract_id")
+    return [
+        _finding(
+            "contract_signed_without_order",
+            first,
+            "contract_id",
+            _amount(first, "total_contract_value"),
+            since,
+            "signed, but no order was placed for it",
+        )
+        for first, _, since in _unresolved(
+            facts, "ContractSigned", "contract_id", now, policy.order_after, resolved
+        )
+    ]
 
 
 def order_without_subscription(
     facts: Sequence[Fact], now: datetime, policy: Policy
 ) -> list[Finding]:
-    subscriptions = _by_id(facts, "SubscriptionActivated", "order_id")
-    terminated = _by_id(facts, "ContractTerminated", "contract_id")
+    terminated = _ids(facts, ("ContractTerminated",), "contract_id")
+    resolved = _ids(facts, ("SubscriptionActivated",), "order_id")
+    resolved |= {
+        f.ids["order_id"]
+        for f in facts
+        if f.stage == "OrderPlaced" and f.ids.get("contract_id") in terminated
+    }
     values: dict[str, Decimal | None] = {}
     for stage in ("ContractDrafted", "ContractSigned"):
         for contract_id, contract_facts in _by_id(facts, stage, "contract_id").items():
             values[contract_id] = _amount(_first(contract_facts), "total_contract_value")
-    found = []
-    for order_id, placed in _by_id(facts, "OrderPlaced", "order_id").items():
-        first = _first(placed)
-        since = first.occurred_at + policy.subscription_after
-        contract_id = first.ids.get("contract_id", "")
-        if order_id in subscriptions or contract_id in terminated or now < since:
-            continue
-        found.append(
-            _finding(
-                "order_without_subscription",
-                first,
-                "order_id",
-                values.get(contract_id),
-                since,
-                "ordered, but billing has no active subscription for it",
-            )
+    return [
+        _finding(
+            "order_without_subscription",
+            first,
+            "order_id",
+            values.get(first.ids.get("contract_id", "")),
+            since,
+            "ordered, but billing has no active subscription for it",
         )
-    return found
+        for first, _, since in _unresolved(
+            facts, "OrderPlaced", "order_id", now, policy.subscription_after, resolved
+        )
+    ]
 
 
 def subscription_not_invoiced(
@@ -178,27 +199,21 @@ def subscription_not_invoiced(
 
 
 def overdue_without_dunning(facts: Sequence[Fact], now: datetime, policy: Policy) -> list[Finding]:
-    settled: set[str] = set()
-    for stage in ("InvoicePaid", "InvoiceWrittenOff", "InvoiceVoided", "DunningNoticeSent"):
-        settled.update(_by_id(facts, stage, "invoice_id"))
-    found = []
-    for invoice_id, overdue in _by_id(facts, "InvoiceOverdue", "invoice_id").items():
-        first = _first(overdue)
-        latest = max(overdue, key=lambda f: (f.occurred_at, f.event_id))
-        since = first.occurred_at + policy.dunning_after
-        if invoice_id in settled or now < since:
-            continue
-        found.append(
-            _finding(
-                "overdue_without_dunning",
-                first,
-                "invoice_id",
-                _amount(latest, "balance"),
-                since,
-                "overdue, unpaid, and no dunning notice was sent",
-            )
+    settled = ("InvoicePaid", "InvoiceWrittenOff", "InvoiceVoided", "DunningNoticeSent")
+    resolved = _ids(facts, settled, "invoice_id")
+    return [
+        _finding(
+            "overdue_without_dunning",
+            first,
+            "invoice_id",
+            _amount(max(overdue, key=lambda f: (f.occurred_at, f.event_id)), "balance"),
+            since,
+            "overdue, unpaid, and no dunning notice was sent",
         )
-    return found
+        for first, overdue, since in _unresolved(
+            facts, "InvoiceOverdue", "invoice_id", now, policy.dunning_after, resolved
+        )
+    ]
 
 
 def payment_unapplied(facts: Sequence[Fact], now: datetime, policy: Policy) -> list[Finding]:
