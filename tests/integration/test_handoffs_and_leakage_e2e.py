@@ -41,7 +41,8 @@ from l2c_platform.tokens import bearer, client_as, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas import Money, QuoteTotals
 from l2c_schemas.ar import DunningNoticeSent, InvoiceOverdue
-from l2c_schemas.contract import ContractSigned, ContractTerminated
+from l2c_schemas.billing import InvoiceIssued, SubscriptionActivated
+from l2c_schemas.contract import ContractSigned, ContractTerminated, OrderPlaced
 from l2c_schemas.cpq import ApprovalDecision, QuoteApproved
 from l2c_schemas.topics import INSIGHTS_EVENTS
 
@@ -332,3 +333,143 @@ async def test_handoff_breaches_and_leakage_findings_that_clear_themselves(
     async with client_as(["sales_rep"], "sally.sales", ["EMEA"], timeout=10.0) as rep:
         assert (await rep.get(f"{insights}/handoffs")).status_code == 403
         assert (await rep.get(f"{insights}/leakage")).status_code == 403
+
+
+async def test_an_order_billing_has_not_seen_and_a_subscription_never_invoiced_leak_until_fixed(
+    platform: Platform, infra: Infrastructure
+) -> None:
+    """billing-svc is down while a contract is signed and ordered (total contract value
+    14730.00 EUR): after an hour the order without a subscription is a finding, and it clears
+    when billing comes back and activates the subscription. A subscription announced without
+    its first invoice (recurring 1102.50 EUR, billed in advance) is a finding a day later, and
+    clears when the invoice is issued."""
+    config = platform.config
+    insights = config.base_url("insights-svc")
+    bootstrap = infra.kafka_bootstrap
+    billing = platform.services["billing-svc"]
+    billing.stop()
+    try:
+        now = (await _times(platform))["insights-svc"]
+        quote = demo_quote_accepted(now)
+        signed = ContractSigned(
+            lead_id=quote.lead_id,
+            account_id=quote.account_id,
+            contract_id=uuid4(),
+            quote_id=quote.quote_id,
+            opportunity_id=quote.opportunity_id,
+            signed_by="Ada Lovelace <ada@engines.example>",
+            total_contract_value=_eur("14730.00"),
+            signed_at=now,
+        )
+        order = OrderPlaced(
+            lead_id=quote.lead_id,
+            account_id=quote.account_id,
+            order_id=uuid4(),
+            contract_id=signed.contract_id,
+            customer_name=quote.customer_name,
+            currency="EUR",
+            start_date=now.date(),
+            end_date=(now + timedelta(days=365)).date(),
+            billing_period="month",
+            payment_terms_days=30,
+            lines=quote.lines,
+            placed_at=now,
+        )
+        activated = SubscriptionActivated(
+            lead_id=uuid4(),
+            account_id=uuid4(),
+            subscription_id=uuid4(),
+            order_id=uuid4(),
+            contract_id=uuid4(),
+            currency="EUR",
+            billing_period="month",
+            start_date=now.date(),
+            end_date=(now + timedelta(days=365)).date(),
+            recurring_amount=_eur("1102.50"),
+            activated_at=now,
+        )
+        for message in (signed, order, activated):
+            await publish_message(bootstrap, message)
+        await _advance_running(platform, infra, timedelta(days=1, hours=2))
+
+        async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
+
+            async def found(lead: str, kind: str) -> Any:
+                items = await _findings(finance, insights, lead)
+                return next((f for f in items if f["detector"] == kind), None)
+
+            unordered = await eventually(
+                lambda: found(str(quote.lead_id), "order_without_subscription"),
+                "the order without a subscription",
+                60,
+            )
+            assert unordered["amount_at_risk"] == "14730.00"
+            assert unordered["subject"] == f"order_id={order.order_id}"
+            # the order exists: the signed contract itself is no finding
+            assert await found(str(quote.lead_id), "contract_signed_without_order") is None
+            uninvoiced = await eventually(
+                lambda: found(str(activated.lead_id), "subscription_not_invoiced"),
+                "the subscription never invoiced",
+                60,
+            )
+            assert uninvoiced["amount_at_risk"] == "1102.50"
+    finally:
+        billing.start()
+        await billing.wait_ready()
+
+    today = (await _times(platform))["insights-svc"]
+    await publish_message(
+        bootstrap,
+        InvoiceIssued(
+            lead_id=activated.lead_id,
+            account_id=activated.account_id,
+            invoice_id=uuid4(),
+            invoice_number=f"INV-LEAK-{uuid4().hex[:6]}",
+            subscription_id=activated.subscription_id,
+            customer_name="Leaky Ltd",
+            currency="EUR",
+            issue_date=today.date(),
+            due_date=(today + timedelta(days=30)).date(),
+            period_start=activated.start_date,
+            period_end=(today + timedelta(days=30)).date(),
+            lines=[],
+            subtotal=_eur("1102.50"),
+            tax_total=_eur("0.00"),
+            total=_eur("1102.50"),
+            issued_at=today,
+        ),
+    )
+    async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
+        for lead, kind in (
+            (str(quote.lead_id), "order_without_subscription"),
+            (str(activated.lead_id), "subscription_not_invoiced"),
+        ):
+
+            async def cleared(lead: str = lead, kind: str = kind) -> bool | None:
+                items = await _findings(finance, insights, lead)
+                return not any(f["detector"] == kind for f in items) or None
+
+            await eventually(cleared, f"{kind} to clear", 120)
+
+
+async def _advance_running(platform: Platform, infra: Infrastructure, delta: timedelta) -> None:
+    """Advance the clock while some services are stopped: wait for the running ones."""
+    running = {n for n, s in platform.services.items() if s.process and s.process.poll() is None}
+    before = await _times_of(platform, running)
+    await advance_platform_clock(infra.kafka_bootstrap, delta)
+
+    async def moved() -> bool | None:
+        now = await _times_of(platform, running)
+        return all(now[name] - before[name] >= delta for name in now) or None
+
+    await eventually(moved, "the running services to adopt the new time", timeout=30)
+
+
+async def _times_of(platform: Platform, names: set[str]) -> dict[str, datetime]:
+    async with operator_client() as client:
+        return {
+            name: datetime.fromisoformat(
+                (await client.get(f"{platform.config.base_url(name)}/clock")).json()["now"]
+            )
+            for name in sorted(names)
+        }
