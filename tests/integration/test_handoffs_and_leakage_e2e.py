@@ -36,7 +36,7 @@ from typer.testing import CliRunner
 from l2c_platform.cli import build_app
 from l2c_platform.journey import JourneyDriver, demo_quote_accepted, eventually
 from l2c_platform.kafka_io import publish_message, wait_for_records
-from l2c_platform.launcher import SERVICES, Infrastructure, Platform
+from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.tokens import bearer, client_as, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas import Money, QuoteTotals
@@ -51,25 +51,31 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 DAY = 86400
 
 
+def _running(platform: Platform) -> list[str]:
+    return [n for n, s in platform.services.items() if s.process and s.process.poll() is None]
+
+
 async def _times(platform: Platform) -> dict[str, datetime]:
+    """Each running service's time."""
     async with operator_client() as client:
         return {
-            spec.name: datetime.fromisoformat(
-                (await client.get(f"{platform.config.base_url(spec.name)}/clock")).json()["now"]
+            name: datetime.fromisoformat(
+                (await client.get(f"{platform.config.base_url(name)}/clock")).json()["now"]
             )
-            for spec in SERVICES
+            for name in _running(platform)
         }
 
 
 async def _advance(platform: Platform, infra: Infrastructure, delta: timedelta) -> None:
+    """Advance the platform clock and wait until every running service has adopted it."""
     before = await _times(platform)
     await advance_platform_clock(infra.kafka_bootstrap, delta)
 
     async def moved() -> bool | None:
         now = await _times(platform)
-        return all(now[name] - before[name] >= delta for name in now) or None
+        return all(now[name] - before[name] >= delta for name in before) or None
 
-    await eventually(moved, "every service to adopt the new time", timeout=30)
+    await eventually(moved, "every running service to adopt the new time", timeout=30)
 
 
 def _eur(amount: str) -> Money:
@@ -390,7 +396,7 @@ async def test_an_order_billing_has_not_seen_and_a_subscription_never_invoiced_l
         )
         for message in (signed, order, activated):
             await publish_message(bootstrap, message)
-        await _advance_running(platform, infra, timedelta(days=1, hours=2))
+        await _advance(platform, infra, timedelta(days=1, hours=2))
 
         async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
 
@@ -450,26 +456,3 @@ async def test_an_order_billing_has_not_seen_and_a_subscription_never_invoiced_l
                 return not any(f["detector"] == kind for f in items) or None
 
             await eventually(cleared, f"{kind} to clear", 120)
-
-
-async def _advance_running(platform: Platform, infra: Infrastructure, delta: timedelta) -> None:
-    """Advance the clock while some services are stopped: wait for the running ones."""
-    running = {n for n, s in platform.services.items() if s.process and s.process.poll() is None}
-    before = await _times_of(platform, running)
-    await advance_platform_clock(infra.kafka_bootstrap, delta)
-
-    async def moved() -> bool | None:
-        now = await _times_of(platform, running)
-        return all(now[name] - before[name] >= delta for name in now) or None
-
-    await eventually(moved, "the running services to adopt the new time", timeout=30)
-
-
-async def _times_of(platform: Platform, names: set[str]) -> dict[str, datetime]:
-    async with operator_client() as client:
-        return {
-            name: datetime.fromisoformat(
-                (await client.get(f"{platform.config.base_url(name)}/clock")).json()["now"]
-            )
-            for name in sorted(names)
-        }
