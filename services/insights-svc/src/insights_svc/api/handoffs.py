@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from insights_svc.adapters import handoffs as store
 from insights_svc.adapters.facts import TooManyJourneys
@@ -219,6 +220,13 @@ async def put_sla(
     unknown = sorted({body.from_stage, *body.to_stages} - KNOWN_STAGES)
     if unknown:
         raise RuleViolation(f"unknown journey events {unknown}")
+    try:
+        return await _put(key, body, runtime, caller)
+    except IntegrityError as exc:  # two first versions of one key at once
+        raise Conflict(f"{key} was created meanwhile: read it and try again") from exc
+
+
+async def _put(key: str, body: SlaBody, runtime: Runtime, caller: Principal) -> SlaView:
     async with runtime.unit_of_work() as uow:
         now = uow.clock.now()
         before = await store.definition(uow.session, key, for_update=True)
