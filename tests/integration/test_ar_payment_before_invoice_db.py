@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ar_svc.app import MIGRATIONS
 from ar_svc.handlers import receivables as handlers
+from l2c_platform.factories import invoice_issued
 from l2c_platform.launcher import Infrastructure
 from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory
@@ -53,24 +54,7 @@ def uow(engine: AsyncEngine) -> Callable[[], Any]:
 
 
 def invoice(account: UUID, number: str, total: str, issued: date) -> InvoiceIssued:
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=uuid4(),
-        invoice_number=number,
-        subscription_id=uuid4(),
-        customer_name="Acme",
-        currency="EUR",
-        issue_date=issued,
-        due_date=issued + timedelta(days=30),
-        period_start=issued,
-        period_end=issued + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=T0,
-    )
+    return invoice_issued(account, total, issued, number=number, issued_at=T0)
 
 
 async def pay(

@@ -21,6 +21,7 @@ from ar_svc.app import MIGRATIONS
 from ar_svc.domain.dunning import DEFAULT_POLICY
 from ar_svc.handlers import receivables as handlers
 from ar_svc.handlers.dunning import dun_due_invoices
+from l2c_platform.factories import invoice_issued
 from l2c_platform.launcher import Infrastructure
 from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory
@@ -61,25 +62,7 @@ def uow(engine: AsyncEngine, clock: FixedClock) -> Callable[[], Any]:
 
 
 def invoice(account: UUID, total: str, issued: date, due: date) -> InvoiceIssued:
-    invoice_id = uuid4()
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"T-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Acme",
-        currency="EUR",
-        issue_date=issued,
-        due_date=due,
-        period_start=issued,
-        period_end=issued + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=T0,
-    )
+    return invoice_issued(account, total, issued, due_in_days=(due - issued).days, issued_at=T0)
 
 
 async def pay(uow: Any, account: UUID, amount: str, ref: str | None = None, **kw: Any) -> Any:
