@@ -8,6 +8,7 @@ import importlib
 
 import uvicorn
 
+from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.settings import ServiceSettings
 
 
@@ -23,9 +24,18 @@ def settle_collector() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run an L2C service.")
     parser.add_argument("package", help="the service's Python package, e.g. billing_svc")
+    parser.add_argument(
+        "--migrate-only",
+        action="store_true",
+        help="bring the service's database schema to the newest version, then exit "
+        "(a deployment's migration job; the replicas then run with L2C_MIGRATE_ON_START=false)",
+    )
     args = parser.parse_args()
     module = importlib.import_module(f"{args.package}.app")
     settings = ServiceSettings()
+    if args.migrate_only:
+        upgrade_to_head(module.definition.migrations, settings.database_url)
+        return
     app = module.create_app(settings)
     settle_collector()
     uvicorn.run(
