@@ -82,7 +82,7 @@ def problems(objects: list[dict[str, Any]], overlay: str) -> list[str]:
             found.append(f"{what}: the pod may run as root")
         secrets = {v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v}
         maps = {v["configMap"]["name"] for v in spec.get("volumes", []) if "configMap" in v}
-        for c in spec["containers"]:
+        for c in [*spec.get("initContainers", []), *spec["containers"]]:
             sc = c.get("securityContext", {})
             if sc.get("allowPrivilegeEscalation") is not False or not sc.get(
                 "readOnlyRootFilesystem"
@@ -91,8 +91,12 @@ def problems(objects: list[dict[str, Any]], overlay: str) -> list[str]:
             res = c.get("resources", {})
             if "cpu" not in res.get("requests", {}) or "memory" not in res.get("limits", {}):
                 found.append(f"{what}/{c['name']}: no cpu request or memory limit")
-            if what.startswith("Deployment") and not (
-                c.get("livenessProbe") and (c.get("readinessProbe") or c["name"] == "relay")
+            if (
+                what.startswith("Deployment")
+                and c in spec["containers"]
+                and not (
+                    c.get("livenessProbe") and (c.get("readinessProbe") or c["name"] == "relay")
+                )
             ):
                 found.append(f"{what}/{c['name']}: no probes")
             for source in c.get("envFrom", []):

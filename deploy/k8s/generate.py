@@ -279,6 +279,16 @@ def pod_template(
     if role == "migrate":
         spec["restartPolicy"] = "OnFailure"
     else:
+        # Not before the migration Job has brought the schema to this image's newest
+        # revision: a new version never serves on the old version's schema. (Ten minutes,
+        # then the init container fails and the kubelet tries again.)
+        wait = container(
+            service,
+            "wait-for-schema",
+            ["l2c-serve", service.spec.package, "--wait-for-schema", "600"],
+        )
+        wait["resources"] = resources("100m", "128Mi", "256Mi")
+        spec["initContainers"] = [wait]
         spec["terminationGracePeriodSeconds"] = 30
         spec["topologySpreadConstraints"] = [
             {
