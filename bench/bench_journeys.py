@@ -182,7 +182,8 @@ async def post(
     client: httpx.AsyncClient, url: str, body: Any, *, again_on_404: bool = False
 ) -> Any:
     """POST as a person would: with an Idempotency-Key, so that a request whose answer was
-    lost on the way (a kept-alive connection the server closed) is simply sent again. With
+    lost on the way (a kept-alive connection the server closed, a timeout) is simply sent
+    again, and waited for while its first copy is still being handled (409). With
     `again_on_404`, also again every 50 ms while the service answers 404: it has not yet
     consumed the event that the person acting here has seen (a human step, so not measured
     as a hop; counted in RETRIES)."""
@@ -195,6 +196,13 @@ async def post(
             if time.monotonic() > deadline:
                 raise
             RETRIES["transport error"] += 1
+            continue
+        in_use = response.status_code == 409 and "IdempotencyKeyInUse" in response.text
+        if in_use and time.monotonic() <= deadline:
+            # The first copy of a request sent again is still being handled: its answer
+            # will be kept under the key.
+            RETRIES["key in use"] += 1
+            await asyncio.sleep(0.2)
             continue
         if not (again_on_404 and response.status_code == 404) or time.monotonic() > deadline:
             break
