@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # commands below: eval "$(deploy/local/env.sh)".
 LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
-.PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas api-docs asyncapi-validate bench bench-smoke clean
+.PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas api-docs asyncapi-validate k8s-generate k8s-validate bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -53,6 +53,12 @@ api-docs: install    ## regenerate the AsyncAPI document (shared/schemas/asyncap
 
 asyncapi-validate:  ## validate shared/schemas/asyncapi.yaml with the AsyncAPI parser (npm)
 	cd shared/schemas/asyncapi-check && npm ci --no-audit --no-fund --ignore-scripts --silent && node validate.cjs
+
+k8s-generate: install  ## regenerate deploy/k8s/base/generated/ (topics, Kafka users, per-service objects)
+	$(UV) run --frozen python deploy/k8s/generate.py
+
+k8s-validate: install  ## build both Kubernetes overlays, validate them offline (deploy/k8s/README.md)
+	UV=$(UV) deploy/k8s/validate.sh
 
 help:               ## these targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14

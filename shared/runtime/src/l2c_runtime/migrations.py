@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from l2c_runtime.messaging_tables import messaging_metadata
@@ -50,3 +54,41 @@ def upgrade_to_head(migrations_dir: Path, database_url: str) -> None:
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", database_url)
     command.upgrade(config, "head")
+
+
+def schema_is_current(migrations_dir: Path, database_url: str) -> bool:
+    """Whether the database is at the newest revision of `migrations_dir` (blocking)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+
+    def current(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async def read() -> set[str]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(current)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read()) == heads
+
+
+def wait_until_current(
+    migrations_dir: Path, database_url: str, timeout: float, interval: float = 2.0
+) -> bool:
+    """Wait up to `timeout` seconds for the database to reach the newest revision (another
+    process migrates it: a deployment's migration job); an unreachable database counts as
+    not yet. True once it is, False if it is not by then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if schema_is_current(migrations_dir, database_url):
+                return True
+        except (OSError, SQLAlchemyError):
+            pass
+        if time.monotonic() + interval > deadline:
+            return False
+        time.sleep(interval)
