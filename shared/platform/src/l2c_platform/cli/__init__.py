@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock, outbox, token
+from l2c_platform.cli import clock, outbox, token, verify
 
 
 def build_app() -> typer.Typer:
@@ -21,6 +21,7 @@ def build_app() -> typer.Typer:
     app.add_typer(clock.app, name="clock")
     app.add_typer(outbox.app, name="outbox")
     app.command(name="token")(token.token)
+    app.command(name="verify")(verify.verify_command)
     return app
 
 
