@@ -135,11 +135,35 @@ class JourneyDriver:
         self.journey.stages.append(Stage(name, time.monotonic() - self._started, detail))
 
     async def _get(self, client: httpx.AsyncClient, svc: str, path: str, **params: str) -> Any:
-        response = await client.get(self._url(svc) + path, params=params)
+        try:
+            response = await client.get(self._url(svc) + path, params=params)
+        except httpx.TransportError:
+            return None  # the service is restarting: the caller polls again
         return response.json() if response.status_code == 200 else None
 
+    async def _send(
+        self, client: httpx.AsyncClient, svc: str, path: str, body: Any, key: str
+    ) -> httpx.Response:
+        """POST with an Idempotency-Key, again with the same key while the service is
+        unreachable, failing (5xx) or still handling the first try (409): a retry whose first
+        try was done gets that first answer, never a second quote or payment."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                response = await client.post(
+                    self._url(svc) + path, json=body, headers={"Idempotency-Key": key}
+                )
+                if response.status_code < 500 and response.status_code != 409:
+                    return response
+                failure = f"{response.status_code}: {response.text}"
+            except httpx.TransportError as exc:
+                failure = repr(exc)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"POST {svc}{path} kept failing: {failure}")
+            await asyncio.sleep(0.5)
+
     async def _post(self, client: httpx.AsyncClient, svc: str, path: str, body: Any) -> Any:
-        response = await client.post(self._url(svc) + path, json=body)
+        response = await self._send(client, svc, path, body, str(uuid4()))
         if response.status_code >= 400:
             raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
         return response.json()
@@ -154,15 +178,11 @@ class JourneyDriver:
             )
         self._mark("opportunity in proposal", "qualification → discovery → proposal")
 
+        body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
+        key = str(uuid4())  # a refused try releases its key: one key for every try
+
         async def quote() -> Any:
-            response = await rep.post(
-                self._url("cpq-svc") + "/quotes",
-                json={
-                    "opportunity_id": j.opportunity_id,
-                    "currency": "EUR",
-                    "lines": DEMO_LINES,
-                },
-            )
+            response = await self._send(rep, "cpq-svc", "/quotes", body, key)
             if response.status_code == 404:
                 return None  # OpportunityOpened not in cpq-svc yet
             if response.status_code >= 400:
@@ -173,7 +193,9 @@ class JourneyDriver:
         j.quote_id = created["quote_id"]
         return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
 
-    async def run(self, email: str | None = None) -> Journey:
+    async def run(self, email: str | None = None, external_ref: str | None = None) -> Journey:
+        """The whole journey; `external_ref` is the lead's reference in its source (what
+        `l2c verify` finds journeys by)."""
         j = self.journey
         # Each step is taken by the persona who would take it, with a token of the local
         # issuer: a web form's integration, the owning rep, legal, finance, a bank's gateway.
@@ -185,7 +207,11 @@ class JourneyDriver:
                 intake,
                 "lead-svc",
                 "/leads",
-                {**DEMO_LEAD, "email": email or f"ada+{uuid4().hex[:8]}@engines.example"},
+                {
+                    **DEMO_LEAD,
+                    "email": email or f"ada+{uuid4().hex[:8]}@engines.example",
+                    "external_id": external_ref,
+                },
             )
             j.lead_id = lead["lead_id"]
             self._mark("lead captured & qualified", f"score {lead['score']} ({lead['status']})")

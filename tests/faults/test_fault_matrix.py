@@ -1,0 +1,308 @@
+"""The fault matrix: one platform (six services as processes, lead-svc's outbox published by two
+`l2c-relay` processes) takes a load of full journeys, intake leads and usage events while one
+fault is injected per case; then `l2c verify` (a subprocess, as an operator runs it) checks
+the whole platform, and every intake lead and usage event the broker acknowledged must be
+stored. A table of the cases is printed at the end. See docs/fault-testing.md.
+
+Run with `make faults` (not part of `make test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from l2c_platform.fault_load import Load, stored_refs
+from l2c_platform.journey import eventually
+from l2c_platform.launcher import (
+    BY_NAME,
+    SERVICES,
+    PlatformConfig,
+    ServiceProcess,
+    position_groups,
+    recreate_databases,
+    skip_earlier_records,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.integration]
+
+ROOT = Path(__file__).resolve().parents[2]
+JOURNEYS = int(os.environ.get("L2C_FAULT_JOURNEYS", "10"))
+LEAD_IN_SECONDS = 4.0
+"""The load runs this long before the fault: journeys are mid-way when it strikes."""
+RELAYED = "lead-svc"
+"""Its outbox is published by two `l2c-relay` processes instead of its replica."""
+
+
+@dataclass
+class Row:
+    case: str
+    journeys: int
+    lost: int
+    doubled: int
+    recovery: float
+    intake: str
+    usage: str
+
+
+ROWS: list[Row] = []
+
+
+class FaultPlatform:
+    def __init__(self, config: PlatformConfig) -> None:
+        self.config = config
+        self.services = {spec.name: ServiceProcess(spec, config) for spec in SERVICES}
+        spec = BY_NAME[RELAYED]
+        self.relays = [
+            ServiceProcess(spec, config, "l2c_runtime.relay_process", f"{spec.name}-relay-{n}")
+            for n in (1, 2)
+        ]
+        self.accounts: list[str] = []
+        self.start_offsets: dict[Any, int] = {}
+
+    async def start_service(self, name: str) -> None:
+        service = self.services[name]
+        service.start(**({"L2C_RELAY_INLINE": "false"} if name == RELAYED else {}))
+        await service.wait_ready()
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self.start_service(name) for name in self.services))
+        for relay in self.relays:  # once lead-svc migrated its database
+            relay.start()
+
+    def stop(self) -> None:
+        everything = [*self.services.values(), *self.relays]
+        for process in everything:
+            if process.process and process.process.poll() is None:
+                process.process.send_signal(signal.SIGCONT)
+                process.process.send_signal(signal.SIGTERM)
+        for process in everything:
+            process.stop()
+
+    async def relay_holding_the_claim(self) -> ServiceProcess:
+        database = f"{self.config.pg_url}/{self.config.database_prefix}{BY_NAME[RELAYED].database}"
+
+        async def holder() -> ServiceProcess | None:
+            conn = await asyncpg.connect(database)
+            try:
+                held = await conn.fetchval(
+                    "SELECT holder FROM messaging_lease"
+                    " WHERE name = 'outbox-relay' AND expires_at > now()"
+                )
+            finally:
+                await conn.close()
+            for relay in self.relays:
+                if held and relay.process and f":{relay.process.pid}:" in held:
+                    return relay
+            return None
+
+        return await eventually(holder, "a relay to hold the claim", 60)
+
+
+async def _script(*command: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 0, f"{' '.join(command)} failed: {err.decode()[-2000:]}"
+
+
+def kill_service(name: str) -> Callable[[FaultPlatform], Awaitable[None]]:
+    async def fault(platform: FaultPlatform) -> None:
+        platform.services[name].kill()
+        await platform.start_service(name)
+
+    return fault
+
+
+async def kill_relay(platform: FaultPlatform) -> None:
+    relay = await platform.relay_holding_the_claim()
+    relay.kill()
+    relay.start()
+
+
+async def pause_relay_then_kill_it(platform: FaultPlatform) -> None:
+    """SIGSTOP while it holds the claim: the other relay must take over; then SIGKILL."""
+    paused = await platform.relay_holding_the_claim()
+    assert paused.process is not None
+    paused.process.send_signal(signal.SIGSTOP)
+
+    async def taken_over() -> bool | None:
+        return (await platform.relay_holding_the_claim()) is not paused or None
+
+    await eventually(taken_over, "the other relay to take the claim over", 60)
+    paused.kill()
+    paused.start()
+
+
+async def restart_broker(platform: FaultPlatform) -> None:
+    await _script("deploy/local/kafka.sh", "restart")
+
+
+async def restart_postgres(platform: FaultPlatform) -> None:
+    await _script("deploy/local/postgres.sh", "restart")
+
+
+async def replay_every_topic(platform: FaultPlatform) -> None:
+    """Every consumer group back to where the platform started: everything is consumed
+    again, and must change nothing (the inbox recognises every event)."""
+    for service in platform.services.values():
+        service.stop()
+    await position_groups(platform.config, platform.start_offsets)
+    await asyncio.gather(*(platform.start_service(name) for name in platform.services))
+
+
+CASES: list[tuple[str, Callable[[FaultPlatform], Awaitable[None]] | None]] = [
+    ("no fault", None),
+    *((f"SIGKILL {spec.name}", kill_service(spec.name)) for spec in SERVICES),
+    ("SIGKILL l2c-relay", kill_relay),
+    ("SIGSTOP l2c-relay, then SIGKILL", pause_relay_then_kill_it),
+    ("broker restart", restart_broker),
+    ("PostgreSQL restart", restart_postgres),
+    ("replay every topic", replay_every_topic),
+]
+
+
+def _answers(host_port: str) -> bool:
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[FaultPlatform]:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    pg_url = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
+    if not (_answers(kafka) and _answers(pg_url.rsplit("@", 1)[-1])):
+        pytest.fail("no Kafka/PostgreSQL reachable: run `make infra-up`")
+    workdir = tmp_path_factory.mktemp("faults")
+    config = PlatformConfig(
+        kafka_bootstrap=kafka,
+        pg_url=pg_url,
+        database_prefix="l2c_faults_",
+        # beside the end-to-end tests' platform (L2C_E2E_PORT_OFFSET), never on its ports
+        port_offset=int(os.environ.get("L2C_E2E_PORT_OFFSET", "100")) + 20,
+        group_suffix=f"-faults-{uuid4().hex[:6]}",
+        log_dir=workdir / "logs",
+        extra_env={
+            "L2C_RELAY_POLL_SECONDS": "0.5",
+            "L2C_RELAY_LEASE_SECONDS": "3",
+            "L2C_CLOCK": "simulated",
+        },
+    )
+    await recreate_databases(config)
+    running = FaultPlatform(config)
+    running.start_offsets = await skip_earlier_records(config)
+    try:
+        await running.start()
+        yield running
+    finally:
+        running.stop()
+        _print_table(request.config, config.log_dir)
+
+
+def _print_table(config: pytest.Config, log_dir: Path) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter else print
+    write("")
+    write(f"FAULT MATRIX ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; logs {log_dir})")
+    write(
+        f"{'case':<34} {'journeys':>8} {'lost':>5} {'doubled':>7} {'recovery s':>10}  intake  usage"
+    )
+    for r in ROWS:
+        write(
+            f"{r.case:<34} {r.journeys:>8} {r.lost:>5} {r.doubled:>7} {r.recovery:>10.1f}"
+            f"  {r.intake:<7} {r.usage}"
+        )
+
+
+def _verify(platform: FaultPlatform, run: str) -> dict[str, Any]:
+    """`l2c verify` as an operator runs it; waits for in-flight work to settle."""
+    config = platform.config
+    command = [
+        str(Path(sys.executable).with_name("l2c")),
+        "verify",
+        f"--run={run}",
+        f"--database-prefix={config.database_prefix}",
+        f"--group-suffix={config.group_suffix}",
+        "--wait=90",
+        "--json",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode in (0, 1), f"l2c verify could not run: {done.stderr}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+async def _records_stored(platform: FaultPlatform, load: Load) -> tuple[set[str], set[str]]:
+    """The acknowledged intake leads and usage events not stored (yet), after waiting."""
+    outcome = load.outcome
+
+    async def missing() -> tuple[set[str], set[str]] | None:
+        leads, usage = await stored_refs(platform.config, outcome.run)
+        gone = (outcome.intake_acked - leads, outcome.usage_acked - usage)
+        return None if any(gone) else gone
+
+    try:
+        return await eventually(missing, "intake and usage to be stored", 90)
+    except TimeoutError:
+        leads, usage = await stored_refs(platform.config, outcome.run)
+        return outcome.intake_acked - leads, outcome.usage_acked - usage
+
+
+@pytest.mark.parametrize(
+    "case, fault", CASES, ids=[re.sub(r"[^a-z0-9]+", "-", c.lower()) for c, _ in CASES]
+)
+async def test_after_the_fault_every_journey_is_paid_once_and_the_books_balance(
+    platform: FaultPlatform,
+    case: str,
+    fault: Callable[[FaultPlatform], Awaitable[None]] | None,
+) -> None:
+    run = f"{re.sub(r'[^a-z0-9]+', '-', case.lower())}-{uuid4().hex[:4]}"
+    load = Load(platform.config, run, JOURNEYS, usage_accounts=platform.accounts)
+    load.start()
+    await asyncio.sleep(LEAD_IN_SECONDS)
+    fault_at = time.monotonic()
+    if fault is not None:
+        await fault(platform)
+    await load.wait_journeys()
+    outcome = await load.stop()
+    platform.accounts.extend(load.accounts)
+
+    report = _verify(platform, run)
+    intake_lost, usage_lost = await _records_stored(platform, load)
+    ROWS.append(
+        Row(
+            case,
+            report["journeys"],
+            report["lost"],
+            report["doubled"],
+            outcome.recovery_seconds(fault_at),
+            f"{len(outcome.intake_acked) - len(intake_lost)}/{len(outcome.intake_acked)}",
+            f"{len(outcome.usage_acked) - len(usage_lost)}/{len(outcome.usage_acked)}",
+        )
+    )
+    assert report["journeys"] == JOURNEYS, report
+    assert report["ok"], f"violations: {report['violations']}; drivers: {outcome.failures}"
+    assert not outcome.failures
+    assert not intake_lost, f"acknowledged intake leads never stored: {sorted(intake_lost)[:5]}"
+    assert not usage_lost, f"acknowledged usage events never stored: {sorted(usage_lost)[:5]}"
