@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # commands below: eval "$(deploy/local/env.sh)".
 LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
-.PHONY: help install infra-up infra-down demo test test-unit fuzz faults lint typecheck schemas bench bench-smoke clean
+.PHONY: help install infra-up infra-down demo test test-unit fuzz faults lint typecheck schemas api-docs asyncapi-validate bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -20,7 +20,7 @@ infra-up:           ## PostgreSQL (one database per service) and a single-node K
 infra-down:
 	deploy/local/down.sh
 
-demo: install infra-up  ## start the six services, push a lead all the way to cash, keep running
+demo: install infra-up  ## start the services, push a lead all the way to cash, show its journey, keep running
 	$(LOCAL_ENV) $(UV) run --frozen l2c-demo
 
 test: install infra-up  ## every test: unit, integration (real Kafka + PostgreSQL), end to end
@@ -50,6 +50,12 @@ bench-smoke: install infra-up  ## every benchmark at a tiny size (seconds each):
 
 schemas:            ## regenerate the checked-in JSON Schemas of every event
 	$(UV) run --frozen python shared/schemas/scripts/generate_jsonschema.py
+
+api-docs: install    ## regenerate the AsyncAPI document (shared/schemas/asyncapi.yaml) and docs/openapi/
+	$(UV) run --frozen python -m l2c_platform.api_docs
+
+asyncapi-validate:  ## validate shared/schemas/asyncapi.yaml with the AsyncAPI parser (npm)
+	cd shared/schemas/asyncapi-check && npm ci --no-audit --no-fund --ignore-scripts --silent && node validate.cjs
 
 help:               ## these targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14

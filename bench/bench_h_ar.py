@@ -22,10 +22,10 @@ from uuid import uuid4
 import asyncpg
 from servicebench import PG, BenchArguments, migrated_database
 
-from ar_svc import handlers
 from ar_svc.app import MIGRATIONS
 from ar_svc.domain.dunning import DEFAULT_POLICY
-from ar_svc.dunning import dun_due_invoices
+from ar_svc.handlers import receivables as handlers
+from ar_svc.handlers.dunning import dun_due_invoices
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.unit_of_work import unit_of_work_factory

@@ -21,10 +21,10 @@ from uuid import uuid4
 import asyncpg
 from servicebench import BenchArguments, migrated_database
 
+from deal_svc.adapters.queries import OpportunityFilter, forecast_deals, list_opportunities
 from deal_svc.app import MIGRATIONS
 from deal_svc.domain.forecast import ForecastDeal, forecast, parse_period
 from deal_svc.domain.pipeline import DEFAULT_PIPELINE
-from deal_svc.queries import OpportunityFilter, forecast_deals, list_opportunities
 from l2c_runtime.clock import SystemClock
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.unit_of_work import unit_of_work_factory

@@ -7,7 +7,7 @@
 # database per service, each owned by that service's own login role (no superuser, no other
 # database: CONNECT is revoked from PUBLIC):
 #   l2c_lead/lead_svc l2c_deal/deal_svc l2c_cpq/cpq_svc l2c_contract/contract_svc
-#   l2c_billing/billing_svc l2c_ar/ar_svc
+#   l2c_billing/billing_svc l2c_ar/ar_svc l2c_insights/insights_svc
 # and an administrator role l2c (creates and drops databases: tests, tools; never a service).
 # Passwords are generated on first start into $L2C_HOME/secrets/pg-<role>.password.
 # Tuned for tests, NOT durable: fsync, synchronous_commit and full_page_writes are off.
@@ -35,7 +35,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/secrets.sh"
 DB_USER=l2c
 # The services: database l2c_<name>, owned by role <name>_svc.
-SERVICES=(lead deal cpq contract billing ar)
+SERVICES=(lead deal cpq contract billing ar insights)
 DATABASES=("${SERVICES[@]/#/l2c_}")
 
 log() { echo "[postgres.sh] $*" >&2; }

@@ -22,6 +22,7 @@ from contract_svc.api.webhook_auth import signed_headers
 from contract_svc.app import create_app as contract_app
 from cpq_svc.app import create_app as cpq_app
 from deal_svc.app import create_app as deal_app
+from insights_svc.app import create_app as insights_app
 from l2c_platform.local_issuer import issuer_url
 from l2c_platform.tokens import OPERATOR_ROLES, bearer
 from lead_svc.app import create_app as lead_app
@@ -35,6 +36,7 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "contract-svc": contract_app,
     "billing-svc": billing_app,
     "ar-svc": ar_app,
+    "insights-svc": insights_app,
 }
 
 

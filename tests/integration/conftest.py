@@ -85,7 +85,11 @@ async def platform(
         group_suffix="-e2e",
         log_dir=workdir / "logs",
         span_file=workdir / "spans.jsonl",
-        extra_env={"L2C_RELAY_POLL_SECONDS": "0.5", "L2C_CLOCK": "simulated"},
+        extra_env={
+            "L2C_RELAY_POLL_SECONDS": "0.5",
+            "L2C_CLOCK": "simulated",
+            "L2C_METRICS_SAMPLE_SECONDS": "1",
+        },
     )
     await recreate_databases(config)
     read_from(await skip_earlier_records(config))

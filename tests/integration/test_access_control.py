@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -42,7 +43,14 @@ def guarded_routes() -> list[tuple[str, str, str, str]]:
     return routes
 
 
-def test_every_route_of_every_service_declares_a_scope_and_documents_it() -> None:
+def test_every_route_of_every_service_declares_a_scope_and_documents_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Building contract-svc's app needs its webhook secret; `deploy/local/env.sh` sets one, a
+    # run without the local infrastructure (make test-unit) has none.
+    monkeypatch.setenv(
+        "CONTRACT_ESIGNATURE_SECRET", os.environ.get("CONTRACT_ESIGNATURE_SECRET", "unit-test")
+    )
     for name, app in service_apps():
         served = operations(app)
         assert len(served) > 5

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ar_svc import handlers
 from ar_svc.app import MIGRATIONS
+from ar_svc.handlers import receivables as handlers
 from l2c_platform.launcher import Infrastructure
 from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory

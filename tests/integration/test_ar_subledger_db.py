@@ -16,10 +16,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ar_svc import handlers, reports
+from ar_svc.adapters import report_queries as reports
 from ar_svc.app import MIGRATIONS
 from ar_svc.domain.dunning import DEFAULT_POLICY
-from ar_svc.dunning import dun_due_invoices
+from ar_svc.handlers import receivables as handlers
+from ar_svc.handlers.dunning import dun_due_invoices
 from l2c_platform.launcher import Infrastructure
 from l2c_platform.testing import FixedClock
 from l2c_runtime.db import create_engine, session_factory

@@ -14,8 +14,8 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 
-from ar_svc import handlers as ar
 from ar_svc.app import MIGRATIONS as AR_MIGRATIONS
+from ar_svc.handlers import receivables as ar
 from deal_svc.adapters.tables import opportunities
 from deal_svc.app import MIGRATIONS as DEAL_MIGRATIONS
 from deal_svc.handlers import closing, opening

@@ -1,5 +1,5 @@
 """docker-compose.yml is valid against the official Compose Specification schema and says
-what the project needs: six services, each with its own database, Kafka without topic
+what the project needs: the services, each with its own database, Kafka without topic
 auto-creation, and consistency with the Docker-free scripts in deploy/local/.
 
 The schema is not committed: deploy/compose/fetch-compose-schema.sh fetches it once from PyPI
@@ -33,6 +33,7 @@ SERVICES = {
     "contract-svc": ("l2c_contract", 8004),
     "billing-svc": ("l2c_billing", 8005),
     "ar-svc": ("l2c_ar", 8006),
+    "insights-svc": ("l2c_insights", 8007),
 }
 
 _schema_cache: dict = {}
@@ -87,7 +88,7 @@ def test_schema_actually_rejects_a_broken_file() -> None:
     assert len(list(validator().iter_errors(broken))) >= 2
 
 
-def test_six_services_each_with_their_own_database() -> None:
+def test_every_service_with_its_own_database() -> None:
     services = compose()["services"]
     seen_dbs = set()
     for name, (db, port) in SERVICES.items():
@@ -103,14 +104,13 @@ def test_six_services_each_with_their_own_database() -> None:
         assert env["OTEL_SERVICE_NAME"] == name
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
         assert f"{port}:8000" in [str(p) for p in svc["ports"]]
-        assert svc["build"]["args"]["SERVICE"] == name
-        assert svc["build"]["args"]["SERVICE_MODULE"] == name.replace("-", "_")
+        assert svc["command"] == ["l2c-serve", name.replace("-", "_")]
         assert (ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
         deps = svc["depends_on"]
         assert deps["kafka"]["condition"] == "service_healthy"
         assert deps["postgres"]["condition"] == "service_healthy"
         assert "healthcheck" in svc
-    assert len(seen_dbs) == 6, "services must not share a database"
+    assert len(seen_dbs) == len(SERVICES), "services must not share a database"
 
 
 def test_lead_svc_publishes_its_outbox_through_a_relay_process_of_its_own() -> None:
@@ -118,7 +118,7 @@ def test_lead_svc_publishes_its_outbox_through_a_relay_process_of_its_own() -> N
     relay, lead = services["lead-relay"], services["lead-svc"]
     assert env_of(lead)["L2C_RELAY_INLINE"] == "false"
     assert env_of(relay)["DATABASE_URL"] == env_of(lead)["DATABASE_URL"]
-    assert "l2c-relay lead_svc" in " ".join(relay["command"])
+    assert relay["command"] == ["l2c-relay", "lead_svc"]
     assert relay["image"] == lead["image"]
     assert relay["depends_on"]["lead-svc"]["condition"] == "service_healthy"
 
@@ -154,7 +154,7 @@ def _service_list(script: Path, pattern: str) -> set[str]:
 
 
 def test_database_lists_agree() -> None:
-    """compose init script, deploy/local/postgres.sh and the services name the same six DBs,
+    """compose init script, deploy/local/postgres.sh and the services name the same DBs,
     each owned by its service's role, no one else allowed to connect."""
     expected = {db.removeprefix("l2c_") for db, _ in SERVICES.values()}
     init = ROOT / "deploy" / "compose" / "initdb" / "01-create-databases.sh"
@@ -242,3 +242,75 @@ def test_services_trust_keycloak_whose_realm_has_every_role_and_the_audience() -
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(pytest.main([__file__, "-q"]))
+
+
+def test_one_image_built_once_runs_every_service_and_relay() -> None:
+    services = compose()["services"]
+    ours = [svc for svc in services.values() if "build" in svc]
+    assert len(ours) == 8  # six services, the second lead-svc replica, the relay
+    assert {svc["image"] for svc in ours} == {"l2c/l2c:dev"}
+    assert len({json.dumps(svc["build"], sort_keys=True) for svc in ours}) == 1
+    assert {svc["command"][0] for svc in ours} == {"l2c-serve", "l2c-relay"}
+
+
+def test_the_image_installs_dependencies_before_the_source_and_runs_the_installed_script() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    steps = [line for line in dockerfile.splitlines() if line and not line.startswith("#")]
+    text = "\n".join(steps)
+    dependencies = text.index("--no-install-workspace")
+    source = text.index("COPY . .")
+    assert dependencies < source, "the dependency layer must not depend on the source"
+    assert "uv run" not in text  # the entry point is the installed script, PID 1
+    assert "PATH=/opt/venv/bin" in text
+
+
+def test_dockerignore_keeps_local_state_virtualenvs_and_caches_out_of_the_image() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    for pattern in ("var", ".venv", ".git", ".env", "**/__pycache__", "**/.mypy_cache"):
+        assert pattern in ignored, pattern
+
+
+def test_jaeger_is_v2_and_prometheus_grafana_and_a_kafka_ui_run_beside() -> None:
+    services = compose()["services"]
+    assert services["jaeger"]["image"].startswith("jaegertracing/jaeger:2.")
+    assert "all-in-one" not in services["jaeger"]["image"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:")
+    assert "grafana" in services["grafana"]["image"]
+    assert "kafka-ui" in services["kafka-ui"]["image"]
+    ui = env_of(services["kafka-ui"])
+    assert ui["KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS"] == "kafka:9092"
+    assert "SCRAM-SHA-512" in ui["KAFKA_CLUSTERS_0_PROPERTIES_SASL_MECHANISM"]
+
+
+def test_prometheus_scrapes_every_service_replica_and_relay_and_loads_the_rules() -> None:
+    config_dir = ROOT / "deploy" / "observability" / "prometheus"
+    config = yaml.safe_load((config_dir / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = {
+        target: job["job_name"]
+        for job in config["scrape_configs"]
+        for static in job["static_configs"]
+        for target in static["targets"]
+    }
+    services = compose()["services"]
+    for name, svc in services.items():
+        if "build" not in svc:
+            continue
+        port = 9464 if svc["command"][0] == "l2c-relay" else 8000
+        assert f"{name}:{port}" in targets, f"{name} is not scraped"
+    assert targets["lead-svc-2:8000"] == "lead-svc"  # replicas share their service's job
+    for rule_file in config["rule_files"]:
+        assert (config_dir / rule_file).is_file()
+    volumes = services["prometheus"]["volumes"]
+    assert "./deploy/observability/prometheus:/etc/prometheus:ro" in volumes
+
+
+def test_grafana_is_provisioned_with_prometheus_and_the_dashboard() -> None:
+    grafana = compose()["services"]["grafana"]
+    mounts = {target: source for source, target, *_ in (v.split(":") for v in grafana["volumes"])}
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    dashboards = ROOT / mounts["/var/lib/grafana/dashboards"]
+    sources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    assert sources["datasources"][0]["url"] == "http://prometheus:9090"
+    providers = yaml.safe_load((provisioning / "dashboards" / "l2c.yml").read_text())
+    assert providers["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert (dashboards / "l2c-overview.json").is_file()

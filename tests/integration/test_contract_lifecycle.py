@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from contract_svc.api.webhook_auth import signed_headers
 from l2c_platform.journey import demo_quote_accepted, eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
-from l2c_platform.tokens import bearer, operator_client
+from l2c_platform.tokens import LazyBearer, operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.contract import ProvisioningReported
 from l2c_schemas.topics import CONTRACT_EVENTS
@@ -29,8 +30,8 @@ from l2c_schemas.topics import CONTRACT_EVENTS
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 ADA = "Ada Lovelace <ada@engines.example>"
-LENA = bearer(["legal"], "lena@l2c.example")
-FIN = bearer(["finance"], "fin@l2c.example")
+LENA = LazyBearer(["legal"], "lena@l2c.example")
+FIN = LazyBearer(["finance"], "fin@l2c.example")
 
 
 class Contracts:
@@ -70,7 +71,7 @@ class Contracts:
         return response.json()
 
     async def post(
-        self, path: str, body: Any = None, expect: int = 200, by: dict[str, str] | None = None
+        self, path: str, body: Any = None, expect: int = 200, by: Mapping[str, str] | None = None
     ) -> Any:
         """POST as the operator, or `by` (the headers of another caller's token)."""
         async with operator_client() as client:

@@ -7,9 +7,10 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +18,13 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from aiokafka.partitioner import murmur2
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_platform.journey import eventually
@@ -196,6 +199,13 @@ async def test_events_written_in_bulk_roll_back_with_their_transaction(
     assert ["ce_type", LeadDisqualified.ce_type] in rows[0].headers  # a JSON list of pairs
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     engine: AsyncEngine, infra: Infrastructure, scratch_topic: str, tmp_path: Path
 ) -> None:
@@ -203,6 +213,7 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
     await _emit_to(engine, scratch_topic, 4)
     url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
     log = (tmp_path / "relay.log").open("wb")
+    metrics_port = _free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -213,6 +224,9 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
             "DATABASE_URL": url,
             "KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
             "L2C_RELAY_POLL_SECONDS": "0.2",
+            "L2C_METRICS_PORT": str(metrics_port),
+            "L2C_METRICS_SAMPLE_SECONDS": "0.2",
+            "HTTP_HOST": "127.0.0.1",
         },
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -226,6 +240,22 @@ async def test_the_relay_runs_as_a_process_of_its_own_and_stops_on_sigterm(
         assert await eventually(lambda: published(4), "the relay process to publish") == 4
         await _emit_to(engine, scratch_topic, 1)  # a later commit wakes it
         assert await eventually(lambda: published(5), "the relay process to publish") == 5
+
+        async def scraped() -> dict[str, float] | None:
+            # the relay's own listener; the counters are settled just after the broker's ack
+            async with httpx.AsyncClient(timeout=5) as client:
+                text = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+            found: dict[str, float] = defaultdict(float)
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    found[sample.name] += sample.value
+            return found if found["l2c_relay_events_published_total"] >= 5 else None
+
+        metrics = await eventually(scraped, "the relay's metrics")
+        assert metrics["l2c_relay_events_published_total"] == 5
+        assert metrics["l2c_relay_publish_duration_seconds_count"] >= 1
+        assert metrics["l2c_relay_batch_failures_total"] == 0
+        assert "l2c_outbox_oldest_pending_age_seconds" in metrics
     finally:
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 20)

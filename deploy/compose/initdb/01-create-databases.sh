@@ -3,7 +3,7 @@
 # the administrator l2c (POSTGRES_USER). One database per service, owned by that service's
 # own login role (no superuser); no one else may connect to it.
 set -euo pipefail
-for service in lead deal cpq contract billing ar; do
+for service in lead deal cpq contract billing ar insights; do
     role="${service}_svc"
     var="L2C_PG_${role^^}_PASSWORD"
     psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL

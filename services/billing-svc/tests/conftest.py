@@ -3,7 +3,6 @@ and the steps a test takes (activate an order, run the billing, read the invoice
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,12 +11,11 @@ from uuid import UUID
 
 import pytest
 
-from billing_svc import handlers
 from billing_svc.app import MIGRATIONS
-from billing_svc.billing_run import bill_subscriptions, claim_due
-from l2c_platform.testing import FixedClock, empty_database
-from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.migrations import upgrade_to_head
+from billing_svc.handlers import invoices as handlers
+from billing_svc.handlers.billing_run import bill_subscriptions, claim_due
+from l2c_platform.testing import FixedClock, migrated_database
+from l2c_runtime.db import session_factory
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import OrderPlaced
 
@@ -49,11 +47,6 @@ class Billing:
 
 @pytest.fixture
 async def billing() -> AsyncIterator[Billing]:
-    url = await empty_database(DB)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url, 2)
-    clock = FixedClock()
-    try:
+    async with migrated_database(DB, MIGRATIONS) as engine:
+        clock = FixedClock()
         yield Billing(clock, unit_of_work_factory(session_factory(engine), clock, "/test"))
-    finally:
-        await engine.dispose()

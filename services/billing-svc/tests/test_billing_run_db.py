@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
-from billing_svc import amendments, handlers, metering, store
+from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     account_tax_jurisdictions,
     credit_notes,
@@ -19,12 +19,17 @@ from billing_svc.adapters.tables import (
     tax_rates,
     usage_plans,
 )
-from billing_svc.revenue import close_month, deferred_revenue
+from billing_svc.handlers import amendments, metering
+from billing_svc.handlers import invoices as handlers
+from billing_svc.handlers.revenue import close_month, deferred_revenue
 from l2c_runtime.errors import NotFound
 from l2c_runtime.messaging_tables import outbox
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended
+
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
 
 if TYPE_CHECKING:
     from conftest import Billing  # the `billing` fixture

@@ -5,7 +5,6 @@ them into exactly the invoice the billing run would have issued. Amounts by hand
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -19,21 +18,25 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from billing_svc import api, api_setup, handlers
+from billing_svc.api import invoices as api
+from billing_svc.api import setup as api_setup
 from billing_svc.app import MIGRATIONS
+from billing_svc.handlers import invoices as handlers
 from billing_svc.jobs import billing_pass
 from l2c_documents import pdf_text_lines
 from l2c_platform.local_issuer import issuer_url
-from l2c_platform.testing import empty_database
+from l2c_platform.testing import migrated_database
 from l2c_platform.tokens import bearer
 from l2c_runtime.auth import install_authentication
-from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.db import session_factory
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.service import _add_error_handlers
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import Money, OrderPlaced, PricedLine
+
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
 
 DB = "l2c_billing_svc_draft_tests"
 MARCH_1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -130,25 +133,20 @@ class Finance:
 @pytest.fixture
 async def finance(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Finance]:
     monkeypatch.setenv("L2C_BILLING_ISSUER", "L2C Billing GmbH")
-    url = await empty_database(DB)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url, 2)
-    clock = Today()
-    unit_of_work = unit_of_work_factory(session_factory(engine), clock, "/test")
-    app = FastAPI()
-    app.include_router(api.router)
-    app.include_router(api_setup.router)
-    app.state.runtime = SimpleNamespace(unit_of_work=unit_of_work)
-    _add_error_handlers(app)  # the service's mapping: Conflict → 409 with the reason
-    install_authentication(app, ServiceSettings(oidc_issuer=issuer_url()))
-    transport = httpx.ASGITransport(app=app)
-    try:
+    async with migrated_database(DB, MIGRATIONS) as engine:
+        clock = Today()
+        unit_of_work = unit_of_work_factory(session_factory(engine), clock, "/test")
+        app = FastAPI()
+        app.include_router(api.router)
+        app.include_router(api_setup.router)
+        app.state.runtime = SimpleNamespace(unit_of_work=unit_of_work)
+        _add_error_handlers(app)  # the service's mapping: Conflict → 409 with the reason
+        install_authentication(app, ServiceSettings(oidc_issuer=issuer_url()))
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://billing", headers=bearer(["finance"], "fiona")
         ) as http:
             yield Finance(http, unit_of_work, clock, monkeypatch)
-    finally:
-        await engine.dispose()
 
 
 def amounts(invoice: dict[str, Any]) -> tuple[Any, ...]:

@@ -5,7 +5,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_svc.amendments import recurring
 from billing_svc.domain.calendar import Period
 from billing_svc.domain.drafting import draft_invoice
 from billing_svc.domain.invoicing import (
@@ -17,6 +16,7 @@ from billing_svc.domain.invoicing import (
     invoice_totals,
 )
 from billing_svc.domain.proration import prorate_change
+from billing_svc.handlers.amendments import recurring
 
 SEATS = SubscriptionItem(
     line_no=1,

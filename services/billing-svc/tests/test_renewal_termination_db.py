@@ -16,11 +16,14 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
-from billing_svc import terms
 from billing_svc.adapters.tables import credit_notes, subscriptions
+from billing_svc.handlers import terms
 from l2c_runtime.errors import RuleViolation
 from l2c_schemas import Money, OrderPlaced, PricedLine
 from l2c_schemas.contract import ContractRenewed, ContractTerminated
+
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
 
 if TYPE_CHECKING:
     from conftest import Billing  # the `billing` fixture

@@ -100,7 +100,7 @@ def test_a_late_event_below_the_max_changes_nothing() -> None:
 def test_a_usage_time_without_an_offset_is_utc_whatever_the_hosts_time_zone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from billing_svc.metering import _utc
+    from billing_svc.handlers.metering import _utc
 
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()

@@ -33,6 +33,9 @@ from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
 from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
 
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
+
 PG = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
 DB = "l2c_contract_svc_tests"
 ASYNC_URL = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"

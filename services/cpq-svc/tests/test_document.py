@@ -69,3 +69,20 @@ def test_the_html_escapes_names_and_shows_the_totals() -> None:
     html = render_html(QuoteDocument(**{**DOC.__dict__, "customer": "<Evil & Co>"}))
     assert "&lt;Evil &amp; Co&gt;" in html
     assert "Net total: 2602.50 EUR" in html and "less line discount 10 %" in html
+
+
+NAMES = ["Łódź Sp. z o.o.", "Müller & Söhne", "東京株式会社"]
+
+
+def test_the_pdf_shows_customer_names_in_any_script_exactly() -> None:
+    for name in NAMES:
+        doc = QuoteDocument(**{**DOC.__dict__, "customer": name})
+        text = pdf_text_lines(render_pdf(doc))
+        assert f"Customer: {name}" in text
+        assert text == document_lines(doc)
+
+
+def test_a_script_in_the_customer_name_is_shown_as_text() -> None:
+    html = render_html(QuoteDocument(**{**DOC.__dict__, "customer": "<script>alert(1)</script>"}))
+    assert "<script>" not in html
+    assert "Customer: &lt;script&gt;alert(1)&lt;/script&gt;" in html

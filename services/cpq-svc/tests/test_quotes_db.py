@@ -3,7 +3,6 @@ its revisions, the segment's price book, approvals and the expiry job's claim.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,19 +13,22 @@ from uuid import UUID, uuid4
 import pytest
 import sqlalchemy as sa
 
-from cpq_svc import handlers, lifecycle
 from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.adapters.tables import price_book_entries
 from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
-from l2c_platform.testing import FixedClock, empty_database
+from cpq_svc.handlers import lifecycle
+from cpq_svc.handlers import quotes as handlers
+from l2c_platform.testing import FixedClock, migrated_database
 from l2c_runtime.auth import Principal
-from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.db import session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
 from l2c_schemas import OpportunityOpened
+
+# Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
+pytestmark = pytest.mark.integration
 
 D = Decimal
 DB = "l2c_cpq_svc_tests"
@@ -50,27 +52,22 @@ FRANK = Principal("frank", frozenset({"finance"}), frozenset())
 
 @pytest.fixture
 async def cpq() -> AsyncIterator[Cpq]:
-    url = await empty_database(DB)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url, 2)
-    clock = FixedClock(datetime(2026, 2, 15, 12, tzinfo=UTC))
-    uow = unit_of_work_factory(session_factory(engine), clock, "/test")
-    opportunity = OpportunityOpened(
-        lead_id=uuid4(),
-        account_id=uuid4(),
-        opportunity_id=uuid4(),
-        account_name="Analytical Engines Ltd",
-        name="Platform",
-        stage="qualification",
-        opened_at=clock.now(),
-    )
-    async with uow() as u:
-        await handlers.remember_opportunity(opportunity, u)
-        await new_seat_price(u, D("52.00"), date(2026, 3, 1))
-    try:
+    async with migrated_database(DB, MIGRATIONS) as engine:
+        clock = FixedClock(datetime(2026, 2, 15, 12, tzinfo=UTC))
+        uow = unit_of_work_factory(session_factory(engine), clock, "/test")
+        opportunity = OpportunityOpened(
+            lead_id=uuid4(),
+            account_id=uuid4(),
+            opportunity_id=uuid4(),
+            account_name="Analytical Engines Ltd",
+            name="Platform",
+            stage="qualification",
+            opened_at=clock.now(),
+        )
+        async with uow() as u:
+            await handlers.remember_opportunity(opportunity, u)
+            await new_seat_price(u, D("52.00"), date(2026, 3, 1))
         yield Cpq(clock, uow, opportunity.opportunity_id)
-    finally:
-        await engine.dispose()
 
 
 async def new_seat_price(uow: UnitOfWork, price: Decimal, effective_from: date) -> None:

@@ -34,5 +34,11 @@ def test_lines_that_do_not_fit_continue_on_the_next_page() -> None:
     assert pdf_text_lines(pdf) == lines
 
 
-def test_a_character_outside_windows_1252_prints_as_a_question_mark() -> None:
-    assert pdf_text_lines(text_pdf(["€ 5 ≈ 5 €"])) == ["€ 5 ? 5 €"]
+def test_any_character_reads_back_as_written() -> None:
+    lines = ["€ 5 ≈ 5 €", "Łódź Sp. z o.o.", "Müller & Söhne", "東京株式会社", "mixed 東京 Łódź"]
+    assert pdf_text_lines(text_pdf(lines)) == lines
+
+
+def test_the_fonts_are_embedded() -> None:
+    pdf = text_pdf(["Łódź", "東京"])
+    assert pdf.count(b"/FontFile2") == 2  # DejaVu Sans and, for the CJK text, Droid Sans Fallback

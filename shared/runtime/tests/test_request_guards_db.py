@@ -73,7 +73,7 @@ async def api() -> AsyncIterator[SimpleNamespace]:
     add_request_guards(app, max_body_bytes=8192)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-        yield SimpleNamespace(http=http, engine=engine, gate=gate)
+        yield SimpleNamespace(http=http, engine=engine, gate=gate, app=app)
     await engine.dispose()
 
 
@@ -126,6 +126,40 @@ async def test_the_same_key_and_body_replay_the_first_answer(api: SimpleNamespac
     assert other.json()["error"] == "IdempotencyKeyReused"
     other_path = await api.http.post("/fail", json={"text": "once"}, headers=headers)
     assert other_path.status_code == 422
+    assert await _count(api.engine, notes) == 1
+
+
+async def test_the_answer_reaches_the_client_only_once_its_key_is_settled(
+    api: SimpleNamespace,
+) -> None:
+    """A client that retries the instant it has its answer must get the replay, not a 409:
+    when the first byte of the answer leaves the service, the key already holds it."""
+    settled_when_sent: list[int | None] = []
+    inner = api.app
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watch(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                async with api.engine.connect() as conn:
+                    settled_when_sent.append(
+                        await conn.scalar(
+                            sa.select(idempotency_keys.c.status_code).where(
+                                idempotency_keys.c.key == "instant-retry"
+                            )
+                        )
+                    )
+            await send(message)
+
+        await inner(scope, receive, watch)
+
+    transport = httpx.ASGITransport(app=watching)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        headers = {"Idempotency-Key": "instant-retry"}
+        first = await http.post("/notes", json={"text": "now"}, headers=headers)
+        again = await http.post("/notes", json={"text": "now"}, headers=headers)
+    assert settled_when_sent[0] == 201
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert await _count(api.engine, notes) == 1
 
 

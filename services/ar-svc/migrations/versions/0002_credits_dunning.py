@@ -3,24 +3,55 @@
 Revision ID: 0002
 Revises: 0001
 
-0001 builds the tables module as it stands, so a fresh database may already have all of
-this: every step here is written to be a no-op then.
+Every step is "if not exists", so running it again changes nothing.
 """
 
 from alembic import op
-
-from ar_svc.adapters.tables import POSTING_KINDS, credit_notes, delinquencies
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+POSTING_KINDS = (
+    "kind IN ('invoice', 'payment', 'application', 'unapplication', 'credit', 'write_off', 'void')"
+)
+
+STATEMENTS = (
+    """
+    CREATE TABLE IF NOT EXISTS credit_notes (
+        credit_note_id UUID NOT NULL,
+        credit_note_number TEXT NOT NULL,
+        lead_id UUID NOT NULL,
+        account_id UUID NOT NULL,
+        invoice_id UUID,
+        currency VARCHAR(3) NOT NULL,
+        amount NUMERIC(18, 2) NOT NULL,
+        reason TEXT NOT NULL,
+        issued_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        traceparent TEXT,
+        PRIMARY KEY (credit_note_id),
+        CONSTRAINT ck_credit_note_amount CHECK (amount > 0)
+    )
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS ix_credit_notes_account_id ON credit_notes (account_id)
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS delinquencies (
+        account_id UUID NOT NULL,
+        invoice_id UUID NOT NULL,
+        since TIMESTAMP WITH TIME ZONE NOT NULL,
+        cleared_at TIMESTAMP WITH TIME ZONE,
+        PRIMARY KEY (account_id)
+    )
+    """,
+)
+
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    credit_notes.create(bind, checkfirst=True)
-    delinquencies.create(bind, checkfirst=True)
+    for statement in STATEMENTS:
+        op.execute(statement)
     for statement in (
         "ALTER TABLE receivables ADD COLUMN IF NOT EXISTS dunning_step integer NOT NULL DEFAULT 0",
         "ALTER TABLE receivables ADD COLUMN IF NOT EXISTS overdue_at timestamptz",
@@ -43,5 +74,5 @@ def downgrade() -> None:
     op.execute("ALTER TABLE postings DROP COLUMN IF EXISTS credit_note_id")
     for column in ("dunning_step", "overdue_at", "dunning_checked_on", "closed_at"):
         op.execute(f"ALTER TABLE receivables DROP COLUMN IF EXISTS {column}")
-    delinquencies.drop(op.get_bind(), checkfirst=True)
-    credit_notes.drop(op.get_bind(), checkfirst=True)
+    op.execute("DROP TABLE IF EXISTS delinquencies")
+    op.execute("DROP TABLE IF EXISTS credit_notes")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from ar_svc.api import router
+from ar_svc.api.receivables import router
+from ar_svc.api.reports import router as reports_router
 from ar_svc.consumers import subscriptions
-from ar_svc.dunning import run_dunning
-from ar_svc.reports_api import router as reports_router
+from ar_svc.handlers.dunning import run_dunning
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings

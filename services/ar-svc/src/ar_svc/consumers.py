@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ar_svc import handlers
+from ar_svc.handlers import receivables as handlers
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, PaymentNotified

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from billing_svc.api import router
-from billing_svc.api_setup import router as setup_router
+from billing_svc.api.invoices import router
+from billing_svc.api.setup import router as setup_router
 from billing_svc.consumers import subscriptions
 from billing_svc.jobs import close_revenue_months, run_billing
 from l2c_runtime.service import ServiceDefinition

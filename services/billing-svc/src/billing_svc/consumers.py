@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing_svc import amendments, handlers, metering, terms
+from billing_svc.handlers import amendments, metering, terms
+from billing_svc.handlers import invoices as handlers
 from l2c_runtime.consumer import Delivery, EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from billing_svc.billing_run import bill_subscriptions, claim_due
 from billing_svc.config import usage_grace_days
-from billing_svc.revenue import close_month
+from billing_svc.handlers.billing_run import bill_subscriptions, claim_due
+from billing_svc.handlers.revenue import close_month
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
 from l2c_runtime.unit_of_work import UnitOfWork

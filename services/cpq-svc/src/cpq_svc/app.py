@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cpq_svc.api import router
-from cpq_svc.catalog_api import router as catalog_router
+from cpq_svc.api.catalog import router as catalog_router
+from cpq_svc.api.quotes import router
 from cpq_svc.consumers import subscriptions
 from cpq_svc.jobs import expire_quotes
 from l2c_runtime.service import ServiceDefinition

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cpq_svc import handlers
+from cpq_svc.handlers import quotes as handlers
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import OpportunityOpened

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cpq_svc.lifecycle import expire_due_quotes
+from cpq_svc.handlers.lifecycle import expire_due_quotes
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
 

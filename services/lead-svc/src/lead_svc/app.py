@@ -10,8 +10,8 @@ from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
 from l2c_schemas.topics import LEAD_EVENTS
-from lead_svc.api import MAX_BULK, router
-from lead_svc.configuration_api import router as configuration_router
+from lead_svc.api.configuration import router as configuration_router
+from lead_svc.api.leads import MAX_BULK, router
 from lead_svc.consumers import subscriptions
 from lead_svc.jobs import breach_overdue_first_contacts, rescore_after_rule_changes
 

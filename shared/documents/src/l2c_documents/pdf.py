@@ -1,69 +1,76 @@
-"""Text lines as a PDF 1.4 file, written by hand.
+"""Text lines as a PDF, written with fpdf2 in embedded Unicode fonts.
 
-One standard font (Helvetica, WinAnsi encoding), uncompressed text, A4 pages of as many lines
-as fit: enough for a quote or an invoice, and no PDF library to install in every service.
-`pdf_text_lines` reads the lines back from a file written here (tests check documents with it)."""
+DejaVu Sans sets the text; a character it lacks (Chinese, Japanese, Korean) comes from Droid
+Sans Fallback. Only the glyphs a document uses are embedded. A4 pages of as many lines as fit,
+one line per row, no wrapping. `pdf_text_lines` reads the lines back from a file written here
+(tests check documents with it)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from pypdf import PdfReader
 
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
 MARGIN, FONT_SIZE, LEADING = 50, 10, 14
 LINES_PER_PAGE = (PAGE_HEIGHT - 2 * MARGIN) // LEADING
 
-_SHOWN = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj")
+FONTS = Path(__file__).resolve().parent / "fonts"
+_TEXT_FONT, _FALLBACK_FONT = "DejaVuSans", "DroidSansFallback"
 
 
-def _literal(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
-def _page_content(lines: Sequence[str]) -> bytes:
-    content = b"BT /F1 %d Tf %d TL %d %d Td\n" % (FONT_SIZE, LEADING, MARGIN, PAGE_HEIGHT - MARGIN)
-    content += b"".join(b"(" + _literal(text) + b") Tj T*\n" for text in lines)
-    return content + b"ET"
+@cache
+def _text_font_characters() -> frozenset[int]:
+    with TTFont(FONTS / f"{_TEXT_FONT}.ttf", lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def text_pdf(lines: Sequence[str]) -> bytes:
-    """The lines, top to bottom, as a PDF 1.4 file of A4 pages (a new page when one is full).
-    Characters outside Windows-1252 print as "?"."""
+    """The lines, top to bottom, as a PDF of A4 pages (a new page when one is full)."""
+    pdf = FPDF(unit="pt", format=(PAGE_WIDTH, PAGE_HEIGHT))
+    pdf.pdf_version = "1.4"  # the version these documents have always declared
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.add_font(_TEXT_FONT, fname=str(FONTS / f"{_TEXT_FONT}.ttf"))
+    pdf.set_font(_TEXT_FONT, size=FONT_SIZE)
+    # The fallback font is large: read only for a document with a character the text font lacks.
+    known = _text_font_characters()
+    if any(ord(c) not in known for text in lines for c in text):
+        pdf.add_font(_FALLBACK_FONT, fname=str(FONTS / f"{_FALLBACK_FONT}.ttf"))
+        pdf.set_fallback_fonts([_FALLBACK_FONT])
     pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
-    objects: list[bytes] = [  # object n is objects[n - 1]
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",  # the pages tree, once the pages are known
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    kids = []
     for page_lines in pages:
-        content = _page_content(page_lines)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, len(objects))
-        )
-        kids.append(b"%d 0 R" % len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+        pdf.add_page()
+        for row, text in enumerate(page_lines):
+            if text:
+                pdf.set_xy(MARGIN, MARGIN + row * LEADING)
+                pdf.cell(text=text, h=LEADING, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
 
 
 def pdf_text_lines(pdf: bytes) -> list[str]:
-    """The text each `(…) Tj` operator of a file written by `text_pdf` shows, unescaped, in
-    order: the lines it was given."""
-    shown = _SHOWN.findall(pdf)
-    return [re.sub(rb"\\(.)", rb"\1", s).decode("cp1252") for s in shown]
+    """The lines of a file written by `text_pdf`, read with pypdf: each piece of text goes to
+    the row its baseline stands on, so blank lines between others come back as "". Blank
+    lines at the very end of the document are not seen."""
+    rows: dict[int, list[str]] = {}
+    for number, page in enumerate(PdfReader(BytesIO(pdf)).pages):
+
+        def visit(text: str, cm: Any, tm: Any, font: Any, size: Any, number: int = number) -> None:
+            if not text.strip("\n"):
+                return
+            # The baseline lies inside the row's band; pieces of one row arrive in order.
+            baseline = tm[5] * cm[3] + cm[5]
+            row = int((PAGE_HEIGHT - MARGIN - baseline) // LEADING)
+            rows.setdefault(number * LINES_PER_PAGE + row, []).append(text.strip("\n"))
+
+        page.extract_text(visitor_text=visit)
+    if not rows:
+        return []
+    return ["".join(rows.get(row, [])) for row in range(max(rows) + 1)]

@@ -1,5 +1,6 @@
-"""`make demo`: start the six services, push one lead all the way to cash, print the journey
-and its trace id, then keep the platform running until Ctrl-C."""
+"""`make demo`: start the services, push one lead all the way to cash, print the journey and its
+trace id, the journey as insights-svc saw it and a few metrics, then keep the platform running
+until Ctrl-C. `L2C_PORT_OFFSET` moves the services' ports (8001 + offset …)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ import signal
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from l2c_platform.journey import JourneyDriver
+from rich.console import Console
+
+from l2c_platform.cli.insights import show_journey, show_metrics
+from l2c_platform.journey import JourneyDriver, eventually
 from l2c_platform.launcher import SERVICES, Platform, PlatformConfig, skip_earlier_records
 from l2c_platform.spans import journey_spans, read_spans
+from l2c_platform.tokens import operator_client
 
 
 async def run_demo(keep_running: bool) -> int:
@@ -21,16 +27,22 @@ async def run_demo(keep_running: bool) -> int:
     var.mkdir(parents=True, exist_ok=True)
     span_file = var / "demo-spans.jsonl"
     span_file.unlink(missing_ok=True)
-    config = PlatformConfig(log_dir=var / "log", span_file=span_file)
+    config = PlatformConfig(
+        log_dir=var / "log",
+        span_file=span_file,
+        port_offset=int(os.environ.get("L2C_PORT_OFFSET", "0")),
+    )
     platform = Platform(config)
-    print("starting lead-svc, deal-svc, cpq-svc, contract-svc, billing-svc, ar-svc …", flush=True)
+    print(f"starting {', '.join(spec.name for spec in SERVICES)} …", flush=True)
     began = time.monotonic()
     try:
         # Only this run's journey: what earlier runs, tests or benchmarks left on the broker
         # (a bench leaves 10,000s of leads) is not replayed into the demo's services.
         await skip_earlier_records(config)
         await platform.start()
-        print(f"all six services ready in {time.monotonic() - began:.1f}s\n", flush=True)
+        print(
+            f"all {len(SERVICES)} services ready in {time.monotonic() - began:.1f}s\n", flush=True
+        )
         journey = await JourneyDriver(config.base_url).run()
         await asyncio.sleep(1.0)  # let the last spans reach the file
         print(f"Journey of lead {journey.lead_id}")
@@ -47,6 +59,7 @@ async def run_demo(keep_running: bool) -> int:
         print(f"  services: {', '.join(services)}")
         trace_id = traces.most_common(1)[0][0] if traces else "unknown"
         print(f"  trace id: {trace_id}")
+        await show_insights(config, journey.lead_id)
         if not keep_running:
             return 0
         print("\nThe platform keeps running (Ctrl-C stops it). OpenAPI of each service:")
@@ -65,6 +78,31 @@ async def run_demo(keep_running: bool) -> int:
         return 0
     finally:
         platform.stop()
+
+
+DEMO_METRICS = ("lead_to_cash", "sales_cycle", "signature_to_invoice", "opportunity_win_rate")
+
+
+async def show_insights(config: PlatformConfig, lead_id: str) -> None:
+    """The demo lead's journey as insights-svc assembled it from every context's events, and
+    a few metrics over everything it has seen."""
+    insights = config.base_url("insights-svc")
+    async with operator_client(timeout=10.0) as client:
+
+        async def paid() -> dict[str, Any] | None:
+            response = await client.get(f"{insights}/journeys/{lead_id}")
+            body = response.json() if response.status_code == 200 else None
+            return body if body and body["status"] == "paid" else None
+
+        body = await eventually(paid, "insights-svc to see the journey paid", 60)
+        answers = {}
+        for name in DEMO_METRICS:
+            response = await client.get(f"{insights}/metrics/{name}")
+            answers[name] = response.json()
+    console = Console()
+    console.print("\n[bold]The journey as insights-svc saw it[/bold] (uv run l2c journey <lead>)")
+    show_journey(body, console)
+    show_metrics(answers, console)
 
 
 def main() -> None:

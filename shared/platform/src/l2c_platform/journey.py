@@ -125,14 +125,24 @@ async def eventually(
 
 
 class JourneyDriver:
-    def __init__(self, base_url: Callable[[str], str], timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: Callable[[str], str],
+        timeout: float = 60.0,
+        after_step: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        """`after_step` is awaited after each step with its name (e.g. to advance the
+        simulated clock between steps)."""
         self._url = base_url
         self._timeout = timeout
+        self._after_step = after_step
         self.journey = Journey()
         self._started = time.monotonic()
 
-    def _mark(self, name: str, detail: str = "") -> None:
+    async def _mark(self, name: str, detail: str = "") -> None:
         self.journey.stages.append(Stage(name, time.monotonic() - self._started, detail))
+        if self._after_step is not None:
+            await self._after_step(name)
 
     async def _get(self, client: httpx.AsyncClient, svc: str, path: str, **params: str) -> Any:
         try:
@@ -176,7 +186,7 @@ class JourneyDriver:
             await self._post(
                 rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
             )
-        self._mark("opportunity in proposal", "qualification → discovery → proposal")
+        await self._mark("opportunity in proposal", "qualification → discovery → proposal")
 
         body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
         key = str(uuid4())  # a refused try releases its key: one key for every try
@@ -193,9 +203,12 @@ class JourneyDriver:
         j.quote_id = created["quote_id"]
         return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
 
-    async def run(self, email: str | None = None, external_ref: str | None = None) -> Journey:
-        """The whole journey; `external_ref` is the lead's reference in its source (what
-        `l2c verify` finds journeys by)."""
+    async def run(
+        self, email: str | None = None, external_ref: str | None = None, **lead: Any
+    ) -> Journey:
+        """Drive one lead to cash; `lead` overrides fields of the demo lead (e.g. source),
+        `external_ref` is the lead's reference in its source (what `l2c verify` finds journeys
+        by)."""
         j = self.journey
         # Each step is taken by the persona who would take it, with a token of the local
         # issuer: a web form's integration, the owning rep, legal, finance, a bank's gateway.
@@ -209,12 +222,15 @@ class JourneyDriver:
                 "/leads",
                 {
                     **DEMO_LEAD,
+                    **lead,
                     "email": email or f"ada+{uuid4().hex[:8]}@engines.example",
-                    "external_id": external_ref,
+                    **({"external_id": external_ref} if external_ref else {}),
                 },
             )
             j.lead_id = lead["lead_id"]
-            self._mark("lead captured & qualified", f"score {lead['score']} ({lead['status']})")
+            await self._mark(
+                "lead captured & qualified", f"score {lead['score']} ({lead['status']})"
+            )
 
             async def opportunity() -> Any:
                 found = await self._get(c, "deal-svc", "/opportunities", lead_id=j.lead_id)
@@ -222,10 +238,10 @@ class JourneyDriver:
 
             opp = await eventually(opportunity, "the opportunity", self._timeout)
             j.opportunity_id, j.account_id = opp["opportunity_id"], opp["account_id"]
-            self._mark("opportunity opened", opp["name"])
+            await self._mark("opportunity opened", opp["name"])
             async with _owning_rep(opp) as rep:
                 accepted = await self._sell(rep)
-            self._mark(
+            await self._mark(
                 "quote accepted", f"net total {accepted['totals']['net_total']['amount']} EUR"
             )
 
@@ -235,7 +251,9 @@ class JourneyDriver:
 
             drafted = await eventually(contract, "the contract draft", self._timeout)
             j.contract_id = drafted["contract_id"]
-            self._mark("contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR")
+            await self._mark(
+                "contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR"
+            )
             async with client_as(["legal"], "lena.legal", timeout=10.0) as legal:
                 await self._post(
                     legal,
@@ -243,21 +261,21 @@ class JourneyDriver:
                     f"/contracts/{j.contract_id}/sign",
                     {"signed_by": "Ada Lovelace <ada@engines.example>"},
                 )
-            self._mark("contract signed, order placed")
+            await self._mark("contract signed, order placed")
 
             async def won() -> Any:
                 found = await self._get(c, "deal-svc", f"/opportunities/{j.opportunity_id}")
                 return found if found and found["status"] == "won" else None
 
             await eventually(won, "the deal to close won", self._timeout)
-            self._mark("deal closed won")
+            await self._mark("deal closed won")
 
             async def invoice() -> Any:
                 found = await self._get(c, "billing-svc", "/invoices", lead_id=j.lead_id)
                 return found[0] if found else None
 
             j.invoice = await eventually(invoice, "the first invoice", self._timeout)
-            self._mark(
+            await self._mark(
                 "invoice issued", f"{j.invoice['invoice_number']} total {j.invoice['total']} EUR"
             )
 
@@ -278,14 +296,14 @@ class JourneyDriver:
                 },
             )
             j.payment_id = paid["payment_id"]
-            self._mark("payment received & applied", f"{j.invoice['total']} EUR")
+            await self._mark("payment received & applied", f"{j.invoice['total']} EUR")
 
             async def invoice_paid() -> Any:
                 found = await self._get(c, "billing-svc", f"/invoices/{j.invoice['id']}")
                 return found if found and found["status"] == "paid" else None
 
             j.invoice = await eventually(invoice_paid, "the invoice to be paid", self._timeout)
-            self._mark("invoice paid — cash collected")
+            await self._mark("invoice paid — cash collected")
         return j
 
 

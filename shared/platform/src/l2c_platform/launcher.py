@@ -51,6 +51,7 @@ SERVICES = (
     ServiceSpec("contract-svc", "contract_svc", 8004, "contract"),
     ServiceSpec("billing-svc", "billing_svc", 8005, "billing"),
     ServiceSpec("ar-svc", "ar_svc", 8006, "ar"),
+    ServiceSpec("insights-svc", "insights_svc", 8007, "insights"),
 )
 BY_NAME = {spec.name: spec for spec in SERVICES}
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from l2c_runtime.db import create_engine
+from l2c_runtime.migrations import upgrade_to_head
 
 T = TypeVar("T")
 DEFAULT_PG_URL = "postgresql://l2c:l2c@127.0.0.1:5432"
@@ -49,6 +54,22 @@ async def empty_database(name: str) -> str:
     finally:
         await admin.close()
     return f"{pg_url().replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+
+
+@asynccontextmanager
+async def migrated_database(
+    name: str, migrations: Path, pool_size: int = 2
+) -> AsyncIterator[AsyncEngine]:
+    """A fresh database `name` migrated to the newest revision of `migrations` (a service's
+    migrations directory), and an engine on it, disposed of afterwards: the database tests'
+    common start. Skipped or failed without a server, as `empty_database`."""
+    url = await empty_database(name)
+    await asyncio.to_thread(upgrade_to_head, migrations, url)
+    engine = create_engine(url, pool_size)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 class FixedClock:

@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from l2c_runtime import faults
 from l2c_runtime.errors import RuleViolation, is_transient
+from l2c_runtime.metrics import ServiceMetrics, event_type_label
 from l2c_runtime.telemetry import MAX_LINKS, TRACER, context_from_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import MESSAGE_TYPES
@@ -167,11 +169,13 @@ class EventProcessor:
         handlers: EventHandlers,
         unit_of_work: Callable[[], Any],
         dead_letter: DeadLetter,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._name = consumer_name
         self._handlers = handlers
         self._uow = unit_of_work
-        self._dead_letter = dead_letter
+        self._send_dead_letter = dead_letter
+        self.metrics = metrics or ServiceMetrics(process_collectors=False)
         self.passed_over: Counter[str] = Counter()
         """Events not handled here, by type: on a shared topic most are other consumers'
         (known types); an unknown type is a producer newer than this consumer, or a
@@ -180,6 +184,7 @@ class EventProcessor:
     def _pass_over(self, ce_type: str, topic: str) -> None:
         """Count an event this consumer does not handle; say so once per type."""
         self.passed_over[ce_type] += 1
+        self.metrics.events_passed_over.labels(event_type_label(ce_type)).inc()
         if self.passed_over[ce_type] > 1:
             return
         if ce_type in MESSAGE_TYPES:
@@ -192,6 +197,11 @@ class EventProcessor:
                 topic,
                 self._name,
             )
+
+    async def _dead_letter(self, record: ConsumedRecord, error_type: str, reason: str) -> None:
+        await self._send_dead_letter(record, error_type, reason)
+        event_type = event_type_label(_header(record, "ce_type"))
+        self.metrics.events_dead_lettered.labels(record.topic, event_type, error_type).inc()
 
     async def process(self, record: ConsumedRecord) -> None:
         await self.process_batch([record])
@@ -241,9 +251,11 @@ class EventProcessor:
                 await self._handle_together([item])
                 return
             except RuleViolation as exc:
+                self._count_failure(item, exc)
                 await self._dead_letter(item.record, "RuleViolation", str(exc))
                 return
             except Exception as exc:
+                self._count_failure(item, exc)
                 transient = is_transient(exc)
                 if not transient:
                     failures += 1
@@ -263,7 +275,13 @@ class EventProcessor:
                 await asyncio.sleep(delay)
                 attempt += 1
 
+    def _count_failure(self, item: _Work, exc: Exception) -> None:
+        event_type = event_type_label(item.event.type)
+        self.metrics.handling_failures.labels(event_type, type(exc).__name__).inc()
+
     async def _handle_together(self, work: Sequence[_Work]) -> None:
+        handled: Counter[str] = Counter()
+        duplicates: Counter[str] = Counter()
         async with self._uow() as uow:
             inboxed = [
                 (w.event.id, w.event.type, w.record.topic, w.record.partition, w.record.offset)
@@ -276,20 +294,41 @@ class EventProcessor:
                 if item.route.inbox:
                     if item.event.id not in fresh:
                         log.info("duplicate %s %s skipped", item.event.type, item.event.id)
+                        duplicates[item.event.type] += 1
                         continue
                     fresh.discard(item.event.id)  # the same id twice in one batch: once
                 todo.append(item)
+            timing = self.metrics.handler_seconds
             for route, run in itertools.groupby(todo, key=lambda w: w.route):
+                latency = timing.labels(route.model.ce_type)
                 if route.batch_handler is not None:
                     items = list(run)
+                    started = time.perf_counter()
                     with _batch_span(items):
                         await route.batch_handler(
                             [Delivery(w.message, w.event, w.record) for w in items], uow
                         )
+                    latency.observe(time.perf_counter() - started)
+                    handled[route.model.ce_type] += len(items)
                     continue
                 for item in run:
+                    started = time.perf_counter()
                     with _handling_span(item.record, item.event, item.message):
                         await route.handle_one(item.message, uow, item.event)
+                    latency.observe(time.perf_counter() - started)
+                    handled[route.model.ce_type] += 1
+        # committed: only now do they count
+        for ce_type, n in handled.items():
+            self.metrics.events_handled.labels(ce_type).inc(n)
+        for ce_type, n in duplicates.items():
+            self.metrics.events_duplicate.labels(ce_type).inc(n)
+
+
+def _header(record: ConsumedRecord, name: str) -> str | None:
+    for header, raw in record.headers:
+        if header == name:
+            return raw.decode(errors="replace")
+    return None
 
 
 class _Work(NamedTuple):

@@ -9,21 +9,11 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+# The rule errors live in l2c_schemas.errors so that domain code can raise them without
+# importing the runtime; they are re-exported here for the handlers and the HTTP layer.
+from l2c_schemas.errors import Conflict, Forbidden, NotFound, RuleViolation
 
-class RuleViolation(Exception):
-    """The input breaks a business rule (HTTP 422); it will never succeed as it is."""
-
-
-class NotFound(RuleViolation):
-    """The thing referred to does not exist (HTTP 404)."""
-
-
-class Conflict(RuleViolation):
-    """The thing is not in a state that allows this (HTTP 409), e.g. signing a signed contract."""
-
-
-class Forbidden(RuleViolation):
-    """The caller may not do this to this thing (HTTP 403), e.g. approve their own quote."""
+__all__ = ["Conflict", "Forbidden", "NotFound", "RuleViolation"]
 
 
 # --- Transient or not -------------------------------------------------------------------------

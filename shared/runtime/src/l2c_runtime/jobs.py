@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -31,14 +32,17 @@ def periodic(interval_seconds: float) -> Callable[[OnePass], JobLoop]:
             while True:
                 clock = runtime.clock
                 moved = clock.moved if isinstance(clock, SimulatedClock) else None
+                metrics, name = runtime.metrics, one_pass.__name__
+                started = time.perf_counter()
                 try:
                     await one_pass(runtime)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    log.exception(
-                        "job %s failed; next try in %ss", one_pass.__name__, interval_seconds
-                    )
+                    metrics.job_failures.labels(name).inc()
+                    log.exception("job %s failed; next try in %ss", name, interval_seconds)
+                metrics.job_runs.labels(name).inc()
+                metrics.job_seconds.labels(name).observe(time.perf_counter() - started)
                 if moved is None:
                     await asyncio.sleep(interval_seconds)
                     continue

@@ -36,6 +36,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,7 @@ from l2c_runtime.clock import Clock
 from l2c_runtime.db import asyncpg_dsn
 from l2c_runtime.lease import Lease, LeaseLost, bound_transaction
 from l2c_runtime.messaging_tables import PARKED, PENDING, SENT, outbox
+from l2c_runtime.metrics import ServiceMetrics, event_type_label
 from l2c_runtime.publisher import (
     MAX_RECORD_BYTES,
     RELAY_BATCH_BYTES,
@@ -138,8 +141,10 @@ class OutboxRelay:
         *,
         publish_timeout: float = 15.0,
         lease_seconds: float = 5.0,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._engine = engine
+        self.metrics = metrics or ServiceMetrics(process_collectors=False)
         self._dsn = dsn
         self._publish = publish
         self._clock = clock
@@ -169,6 +174,7 @@ class OutboxRelay:
                     failures = 0
                 except Exception as exc:
                     # Broker or database away: keep the rows, try again after a back-off.
+                    self.metrics.relay_failures.inc()
                     failures += 1
                     delay = min(self._poll_seconds * 2 ** (failures - 1), MAX_BACKOFF_SECONDS)
                     log.warning(
@@ -288,9 +294,18 @@ class OutboxRelay:
             # dropped by the consumers' inbox).
             log.warning("outbox relay was taken over: %s", exc)
             return 0
+        self._count(rows, outcome)
         if outcome.failure is not None:
             raise outcome.failure
         return len(outcome.sent) + len(outcome.parked)
+
+    def _count(self, rows: Sequence[Any], outcome: _Outcome) -> None:
+        sent = set(outcome.sent)
+        by_type = Counter(event_type_label(row.ce_type) for row in rows if row.id in sent)
+        for event_type, n in by_type.items():
+            self.metrics.relay_published.labels(event_type).inc(n)
+        if outcome.parked:
+            self.metrics.relay_parked.inc(len(outcome.parked))
 
     async def _next_batch(self) -> Sequence[Any]:
         """The oldest pending rows, but none of a key held up behind a parked row. Read in a
@@ -315,7 +330,9 @@ class OutboxRelay:
         self, rows: Sequence[Any], records: Sequence[OutgoingRecord]
     ) -> _Outcome:
         try:
+            started = time.perf_counter()
             await asyncio.wait_for(self._publish(records), self._publish_timeout)
+            self.metrics.relay_publish_seconds.observe(time.perf_counter() - started)
             return _Outcome(sent=[row.id for row in rows])
         except Exception as exc:
             if not refused_for_good(exc):
@@ -431,7 +448,11 @@ def _record(row: Any, untraced: str | None) -> OutgoingRecord:
 
 
 def relay_with_publisher(
-    engine: AsyncEngine, settings: ServiceSettings, clock: Clock, name: str
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    clock: Clock,
+    name: str,
+    metrics: ServiceMetrics | None = None,
 ) -> tuple[OutboxRelay, RenewingPublisher]:
     """A service's relay and the publisher (with a producer of its own) it publishes with, as
     a service replica and the `l2c-relay` process both run them. Call on the running event
@@ -447,5 +468,6 @@ def relay_with_publisher(
         settings.relay_poll_seconds,
         publish_timeout=settings.relay_publish_timeout_seconds,
         lease_seconds=settings.relay_lease_seconds,
+        metrics=metrics,
     )
     return relay, publisher

@@ -50,6 +50,9 @@ from l2c_runtime.http.idempotency import (
 from l2c_runtime.http.openapi import document_common_answers
 from l2c_runtime.jobs import periodic
 from l2c_runtime.kafka_client import faststream_security
+from l2c_runtime.metrics import ServiceMetrics
+from l2c_runtime.metrics.exposition import install_metrics
+from l2c_runtime.metrics.sampler import sample_forever
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
@@ -71,6 +74,7 @@ class Runtime:
     clock: Clock
     broker: KafkaBroker
     unit_of_work: Callable[[], Any]
+    metrics: ServiceMetrics
 
 
 Job = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -168,7 +172,10 @@ def create_app(
     engine = create_engine(settings.database_url, settings.db_pool_size)
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, tracer_provider=provider)
     sessions = session_factory(engine)
-    uow = unit_of_work_factory(sessions, clock, source, settings.max_event_bytes)
+    metrics = ServiceMetrics()
+    uow = unit_of_work_factory(
+        sessions, clock, source, settings.max_event_bytes, on_commit=metrics.business.count
+    )
     broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=definition.name,
@@ -180,7 +187,7 @@ def create_app(
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,  # per-message lines; failures still log as errors
     )
-    runtime = Runtime(settings, engine, sessions, clock, broker, uow)
+    runtime = Runtime(settings, engine, sessions, clock, broker, uow, metrics)
 
     group = settings.consumer_group or definition.name
 
@@ -188,7 +195,7 @@ def create_app(
         await broker.publish(value, topic, key=key, headers=headers)
 
     dead_letter = DeadLetters(group, publish, engine, clock.now, settings.dead_letter_max_bytes)
-    processor = EventProcessor(group, definition.handlers, uow, dead_letter)
+    processor = EventProcessor(group, definition.handlers, uow, dead_letter, metrics)
 
     offset_commits: dict[int, asyncio.Task[None]] = {}
     """Per consumer, its offset commit in flight (at most one, so they land in order)."""
@@ -259,7 +266,7 @@ def create_app(
             # The relay's own producer: each record carries its row's trace context in the
             # headers, none of the broker's per-message machinery.
             relay, publisher = relay_with_publisher(
-                engine, settings, clock, f"{definition.name}-relay"
+                engine, settings, clock, f"{definition.name}-relay", metrics
             )
             await publisher.start()
             tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
@@ -268,6 +275,15 @@ def create_app(
             tasks.append(asyncio.create_task(follower, name="clock-follower"))
         jobs = [*definition.jobs, prune_messaging_tables, _prune_idempotency_keys]
         tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in jobs]
+        sampling = sample_forever(
+            metrics,
+            engine,
+            clock,
+            settings.metrics_sample_seconds,
+            group,
+            lambda: _consumers_of(broker),
+        )
+        tasks.append(asyncio.create_task(sampling, name="metrics-sampler"))
         log.info("%s started", definition.name)
         try:
             yield
@@ -305,6 +321,7 @@ def create_app(
     add_request_guards(
         app, settings.max_body_bytes, definition.body_limits, caller_of=verified_subject
     )
+    install_metrics(app, metrics)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
     return app
 
@@ -330,6 +347,12 @@ def add_request_guards(
         per_path=body_limits,
     )
     document_common_answers(app)
+
+
+def _consumers_of(broker: KafkaBroker) -> list[Any]:
+    """The aiokafka consumers of the broker's started subscribers (their lag is sampled)."""
+    found = (getattr(subscriber, "consumer", None) for subscriber in broker.subscribers)
+    return [consumer for consumer in found if consumer is not None]
 
 
 def runtime_of_app(app: Any) -> Runtime:

@@ -76,6 +76,14 @@ class ServiceSettings(BaseSettings):
     )
     prune_batch_rows: int = Field(default=5000, ge=1, validation_alias="L2C_PRUNE_BATCH_ROWS")
     """Rows deleted per transaction by retention, which loops until it has caught up."""
+    metrics_sample_seconds: float = Field(
+        default=15.0, gt=0, validation_alias="L2C_METRICS_SAMPLE_SECONDS"
+    )
+    """How often the gauges that need a database query (outbox backlog and age, parked rows,
+    table sizes) and consumer lag are refreshed; a scrape reads the last sample."""
+    metrics_port: int = Field(default=9464, ge=0, le=65535, validation_alias="L2C_METRICS_PORT")
+    """Where `l2c-relay` serves `/metrics` (on HTTP_HOST); 0 turns its listener off. A
+    service replica serves `/metrics` on its API port."""
     db_pool_size: int = Field(default=10, validation_alias="L2C_DB_POOL_SIZE")
     log_level: str = Field(default="INFO", validation_alias="L2C_LOG_LEVEL")
     clock: Literal["system", "simulated"] = Field(default="system", validation_alias="L2C_CLOCK")

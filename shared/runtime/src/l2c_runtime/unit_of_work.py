@@ -193,9 +193,11 @@ def unit_of_work_factory(
     clock: Clock,
     source: str,
     max_event_bytes: int = MAX_EVENT_BYTES,
+    on_commit: Callable[[Sequence[Message]], None] | None = None,
 ) -> Callable[[], Any]:
     """`async with uow() as u:` opens a transaction that commits when the block ends normally
-    and rolls back on any exception."""
+    and rolls back on any exception. `on_commit` is given the events of each transaction
+    that committed (the business counters count them)."""
 
     @asynccontextmanager
     async def open_unit_of_work() -> AsyncIterator[UnitOfWork]:
@@ -205,5 +207,7 @@ def unit_of_work_factory(
             if unit.emitted:
                 # Delivered at commit: wakes the relay without polling.
                 await session.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")))
+        if on_commit is not None and unit.emitted:
+            on_commit(unit.emitted)
 
     return open_unit_of_work

@@ -175,3 +175,16 @@ renewals = sa.Table(
     sa.Column("automatic", sa.Boolean, nullable=False),
     sa.Column("renewed_at", TIMESTAMP, nullable=False),
 )
+
+
+# Declared so that the code describes the database its migrations build (checked by
+# tests/integration/test_migrations_match_tables.py); the migrations create them.
+sa.Index("ix_contracts_opportunity_id", contracts.c.opportunity_id)
+sa.Index("ix_contracts_status_end_date", contracts.c.status, contracts.c.end_date)
+sa.Index("ix_contract_amendments_contract_id", amendments.c.contract_id)
+contract_approvals.append_constraint(
+    sa.UniqueConstraint("contract_id", "round", "step_no", name="uq_contract_approvals_step")
+)
+signatures.append_constraint(
+    sa.UniqueConstraint("contract_id", "party", name="uq_signatures_party")
+)

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, IPvAnyAddress, ValidationError
 
 from contract_svc import handlers
-from contract_svc.adapters.tables import clause_templates
+from contract_svc.adapters.library import clause_template_rows
 from contract_svc.api.changes import ContractPercent, given
 from contract_svc.api.views import OrderView, order_view
 from contract_svc.api.webhook_auth import WebhookGuard
@@ -82,10 +81,9 @@ async def retry_provisioning(order_id: UUID, runtime: RuntimeDep) -> OrderView:
 async def list_clause_templates(runtime: RuntimeDep, page: PageDep) -> list[ClauseTemplateView]:
     """The clause library by code: standard clauses (those included by default go into every
     draft)."""
-    query = sa.select(clause_templates).order_by("code").limit(page.limit).offset(page.offset)
     async with runtime.unit_of_work() as uow:
-        rows = await uow.session.execute(query)
-        return [ClauseTemplateView.model_validate(dict(r._mapping)) for r in rows]
+        rows = await clause_template_rows(uow, page)
+        return [ClauseTemplateView.model_validate(dict(r)) for r in rows]
 
 
 class PolicyView(BaseModel):

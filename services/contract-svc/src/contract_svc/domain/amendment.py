@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from l2c_runtime.errors import RuleViolation
 from l2c_schemas.cpq import BillingPeriod, PricedLine
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import Money, round_money
 
 HUNDRED = Decimal(100)

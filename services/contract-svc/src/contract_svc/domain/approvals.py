@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from contract_svc.domain.policy import ContractPolicy, ContractTerms
-from l2c_runtime.errors import Conflict
+from l2c_schemas.errors import Conflict
 
 ApproverRole = Literal["legal", "finance"]
 CHAIN_ORDER: tuple[ApproverRole, ...] = ("legal", "finance")

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from contract_svc.domain.approvals import ApprovalStatus
-from l2c_runtime.errors import Conflict
+from l2c_schemas.errors import Conflict
 
 
 class ContractStatus(StrEnum):

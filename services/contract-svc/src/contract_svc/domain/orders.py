@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from l2c_runtime.errors import Conflict
+from l2c_schemas.errors import Conflict
 
 
 class OrderStatus(StrEnum):

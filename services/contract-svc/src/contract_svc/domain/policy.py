@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 
 BillingTiming = Literal["in_advance", "in_arrears"]
 BILLING_TIMINGS: tuple[BillingTiming, ...] = ("in_advance", "in_arrears")

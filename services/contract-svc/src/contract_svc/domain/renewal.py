@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from l2c_runtime.errors import RuleViolation
 from l2c_schemas.cpq import PricedLine
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import Money, round_money
 from l2c_schemas.periods import period_end
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.periods import MONTHS_PER_PERIOD, add_months
 
 __all__ = ["ContractTerm", "add_months", "contract_term", "periods_in_term"]

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Literal
 
 from contract_svc.domain.term import periods_in_term
-from l2c_runtime.errors import RuleViolation
 from l2c_schemas import PricedLine
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import round_money
 from l2c_schemas.periods import MONTHS_PER_PERIOD, add_months, period_end
 

@@ -204,3 +204,12 @@ approval_audit = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+# Declared so that the code describes the database its migrations build (checked by
+# tests/integration/test_migrations_match_tables.py); the migrations create them.
+sa.Index(
+    "ix_quotes_open_valid_until",
+    quotes.c.valid_until,
+    postgresql_where=sa.text("status IN ('draft', 'pending_approval', 'approved', 'sent')"),
+)

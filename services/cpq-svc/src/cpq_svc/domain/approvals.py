@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from l2c_runtime.errors import Conflict
+from l2c_schemas.errors import Conflict
 
 StepStatus = Literal["pending", "approved", "rejected"]
 

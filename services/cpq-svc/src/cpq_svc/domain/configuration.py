@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 
 RuleKind = Literal["requires", "excludes", "quantity"]
 

@@ -1,14 +1,13 @@
 """The quote document a customer receives: the same content as text lines, HTML and PDF.
 
-The PDF is the text lines written by l2c_documents (no PDF library): text only, which is all
-a quote needs."""
+The PDF is the text lines written by l2c_documents in embedded Unicode fonts: text only, which
+is all a quote needs. The HTML comes from an autoescaped template."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 
-from l2c_documents import text_pdf
+from l2c_documents import html_template, text_pdf
 
 
 @dataclass(frozen=True)
@@ -85,47 +84,66 @@ def document_lines(doc: QuoteDocument) -> list[str]:
     return out
 
 
+_QUOTE_HTML = html_template(
+    """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Quote {{ doc.quote_ref }} v{{ doc.version }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}
+tr.discount td{color:#666;font-size:90%}</style></head><body>
+<h1>Quote {{ doc.quote_ref }} version {{ doc.version }}</h1>
+<p>Customer: {{ doc.customer }}<br>Issued: {{ doc.issued_on }} &middot;
+Valid until: {{ doc.valid_until }} &middot; Status: {{ doc.status }}</p>
+<table><thead><tr><th>#</th><th>Product</th><th>Quantity</th><th>Unit price</th>
+<th>List</th><th>Discount</th><th>Net</th></tr></thead><tbody>
+{% for line in lines %}<tr><td>{{ line.no }}</td><td>{{ line.description }}</td>
+<td>{{ line.quantity }}</td><td>{{ line.unit_price }}</td><td>{{ line.list_amount }}</td>
+<td>-{{ line.discount }}</td>
+<td>{{ line.net }}{% if line.period %} {{ line.period }}{% endif %}</td></tr>
+{% for step in line.steps %}<tr class="discount"><td></td>
+<td colspan="4">less {{ step.step }} {{ step.percent }} %</td>
+<td>-{{ step.amount }}</td><td></td></tr>
+{% endfor %}{% endfor %}</tbody></table>
+{% if doc.usage %}<h2>Usage (billed in arrears)</h2><ul>
+{% for u in doc.usage %}<li>{{ u }}</li>{% endfor %}</ul>{% endif %}
+<p>List total: {{ list_total }}<br>
+Discount total: -{{ discount_total }}<br>
+<strong>Net total: {{ net_total }}</strong></p>
+<h2>Terms</h2><ul>{% for t in doc.terms %}<li>{{ t }}</li>{% endfor %}</ul>
+</body></html>
+"""
+)
+
+
 def render_html(doc: QuoteDocument) -> str:
     """The document as a standalone HTML page."""
     c = doc.currency
-    rows = []
-    for line in doc.lines:
-        period = f" {escape(line.period)}" if line.period else ""
-        rows.append(
-            f"<tr><td>{line.line_no}</td><td>{escape(line.description)}</td>"
-            f"<td>{line.quantity}</td><td>{_money(line.unit_price, c)}</td>"
-            f"<td>{_money(line.list_amount, c)}</td><td>-{_money(line.discount_amount, c)}</td>"
-            f"<td>{_money(line.net_amount, c)}{period}</td></tr>"
-        )
-        rows += [
-            f'<tr class="discount"><td></td><td colspan="4">less {escape(s.step)} '
-            f"{s.percent} %</td><td>-{_money(s.amount, c)}</td><td></td></tr>"
-            for s in line.steps
-        ]
-    usage = "".join(f"<li>{escape(u)}</li>" for u in doc.usage)
-    terms = "".join(f"<li>{escape(t)}</li>" for t in doc.terms)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Quote {escape(doc.quote_ref)} v{doc.version}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}}
-tr.discount td{{color:#666;font-size:90%}}</style></head><body>
-<h1>Quote {escape(doc.quote_ref)} version {doc.version}</h1>
-<p>Customer: {escape(doc.customer)}<br>Issued: {doc.issued_on} &middot;
-Valid until: {doc.valid_until} &middot; Status: {escape(doc.status)}</p>
-<table><thead><tr><th>#</th><th>Product</th><th>Quantity</th><th>Unit price</th>
-<th>List</th><th>Discount</th><th>Net</th></tr></thead><tbody>
-{"".join(rows)}
-</tbody></table>
-{f"<h2>Usage (billed in arrears)</h2><ul>{usage}</ul>" if usage else ""}
-<p>List total: {_money(doc.list_total, c)}<br>
-Discount total: -{_money(doc.discount_total, c)}<br>
-<strong>Net total: {_money(doc.net_total, c)}</strong></p>
-<h2>Terms</h2><ul>{terms}</ul>
-</body></html>
-"""
+    lines = [
+        {
+            "no": line.line_no,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": _money(line.unit_price, c),
+            "list_amount": _money(line.list_amount, c),
+            "discount": _money(line.discount_amount, c),
+            "net": _money(line.net_amount, c),
+            "period": line.period,
+            "steps": [
+                {"step": s.step, "percent": s.percent, "amount": _money(s.amount, c)}
+                for s in line.steps
+            ],
+        }
+        for line in doc.lines
+    ]
+    return _QUOTE_HTML.render(
+        doc=doc,
+        lines=lines,
+        list_total=_money(doc.list_total, c),
+        discount_total=_money(doc.discount_total, c),
+        net_total=_money(doc.net_total, c),
+    )
 
 
 def render_pdf(doc: QuoteDocument) -> bytes:
-    """The document as a PDF of its text lines (A4, Helvetica)."""
+    """The document as a PDF of its text lines (A4)."""
     return text_pdf(document_lines(doc))

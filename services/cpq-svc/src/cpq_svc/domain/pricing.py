@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import round_money
 
 HUNDRED = Decimal(100)

@@ -28,7 +28,7 @@ from cpq_svc.domain.pricing import (
     total_lines,
     volume_discount_percent,
 )
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from l2c_runtime.errors import Conflict
+from l2c_schemas.errors import Conflict
 
 QuoteStatus = Literal[
     "draft",

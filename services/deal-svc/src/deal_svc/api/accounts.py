@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
-from deal_svc import queries
+from deal_svc.adapters import queries
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.handlers import accounts as handlers
 from l2c_runtime.auth import require

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from deal_svc import queries
+from deal_svc.adapters import queries
 from deal_svc.api.views import RuntimeDep
 from deal_svc.domain.forecast import ForecastTotals, GroupBy, forecast, parse_period
 from l2c_runtime.auth import require

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
-from deal_svc import queries
+from deal_svc.adapters import queries
 from deal_svc.adapters.pipeline_store import load_pipeline
 from deal_svc.api.views import OpportunityView, RuntimeDep, opportunity_view
 from deal_svc.domain.stage_history import stage_visits, time_in_stages

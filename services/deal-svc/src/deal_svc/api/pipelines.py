@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from deal_svc import queries
+from deal_svc.adapters import queries
 from deal_svc.adapters.pipeline_store import load_pipeline, pipeline_names
 from deal_svc.api.views import RuntimeDep
 from deal_svc.domain.forecast import parse_period

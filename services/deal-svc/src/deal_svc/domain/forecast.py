@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from deal_svc.domain.pipeline import ForecastCategory
-from l2c_runtime.errors import RuleViolation
+from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import round_money
 
 GroupBy = Literal["owner", "stage", "none"]

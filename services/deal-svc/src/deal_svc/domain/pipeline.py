@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, get_args
 
-from l2c_runtime.errors import Conflict, RuleViolation
+from l2c_schemas.errors import Conflict, RuleViolation
 
 ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
 """Where a deal counts in the forecast: `closed` is won business, `omitted` is left out

@@ -108,3 +108,37 @@ sales_reps = sa.Table(
     sa.Column("credit", sa.Integer, nullable=False, server_default="0"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+
+
+# Declared so that the code describes the database its migrations build (checked by
+# tests/integration/test_migrations_match_tables.py); the migrations create them.
+sa.Index(
+    "ux_leads_person",
+    leads.c.person_key,
+    unique=True,
+    postgresql_where=sa.text("person_key IS NOT NULL"),
+)
+sa.Index("ix_leads_company_key", leads.c.company_key)
+sa.Index("ix_leads_captured", leads.c.captured_at, leads.c.id)
+sa.Index("ix_leads_email", leads.c.email)
+sa.Index(
+    "ix_leads_sla_due",
+    leads.c.first_contact_due_at,
+    postgresql_where=sa.text("contacted_at IS NULL AND sla_breached_at IS NULL"),
+)
+sa.Index(
+    "ix_leads_open_rule_set",
+    leads.c.rule_set_version,
+    postgresql_where=sa.text("status IN ('new', 'marketing_qualified') AND erased_at IS NULL"),
+)
+sa.Index(
+    "ix_lead_activities_unmatched",
+    lead_activities.c.person_key,
+    postgresql_where=sa.text("lead_id IS NULL"),
+)
+sa.Index(
+    "ux_scoring_rules_one_active",
+    scoring_rules.c.active,
+    unique=True,
+    postgresql_where=sa.text("active"),
+)

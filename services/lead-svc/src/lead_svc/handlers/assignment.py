@@ -13,6 +13,15 @@ from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadAssigned, LeadContacted, LeadSlaBreached
 from lead_svc.adapters.bulk_writes import pending_writes
+from lead_svc.adapters.lead_store import (
+    History,
+    Lead,
+    changes_between,
+    emit,
+    load_lead,
+    save_lead,
+    transaction_cache,
+)
 from lead_svc.adapters.tables import leads, routing_rules, sales_reps
 from lead_svc.domain.routing import (
     LeadFacts,
@@ -21,15 +30,6 @@ from lead_svc.domain.routing import (
     choose_rule,
     first_contact_due,
     next_in_rotation,
-)
-from lead_svc.handlers.store import (
-    History,
-    Lead,
-    changes_between,
-    emit,
-    load_lead,
-    save_lead,
-    transaction_cache,
 )
 
 FALLBACK_RULE = RoutingRule(name="fallback", team="inbound", priority=10_000)

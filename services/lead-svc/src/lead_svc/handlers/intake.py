@@ -15,11 +15,7 @@ from l2c_runtime.telemetry import LEAD_ID, current_traceparent
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadActivityRecorded, LeadCaptured, LeadMerged, LeadSubmitted
 from lead_svc.adapters.bulk_writes import pending_writes, write_now
-from lead_svc.adapters.tables import lead_activities
-from lead_svc.domain.identity import company_key, normalise_email, person_key
-from lead_svc.domain.scoring import Activity
-from lead_svc.handlers.qualification import assess
-from lead_svc.handlers.store import (
+from lead_svc.adapters.lead_store import (
     History,
     Lead,
     changes_between,
@@ -31,6 +27,10 @@ from lead_svc.handlers.store import (
     save_lead,
     transaction_cache,
 )
+from lead_svc.adapters.tables import lead_activities
+from lead_svc.domain.identity import company_key, normalise_email, person_key
+from lead_svc.domain.scoring import Activity
+from lead_svc.handlers.qualification import assess
 
 Outcome = Literal["created", "merged"]
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadErased
+from lead_svc.adapters.lead_store import PERSONAL_FIELDS, History, Lead, load_lead, save_lead
 from lead_svc.adapters.tables import lead_activities, lead_history, leads
-from lead_svc.handlers.store import PERSONAL_FIELDS, History, Lead, load_lead, save_lead
 
 
 async def erase_lead(lead_id: UUID, uow: UnitOfWork) -> Lead:

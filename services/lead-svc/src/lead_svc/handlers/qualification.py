@@ -17,11 +17,7 @@ from l2c_schemas.lead import (
     LeadScored,
     ScoreContribution,
 )
-from lead_svc.adapters.tables import leads
-from lead_svc.domain.gates import DISQUALIFICATION_REASONS, advances, stage_for
-from lead_svc.domain.scoring import Activity, Score, score_lead
-from lead_svc.handlers.assignment import route
-from lead_svc.handlers.store import (
+from lead_svc.adapters.lead_store import (
     History,
     Lead,
     active_rules,
@@ -33,6 +29,10 @@ from lead_svc.handlers.store import (
     prospect_of,
     save_lead,
 )
+from lead_svc.adapters.tables import leads
+from lead_svc.domain.gates import DISQUALIFICATION_REASONS, advances, stage_for
+from lead_svc.domain.scoring import Activity, Score, score_lead
+from lead_svc.handlers.assignment import route
 
 
 def _breakdown(score: Score) -> list[ScoreContribution]:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock, outbox, token, verify
+from l2c_platform.cli import clock, insights, outbox, token, verify
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="l2c",
-        help="Operate L2C: tokens, outboxes, dead letters, the clock, platform checks.",
+        help="Operate L2C: tokens, outboxes, dead letters, the clock, journeys and metrics.",
         no_args_is_help=True,
         add_completion=False,
     )
@@ -21,6 +21,9 @@ def build_app() -> typer.Typer:
     app.add_typer(clock.app, name="clock")
     app.add_typer(outbox.app, name="outbox")
     app.command(name="token")(token.token)
+    app.command(name="journey")(insights.journey)
+    app.command(name="metrics")(insights.metrics)
+    app.add_typer(insights.app, name="insights")
     app.command(name="verify")(verify.verify_command)
     return app
 

@@ -43,6 +43,7 @@ SCOPES: frozenset[str] = frozenset(
         "payments:apply",  # apply or unapply cash
         "receivables:read",  # balances, aging, DSO, cash collected
         "audit:read",
+        "insights:read",  # journeys and lead-to-cash metrics (insights-svc)
         "clock:read",
         "clock:advance",  # simulated time (dev/test), through `l2c clock`
         "dlq:replay",  # through `l2c-dlq replay`
@@ -119,7 +120,9 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = {
         | {"lead-rules:write", "pipelines:write", "contract-policy:write", "leads:erase"}
     ),
     "auditor": READ_SCOPES,
-    "platform_admin": frozenset({"audit:read", "clock:read", "clock:advance", "dlq:replay"}),
+    "platform_admin": frozenset(
+        {"audit:read", "insights:read", "clock:read", "clock:advance", "dlq:replay"}
+    ),
 }
 """Role → scopes. `auditor` reads everything and changes nothing."""
 

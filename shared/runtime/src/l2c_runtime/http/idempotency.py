@@ -103,23 +103,30 @@ class IdempotencyMiddleware:
         status: int | None = None
         content_type: bytes | None = None
         body: list[bytes] = []
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
+            # The answer is held back until it is stored: a client that retries the moment it
+            # has its answer must find the key settled, not "still being handled".
             nonlocal status, content_type
             if message["type"] == "http.response.start":
                 status = message["status"]
                 content_type = dict(message.get("headers", ())).get(b"content-type")
             elif message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, receive, capture)
-        finally:
-            # Shielded: a client that hangs up must not leave the key claimed.
-            await asyncio.shield(
-                self._settle(engine, caller, key, status, content_type, b"".join(body))
-            )
+        except BaseException:
+            # Shielded: a failing or cancelled request must not leave the key claimed.
+            await asyncio.shield(self._settle(engine, caller, key, None, None, b""))
+            raise
+        await asyncio.shield(
+            self._settle(engine, caller, key, status, content_type, b"".join(body))
+        )
+        for message in held:
+            await send(message)
 
     async def _claim(
         self, engine: AsyncEngine, caller: str, key: str, fingerprint: str

@@ -1,0 +1,1 @@
+"""insights-svc's HTTP API (routes only)."""

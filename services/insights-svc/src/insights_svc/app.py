@@ -1,0 +1,34 @@
+"""insights-svc: every lead's journey across the contexts, and the lead-to-cash metrics. A read
+model: it consumes every context's events and changes no other service's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from insights_svc.api.journeys import router as journeys_router
+from insights_svc.api.metrics import router as metrics_router
+from insights_svc.consumers import subscriptions
+from l2c_runtime.service import ServiceDefinition
+from l2c_runtime.service import create_app as create_service_app
+from l2c_runtime.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+definition = ServiceDefinition(
+    name="insights-svc",
+    title="L2C insights-svc",
+    description=(
+        "Every lead's journey from capture to cash (each stage's time, actor, ids, amounts "
+        "and trace), and the lead-to-cash metrics: velocity, conversion, quality, funnel."
+    ),
+    migrations=MIGRATIONS,
+    handlers=subscriptions,
+    routers=[journeys_router, metrics_router],
+    produces=[],
+)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_service_app(definition, settings)

@@ -1,0 +1,1 @@
+"""Pure projection and metric rules of insights-svc: no I/O, no runtime."""
