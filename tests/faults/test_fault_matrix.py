@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -26,7 +25,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from l2c_platform.fault_load import Load, stored_refs
+from l2c_platform.fault_load import CaseResult, Load, stored_refs
 from l2c_platform.journey import eventually
 from l2c_platform.launcher import (
     BY_NAME,
@@ -41,25 +40,11 @@ from l2c_platform.launcher import (
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parents[2]
-JOURNEYS = int(os.environ.get("L2C_FAULT_JOURNEYS", "10"))
-LEAD_IN_SECONDS = 4.0
+JOURNEYS = int(os.environ.get("L2C_FAULT_JOURNEYS", "5"))
+LEAD_IN_SECONDS = 3.0
 """The load runs this long before the fault: journeys are mid-way when it strikes."""
 RELAYED = "lead-svc"
 """Its outbox is published by two `l2c-relay` processes instead of its replica."""
-
-
-@dataclass
-class Row:
-    case: str
-    journeys: int
-    lost: int
-    doubled: int
-    recovery: float
-    intake: str
-    usage: str
-
-
-ROWS: list[Row] = []
 
 
 class FaultPlatform:
@@ -82,7 +67,7 @@ class FaultPlatform:
     async def start(self) -> None:
         await asyncio.gather(*(self.start_service(name) for name in self.services))
         for relay in self.relays:  # once lead-svc migrated its database
-            relay.start()
+            start_relay(relay)
 
     def stop(self) -> None:
         everything = [*self.services.values(), *self.relays]
@@ -113,6 +98,10 @@ class FaultPlatform:
         return await eventually(holder, "a relay to hold the claim", 60)
 
 
+def start_relay(relay: ServiceProcess) -> None:
+    relay.start(L2C_METRICS_PORT="0")  # no metrics listener: two relays, other checkouts
+
+
 async def _script(*command: str) -> None:
     process = await asyncio.create_subprocess_exec(
         *command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -132,7 +121,7 @@ def kill_service(name: str) -> Callable[[FaultPlatform], Awaitable[None]]:
 async def kill_relay(platform: FaultPlatform) -> None:
     relay = await platform.relay_holding_the_claim()
     relay.kill()
-    relay.start()
+    start_relay(relay)
 
 
 async def pause_relay_then_kill_it(platform: FaultPlatform) -> None:
@@ -146,7 +135,7 @@ async def pause_relay_then_kill_it(platform: FaultPlatform) -> None:
 
     await eventually(taken_over, "the other relay to take the claim over", 60)
     paused.kill()
-    paused.start()
+    start_relay(paused)
 
 
 async def restart_broker(platform: FaultPlatform) -> None:
@@ -188,7 +177,7 @@ def _answers(host_port: str) -> bool:
 
 @pytest.fixture(scope="module")
 async def platform(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory, fault_log_dirs: list[Path]
 ) -> AsyncIterator[FaultPlatform]:
     kafka = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     pg_url = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
@@ -206,6 +195,8 @@ async def platform(
         extra_env={
             "L2C_RELAY_POLL_SECONDS": "0.5",
             "L2C_RELAY_LEASE_SECONDS": "3",
+            # a key claimed by a request its process died with is free again after 10 s
+            "L2C_IDEMPOTENCY_CLAIM_SECONDS": "10",
             "L2C_CLOCK": "simulated",
         },
     )
@@ -217,22 +208,7 @@ async def platform(
         yield running
     finally:
         running.stop()
-        _print_table(request.config, config.log_dir)
-
-
-def _print_table(config: pytest.Config, log_dir: Path) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter else print
-    write("")
-    write(f"FAULT MATRIX ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; logs {log_dir})")
-    write(
-        f"{'case':<34} {'journeys':>8} {'lost':>5} {'doubled':>7} {'recovery s':>10}  intake  usage"
-    )
-    for r in ROWS:
-        write(
-            f"{r.case:<34} {r.journeys:>8} {r.lost:>5} {r.doubled:>7} {r.recovery:>10.1f}"
-            f"  {r.intake:<7} {r.usage}"
-        )
+        fault_log_dirs.append(config.log_dir)
 
 
 def _verify(platform: FaultPlatform, run: str) -> dict[str, Any]:
@@ -276,6 +252,23 @@ async def test_after_the_fault_every_journey_is_paid_once_and_the_books_balance(
     platform: FaultPlatform,
     case: str,
     fault: Callable[[FaultPlatform], Awaitable[None]] | None,
+    fault_results: list[CaseResult],
+) -> None:
+    row = CaseResult(case)
+    fault_results.append(row)  # in the table even when the case fails
+    began = time.monotonic()
+    try:
+        await _run_case(platform, case, fault, row)
+        row.passed = True
+    finally:
+        row.seconds = time.monotonic() - began
+
+
+async def _run_case(
+    platform: FaultPlatform,
+    case: str,
+    fault: Callable[[FaultPlatform], Awaitable[None]] | None,
+    row: CaseResult,
 ) -> None:
     run = f"{re.sub(r'[^a-z0-9]+', '-', case.lower())}-{uuid4().hex[:4]}"
     load = Load(platform.config, run, JOURNEYS, usage_accounts=platform.accounts)
@@ -287,20 +280,13 @@ async def test_after_the_fault_every_journey_is_paid_once_and_the_books_balance(
     await load.wait_journeys()
     outcome = await load.stop()
     platform.accounts.extend(load.accounts)
+    row.recovery = outcome.recovery_seconds(fault_at)
 
     report = _verify(platform, run)
+    row.journeys, row.lost, row.doubled = report["journeys"], report["lost"], report["doubled"]
     intake_lost, usage_lost = await _records_stored(platform, load)
-    ROWS.append(
-        Row(
-            case,
-            report["journeys"],
-            report["lost"],
-            report["doubled"],
-            outcome.recovery_seconds(fault_at),
-            f"{len(outcome.intake_acked) - len(intake_lost)}/{len(outcome.intake_acked)}",
-            f"{len(outcome.usage_acked) - len(usage_lost)}/{len(outcome.usage_acked)}",
-        )
-    )
+    row.intake = (len(outcome.intake_acked) - len(intake_lost), len(outcome.intake_acked))
+    row.usage = (len(outcome.usage_acked) - len(usage_lost), len(outcome.usage_acked))
     assert report["journeys"] == JOURNEYS, report
     assert report["ok"], f"violations: {report['violations']}; drivers: {outcome.failures}"
     assert not outcome.failures

@@ -157,6 +157,52 @@ class Load:
         return self.outcome
 
 
+@dataclass
+class CaseResult:
+    """One case of the fault matrix, a line of its table (`matrix_table`). What a case did
+    not reach (it failed earlier) stays None."""
+
+    case: str
+    passed: bool = False
+    journeys: int | None = None
+    lost: int | None = None
+    doubled: int | None = None
+    recovery: float | None = None
+    """Seconds from the fault until the case's last journey was paid."""
+    intake: tuple[int, int] | None = None
+    """(stored, acknowledged) intake leads."""
+    usage: tuple[int, int] | None = None
+    """(stored, acknowledged) usage events."""
+    seconds: float = 0.0
+    """The whole case: load, fault, settling and checks."""
+
+
+def matrix_table(results: list[CaseResult]) -> list[str]:
+    """The fault matrix's table, one line per case under a header, and a total."""
+
+    def number(value: float | None, width: int, digits: int = 0) -> str:
+        return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+    def ratio(value: tuple[int, int] | None) -> str:
+        return f"{'-':>11}" if value is None else f"{f'{value[0]}/{value[1]}':>11}"
+
+    lines = [
+        f"{'case':<32} {'result':<6} {'journeys':>8} {'lost':>4} {'doubled':>7} "
+        f"{'recovery s':>10} {'case s':>6} {'intake':>11} {'usage':>11}"
+    ]
+    for r in results:
+        lines.append(
+            f"{r.case:<32} {'pass' if r.passed else 'FAIL':<6} {number(r.journeys, 8)} "
+            f"{number(r.lost, 4)} {number(r.doubled, 7)} {number(r.recovery, 10, 1)} "
+            f"{number(r.seconds, 6)} {ratio(r.intake)} {ratio(r.usage)}"
+        )
+    passed = sum(r.passed for r in results)
+    lines.append(
+        f"{passed}/{len(results)} cases passed; {sum(r.seconds for r in results):.0f} s in cases"
+    )
+    return lines
+
+
 async def stored_refs(config: PlatformConfig, run: str) -> tuple[set[str], set[str]]:
     """The intake leads and usage events of load run `run` that the platform stored."""
     base = f"{config.pg_url}/{config.database_prefix}"

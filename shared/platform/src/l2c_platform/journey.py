@@ -155,25 +155,45 @@ class JourneyDriver:
         self, client: httpx.AsyncClient, svc: str, path: str, body: Any, key: str
     ) -> httpx.Response:
         """POST with an Idempotency-Key, again with the same key while the service is
-        unreachable, failing (5xx) or still handling the first try (409): a retry whose first
-        try was done gets that first answer, never a second quote or payment."""
+        unreachable, failing (5xx) or still handling the first try (409 IdempotencyKeyInUse):
+        a retry whose first try was done gets that first answer, never a second quote or
+        payment. The answer has `unsure` set in its extensions when an earlier try may have
+        been carried out (it was cut off or the service died with it)."""
         deadline = time.monotonic() + self._timeout
+        unsure = False
         while True:
             try:
                 response = await client.post(
                     self._url(svc) + path, json=body, headers={"Idempotency-Key": key}
                 )
-                if response.status_code < 500 and response.status_code != 409:
+                if response.status_code < 500 and not _key_in_use(response):
+                    response.extensions["unsure"] = unsure
                     return response
                 failure = f"{response.status_code}: {response.text}"
             except httpx.TransportError as exc:
                 failure = repr(exc)
+            unsure = True
             if time.monotonic() > deadline:
                 raise RuntimeError(f"POST {svc}{path} kept failing: {failure}")
             await asyncio.sleep(0.5)
 
-    async def _post(self, client: httpx.AsyncClient, svc: str, path: str, body: Any) -> Any:
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        svc: str,
+        path: str,
+        body: Any,
+        done: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Any:
+        """POST a command. `done` reads the resource when the command's effect is there: a
+        409 after a try that may have been carried out (a service killed between its commit
+        and storing the key's answer; see l2c_runtime.http.idempotency) is that first try's
+        effect when `done` finds it."""
         response = await self._send(client, svc, path, body, str(uuid4()))
+        if response.status_code == 409 and response.extensions.get("unsure") and done:
+            effect = await done()
+            if effect is not None:
+                return effect
         if response.status_code >= 400:
             raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
         return response.json()
@@ -182,10 +202,14 @@ class JourneyDriver:
         """The owning rep moves the deal to proposal, quotes it and records the customer's
         acceptance; the accepted quote."""
         j = self.journey
+        opportunity = f"/opportunities/{j.opportunity_id}"
         for stage in ("discovery", "proposal"):
-            await self._post(
-                rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
-            )
+
+            async def in_stage(stage: str = stage) -> Any:
+                found = await self._get(rep, "deal-svc", opportunity)
+                return found if found and found["stage"] == stage else None
+
+            await self._post(rep, "deal-svc", f"{opportunity}/stage", {"stage": stage}, in_stage)
         await self._mark("opportunity in proposal", "qualification → discovery → proposal")
 
         body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
@@ -201,7 +225,13 @@ class JourneyDriver:
 
         created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
         j.quote_id = created["quote_id"]
-        return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+        quote_path = f"/quotes/{j.quote_id}"
+
+        async def accepted() -> Any:
+            found = await self._get(rep, "cpq-svc", quote_path)
+            return found if found and found["status"] == "accepted" else None
+
+        return await self._post(rep, "cpq-svc", f"{quote_path}/accept", {}, accepted)
 
     async def run(
         self, email: str | None = None, external_ref: str | None = None, **lead: Any
@@ -255,11 +285,17 @@ class JourneyDriver:
                 "contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR"
             )
             async with client_as(["legal"], "lena.legal", timeout=10.0) as legal:
+
+                async def signed() -> Any:
+                    found = await self._get(legal, "contract-svc", f"/contracts/{j.contract_id}")
+                    return found if found and found["status"] == "signed" else None
+
                 await self._post(
                     legal,
                     "contract-svc",
                     f"/contracts/{j.contract_id}/sign",
                     {"signed_by": "Ada Lovelace <ada@engines.example>"},
+                    signed,
                 )
             await self._mark("contract signed, order placed")
 
@@ -305,6 +341,16 @@ class JourneyDriver:
             j.invoice = await eventually(invoice_paid, "the invoice to be paid", self._timeout)
             await self._mark("invoice paid — cash collected")
         return j
+
+
+def _key_in_use(response: httpx.Response) -> bool:
+    """409 of the idempotency layer: a try with this key is still being handled."""
+    if response.status_code != 409:
+        return False
+    try:
+        return bool(response.json().get("error") == "IdempotencyKeyInUse")
+    except ValueError:
+        return False
 
 
 def _owning_rep(opportunity: dict[str, Any]) -> httpx.AsyncClient:
