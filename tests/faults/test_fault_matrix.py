@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 JOURNEYS = int(os.environ.get("L2C_FAULT_JOURNEYS", "5"))
 LEAD_IN_SECONDS = 3.0
 """The load runs this long before the fault: journeys are mid-way when it strikes."""
+LOG_DIR = ROOT / "var" / "faults" / "logs"
+"""Each process's log, kept after the run (a temporary directory is reused by later runs)."""
 RELAYED = "lead-svc"
 """Its outbox is published by two `l2c-relay` processes instead of its replica."""
 
@@ -104,10 +107,24 @@ def start_relay(relay: ServiceProcess) -> None:
 
 async def _script(*command: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        *command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # a JVM starting on two busy cores took more than the default 90 s
+        env={**os.environ, "KAFKA_START_TIMEOUT": "300"},
     )
     _, err = await process.communicate()
     assert process.returncode == 0, f"{' '.join(command)} failed: {err.decode()[-2000:]}"
+
+
+async def infrastructure_up(config: PlatformConfig) -> None:
+    """Before a case: the broker and the database server answer, started again if a failed
+    case left them stopped (so that one failure does not fail every later case)."""
+    if not _answers(config.kafka_bootstrap):
+        await _script("deploy/local/kafka.sh", "start")
+    if not _answers(config.pg_url.rsplit("@", 1)[-1]):
+        await _script("deploy/local/postgres.sh", "start")
 
 
 def kill_service(name: str) -> Callable[[FaultPlatform], Awaitable[None]]:
@@ -176,14 +193,12 @@ def _answers(host_port: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-async def platform(
-    tmp_path_factory: pytest.TempPathFactory, fault_log_dirs: list[Path]
-) -> AsyncIterator[FaultPlatform]:
+async def platform(fault_log_dirs: list[Path]) -> AsyncIterator[FaultPlatform]:
     kafka = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     pg_url = os.environ.get("L2C_PG_URL", "postgresql://l2c:l2c@127.0.0.1:5432")
     if not (_answers(kafka) and _answers(pg_url.rsplit("@", 1)[-1])):
         pytest.fail("no Kafka/PostgreSQL reachable: run `make infra-up`")
-    workdir = tmp_path_factory.mktemp("faults")
+    shutil.rmtree(LOG_DIR, ignore_errors=True)
     config = PlatformConfig(
         kafka_bootstrap=kafka,
         pg_url=pg_url,
@@ -191,7 +206,7 @@ async def platform(
         # beside the end-to-end tests' platform (L2C_E2E_PORT_OFFSET), never on its ports
         port_offset=int(os.environ.get("L2C_E2E_PORT_OFFSET", "100")) + 20,
         group_suffix=f"-faults-{uuid4().hex[:6]}",
-        log_dir=workdir / "logs",
+        log_dir=LOG_DIR,
         extra_env={
             "L2C_RELAY_POLL_SECONDS": "0.5",
             "L2C_RELAY_LEASE_SECONDS": "3",
@@ -257,6 +272,7 @@ async def test_after_the_fault_every_journey_is_paid_once_and_the_books_balance(
     row = CaseResult(case)
     fault_results.append(row)  # in the table even when the case fails
     began = time.monotonic()
+    await infrastructure_up(platform.config)
     try:
         await _run_case(platform, case, fault, row)
         row.passed = True

@@ -57,7 +57,7 @@ class Load:
         run: str,
         journeys: int,
         concurrency: int = 5,
-        per_second: float = 5.0,
+        per_second: float = 3.0,
         usage_accounts: list[str] | None = None,
         step_timeout: float = 240.0,
     ) -> None:
