@@ -7,12 +7,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from insights_svc.api.handoffs import router as handoffs_router
 from insights_svc.api.journeys import router as journeys_router
+from insights_svc.api.leakage import router as leakage_router
 from insights_svc.api.metrics import router as metrics_router
 from insights_svc.consumers import subscriptions
+from insights_svc.jobs import watch_handoffs, watch_leakage
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
+from l2c_schemas.topics import INSIGHTS_EVENTS
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -25,8 +29,9 @@ definition = ServiceDefinition(
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[journeys_router, metrics_router],
-    produces=[],
+    routers=[journeys_router, metrics_router, handoffs_router, leakage_router],
+    produces=[INSIGHTS_EVENTS],
+    jobs=[watch_handoffs, watch_leakage],
 )
 
 

@@ -99,10 +99,19 @@ async def show_insights(config: PlatformConfig, lead_id: str) -> None:
         for name in DEMO_METRICS:
             response = await client.get(f"{insights}/metrics/{name}")
             answers[name] = response.json()
+        ours = {"lead_id": lead_id}
+        breached = await client.get(f"{insights}/handoffs", params={**ours, "state": "breached"})
+        leaking = await client.get(f"{insights}/leakage", params=ours)
     console = Console()
     console.print("\n[bold]The journey as insights-svc saw it[/bold] (uv run l2c journey <lead>)")
     show_journey(body, console)
     show_metrics(answers, console)
+    late = sorted({h["sla_key"] for h in breached.json()["items"]})
+    leaks = sorted({f["detector"] for f in leaking.json()["items"]})
+    console.print(
+        f"\nHand-offs breached: {', '.join(late) or 'none'} (uv run l2c handoffs) · "
+        f"leakage: {', '.join(leaks) or 'none'} (uv run l2c leakage)"
+    )
 
 
 def main() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from l2c_schemas import ar, billing, clock, contract, cpq, deal, lead
+from l2c_schemas import ar, billing, clock, contract, cpq, deal, insights, lead
 from l2c_schemas.base import Message
 
-_MODULES = (lead, deal, cpq, contract, billing, ar, clock)
+_MODULES = (lead, deal, cpq, contract, billing, ar, insights, clock)
 
 MESSAGE_TYPES: dict[str, type[Message]] = {
     obj.ce_type: obj

@@ -9,6 +9,8 @@ CPQ_EVENTS = "l2c.cpq.events.v1"
 CONTRACT_EVENTS = "l2c.contract.events.v1"
 BILLING_EVENTS = "l2c.billing.events.v1"
 AR_EVENTS = "l2c.ar.events.v1"
+INSIGHTS_EVENTS = "l2c.insights.events.v1"
+"""Hand-off SLA outcomes of insights-svc (a read model: nothing of the journey itself)."""
 
 LEAD_INTAKE = "l2c.lead.intake.v1"
 LEAD_ACTIVITY = "l2c.lead.activity.v1"
@@ -29,6 +31,7 @@ def dead_letter_topic(topic: str) -> str:
 
 ALL_TOPICS = (
     *CONTEXT_TOPICS,
+    INSIGHTS_EVENTS,
     *INBOUND_TOPICS,
     *(dead_letter_topic(t) for t in (*CONTEXT_TOPICS, *INBOUND_TOPICS)),
 )

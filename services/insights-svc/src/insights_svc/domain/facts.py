@@ -28,6 +28,8 @@ DETAIL_FIELDS = (
     "step_name",
     "days_past_due",
     "team",
+    "billing_period",
+    "billing_timing",
 )
 """The few descriptive fields a journey shows. Personal data (names, e-mail addresses) is
 never kept here."""

@@ -44,6 +44,7 @@ SCOPES: frozenset[str] = frozenset(
         "receivables:read",  # balances, aging, DSO, cash collected
         "audit:read",
         "insights:read",  # journeys and lead-to-cash metrics (insights-svc)
+        "insights:admin",  # hand-off SLA definitions (insights-svc)
         "clock:read",
         "clock:advance",  # simulated time (dev/test), through `l2c clock`
         "dlq:replay",  # through `l2c-dlq replay`
@@ -117,7 +118,13 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = {
     ),
     "revops_admin": frozenset(
         READ_SCOPES - {"audit:read"}
-        | {"lead-rules:write", "pipelines:write", "contract-policy:write", "leads:erase"}
+        | {
+            "lead-rules:write",
+            "pipelines:write",
+            "contract-policy:write",
+            "leads:erase",
+            "insights:admin",
+        }
     ),
     "auditor": READ_SCOPES,
     "platform_admin": frozenset(
