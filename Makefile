@@ -8,7 +8,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # commands below: eval "$(deploy/local/env.sh)".
 LOCAL_ENV = eval "$$(deploy/local/env.sh)" &&
 
-.PHONY: help install infra-up infra-down demo test test-unit fuzz lint typecheck schemas api-docs asyncapi-validate k8s-generate k8s-validate bench bench-smoke clean
+.PHONY: help install infra-up infra-down demo test test-unit fuzz faults lint typecheck schemas api-docs asyncapi-validate k8s-generate k8s-validate bench bench-smoke clean
 
 install:            ## Python toolchain and the workspace (one lockfile)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
@@ -31,6 +31,9 @@ test-unit: install
 
 fuzz: install infra-up  ## schemathesis over every service's API with many examples (CI runs few)
 	L2C_FUZZ_EXAMPLES=$${L2C_FUZZ_EXAMPLES:-100} $(UV) run --frozen pytest -s tests/integration/test_fuzz_api.py
+
+faults: install infra-up  ## the fault matrix: kills, restarts, replay under load, `l2c verify` after each
+	$(LOCAL_ENV) $(UV) run --frozen pytest -m faults -p no:cacheprovider tests/faults
 
 lint: install
 	$(UV) run --frozen ruff check .

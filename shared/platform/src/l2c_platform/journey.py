@@ -145,11 +145,55 @@ class JourneyDriver:
             await self._after_step(name)
 
     async def _get(self, client: httpx.AsyncClient, svc: str, path: str, **params: str) -> Any:
-        response = await client.get(self._url(svc) + path, params=params)
+        try:
+            response = await client.get(self._url(svc) + path, params=params)
+        except httpx.TransportError:
+            return None  # the service is restarting: the caller polls again
         return response.json() if response.status_code == 200 else None
 
-    async def _post(self, client: httpx.AsyncClient, svc: str, path: str, body: Any) -> Any:
-        response = await client.post(self._url(svc) + path, json=body)
+    async def _send(
+        self, client: httpx.AsyncClient, svc: str, path: str, body: Any, key: str
+    ) -> httpx.Response:
+        """POST with an Idempotency-Key, again with the same key while the service is
+        unreachable, failing (5xx) or still handling the first try (409 IdempotencyKeyInUse):
+        a retry whose first try was done gets that first answer, never a second quote or
+        payment. The answer has `unsure` set in its extensions when an earlier try may have
+        been carried out (it was cut off or the service died with it)."""
+        deadline = time.monotonic() + self._timeout
+        unsure = False
+        while True:
+            try:
+                response = await client.post(
+                    self._url(svc) + path, json=body, headers={"Idempotency-Key": key}
+                )
+                if response.status_code < 500 and not _key_in_use(response):
+                    response.extensions["unsure"] = unsure
+                    return response
+                failure = f"{response.status_code}: {response.text}"
+            except httpx.TransportError as exc:
+                failure = repr(exc)
+            unsure = True
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"POST {svc}{path} kept failing: {failure}")
+            await asyncio.sleep(0.5)
+
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        svc: str,
+        path: str,
+        body: Any,
+        done: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Any:
+        """POST a command. `done` reads the resource when the command's effect is there: a
+        409 after a try that may have been carried out (a service killed between its commit
+        and storing the key's answer; see l2c_runtime.http.idempotency) is that first try's
+        effect when `done` finds it."""
+        response = await self._send(client, svc, path, body, str(uuid4()))
+        if response.status_code == 409 and response.extensions.get("unsure") and done:
+            effect = await done()
+            if effect is not None:
+                return effect
         if response.status_code >= 400:
             raise RuntimeError(f"POST {svc}{path} → {response.status_code}: {response.text}")
         return response.json()
@@ -158,21 +202,21 @@ class JourneyDriver:
         """The owning rep moves the deal to proposal, quotes it and records the customer's
         acceptance; the accepted quote."""
         j = self.journey
+        opportunity = f"/opportunities/{j.opportunity_id}"
         for stage in ("discovery", "proposal"):
-            await self._post(
-                rep, "deal-svc", f"/opportunities/{j.opportunity_id}/stage", {"stage": stage}
-            )
+
+            async def in_stage(stage: str = stage) -> Any:
+                found = await self._get(rep, "deal-svc", opportunity)
+                return found if found and found["stage"] == stage else None
+
+            await self._post(rep, "deal-svc", f"{opportunity}/stage", {"stage": stage}, in_stage)
         await self._mark("opportunity in proposal", "qualification → discovery → proposal")
 
+        body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
+        key = str(uuid4())  # a refused try releases its key: one key for every try
+
         async def quote() -> Any:
-            response = await rep.post(
-                self._url("cpq-svc") + "/quotes",
-                json={
-                    "opportunity_id": j.opportunity_id,
-                    "currency": "EUR",
-                    "lines": DEMO_LINES,
-                },
-            )
+            response = await self._send(rep, "cpq-svc", "/quotes", body, key)
             if response.status_code == 404:
                 return None  # OpportunityOpened not in cpq-svc yet
             if response.status_code >= 400:
@@ -181,10 +225,20 @@ class JourneyDriver:
 
         created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
         j.quote_id = created["quote_id"]
-        return await self._post(rep, "cpq-svc", f"/quotes/{j.quote_id}/accept", {})
+        quote_path = f"/quotes/{j.quote_id}"
 
-    async def run(self, email: str | None = None, **lead: Any) -> Journey:
-        """Drive one lead to cash; `lead` overrides fields of the demo lead (e.g. source)."""
+        async def accepted() -> Any:
+            found = await self._get(rep, "cpq-svc", quote_path)
+            return found if found and found["status"] == "accepted" else None
+
+        return await self._post(rep, "cpq-svc", f"{quote_path}/accept", {}, accepted)
+
+    async def run(
+        self, email: str | None = None, external_ref: str | None = None, **lead: Any
+    ) -> Journey:
+        """Drive one lead to cash; `lead` overrides fields of the demo lead (e.g. source),
+        `external_ref` is the lead's reference in its source (what `l2c verify` finds journeys
+        by)."""
         j = self.journey
         # Each step is taken by the persona who would take it, with a token of the local
         # issuer: a web form's integration, the owning rep, legal, finance, a bank's gateway.
@@ -200,6 +254,7 @@ class JourneyDriver:
                     **DEMO_LEAD,
                     **lead,
                     "email": email or f"ada+{uuid4().hex[:8]}@engines.example",
+                    **({"external_id": external_ref} if external_ref else {}),
                 },
             )
             j.lead_id = lead["lead_id"]
@@ -230,11 +285,17 @@ class JourneyDriver:
                 "contract drafted", f"TCV {drafted['total_contract_value']['amount']} EUR"
             )
             async with client_as(["legal"], "lena.legal", timeout=10.0) as legal:
+
+                async def signed() -> Any:
+                    found = await self._get(legal, "contract-svc", f"/contracts/{j.contract_id}")
+                    return found if found and found["status"] == "signed" else None
+
                 await self._post(
                     legal,
                     "contract-svc",
                     f"/contracts/{j.contract_id}/sign",
                     {"signed_by": "Ada Lovelace <ada@engines.example>"},
+                    signed,
                 )
             await self._mark("contract signed, order placed")
 
@@ -280,6 +341,16 @@ class JourneyDriver:
             j.invoice = await eventually(invoice_paid, "the invoice to be paid", self._timeout)
             await self._mark("invoice paid — cash collected")
         return j
+
+
+def _key_in_use(response: httpx.Response) -> bool:
+    """409 of the idempotency layer: a try with this key is still being handled."""
+    if response.status_code != 409:
+        return False
+    try:
+        return bool(response.json().get("error") == "IdempotencyKeyInUse")
+    except ValueError:
+        return False
 
 
 def _owning_rep(opportunity: dict[str, Any]) -> httpx.AsyncClient:

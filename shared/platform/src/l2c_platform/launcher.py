@@ -129,7 +129,22 @@ async def skip_earlier_records(
     ]
     if not partitions:
         return {}
-    ends: dict[TopicPartition, int] = {}
+    consumer = AIOKafkaConsumer(**kafka_client_options(), bootstrap_servers=config.kafka_bootstrap)
+    await consumer.start()
+    try:
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    await position_groups(config, ends, members_gone_within)
+    return ends
+
+
+async def position_groups(
+    config: PlatformConfig, offsets: dict[TopicPartition, int], members_gone_within: float = 90.0
+) -> None:
+    """Set every service's consumer group to `offsets` (e.g. back to where the platform
+    started, to replay what it has consumed since). The groups' members must have stopped;
+    those of a killed process are waited for, within `members_gone_within` seconds."""
     for spec in SERVICES:
         group = spec.name + config.group_suffix
         consumer = AIOKafkaConsumer(
@@ -140,12 +155,10 @@ async def skip_earlier_records(
         )
         await consumer.start()
         try:
-            consumer.assign(partitions)  # positions the group without joining it
-            ends = ends or await consumer.end_offsets(partitions)
-            await _commit_once_the_group_is_empty(consumer, group, ends, members_gone_within)
+            consumer.assign(list(offsets))  # positions the group without joining it
+            await _commit_once_the_group_is_empty(consumer, group, offsets, members_gone_within)
         finally:
             await consumer.stop()
-    return ends
 
 
 async def _commit_once_the_group_is_empty(
@@ -176,14 +189,25 @@ async def _commit_once_the_group_is_empty(
 
 
 class ServiceProcess:
-    def __init__(self, spec: ServiceSpec, config: PlatformConfig) -> None:
+    """One process of a service: a replica (`l2c_runtime.serve`), or with
+    `module="l2c_runtime.relay_process"` an `l2c-relay` publishing its outbox."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        config: PlatformConfig,
+        module: str = "l2c_runtime.serve",
+        name: str | None = None,
+    ) -> None:
         self.spec = spec
         self.config = config
+        self.module = module
+        self.name = name or spec.name
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def log_path(self) -> Path:
-        return self.config.log_dir / f"{self.spec.name}.log"
+        return self.config.log_dir / f"{self.name}.log"
 
     def start(self, **env_overrides: str) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +227,7 @@ class ServiceProcess:
             env["L2C_SPAN_FILE"] = str(self.config.span_file)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "l2c_runtime.serve", self.spec.package],
+            [sys.executable, "-m", self.module, self.spec.package],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

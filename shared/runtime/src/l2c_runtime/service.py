@@ -207,7 +207,11 @@ def create_app(
     for router in definition.routers:
         app.include_router(router)
     add_request_guards(
-        app, settings.max_body_bytes, definition.body_limits, caller_of=verified_subject
+        app,
+        settings.max_body_bytes,
+        definition.body_limits,
+        caller_of=verified_subject,
+        claim_timeout=timedelta(seconds=settings.idempotency_claim_seconds),
     )
     install_metrics(app, metrics)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
@@ -219,15 +223,18 @@ def add_request_guards(
     max_body_bytes: int,
     body_limits: Mapping[str, int] | None = None,
     caller_of: CallerOf = anonymous,
+    claim_timeout: timedelta = timedelta(seconds=60),
 ) -> None:
     """What every service's API has in front of its routes: the body limit (outermost, so
     nothing reads a body beyond it), then idempotency keys on POST, scoped to `caller_of`
-    the request (its authenticated subject, once the API authenticates); and an OpenAPI
-    that documents both. The app's `state.runtime` gives the database."""
+    the request (its authenticated subject, once the API authenticates), a key left claimed
+    by a dead process taken over after `claim_timeout`; and an OpenAPI that documents both.
+    The app's `state.runtime` gives the database."""
     app.add_middleware(
         IdempotencyMiddleware,  # type: ignore[arg-type]
         engine_of=lambda scope: runtime_of_app(scope["app"]).engine,
         caller_of=caller_of,
+        claim_timeout=claim_timeout,
     )
     app.add_middleware(
         BodyLimitMiddleware,  # type: ignore[arg-type]

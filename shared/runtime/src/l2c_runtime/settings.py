@@ -99,6 +99,11 @@ class ServiceSettings(BaseSettings):
         default=24, ge=24, validation_alias="L2C_IDEMPOTENCY_RETENTION_HOURS"
     )
     """How long an `Idempotency-Key` and its answer are kept (at least a day)."""
+    idempotency_claim_seconds: float = Field(
+        default=60.0, ge=1.0, le=3600.0, validation_alias="L2C_IDEMPOTENCY_CLAIM_SECONDS"
+    )
+    """A key whose request never answered (its process died) is taken over by a retry after
+    this long; shorter than the slowest request runs it twice."""
     oidc_issuer: str | None = Field(default=None, validation_alias="L2C_OIDC_ISSUER")
     """Issuer of the bearer tokens (OpenID Connect discovery at
     `<issuer>/.well-known/openid-configuration`). Unset: every protected route answers 401."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock, insights, outbox, token, watch
+from l2c_platform.cli import clock, insights, outbox, token, verify, watch
 
 
 def build_app() -> typer.Typer:
@@ -26,6 +26,7 @@ def build_app() -> typer.Typer:
     app.add_typer(insights.app, name="insights")
     app.command(name="handoffs")(watch.handoffs)
     app.command(name="leakage")(watch.leakage)
+    app.command(name="verify")(verify.verify_command)
     return app
 
 
