@@ -7,8 +7,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from insights_svc.api.dashboard import install_dashboard
+from insights_svc.api.dashboard import router as dashboard_router
 from insights_svc.api.journeys import router as journeys_router
 from insights_svc.api.metrics import router as metrics_router
+from insights_svc.config import DashboardSettings
 from insights_svc.consumers import subscriptions
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
@@ -25,10 +28,14 @@ definition = ServiceDefinition(
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[journeys_router, metrics_router],
+    routers=[journeys_router, metrics_router, dashboard_router],
     produces=[],
 )
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(definition, settings)
+def create_app(
+    settings: ServiceSettings | None = None, dashboard: DashboardSettings | None = None
+) -> FastAPI:
+    app = create_service_app(definition, settings)
+    install_dashboard(app, dashboard)
+    return app
