@@ -111,6 +111,39 @@ def page(request: Request, template: str, status_code: int = 200, **values: Any)
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 
 
+def chart(
+    canvas: str, kind: str, labels: list[str], series: dict[str, list[Any]], **options: Any
+) -> dict[str, Any]:
+    """What static/dashboard.js draws: one dataset per series."""
+    datasets = [{"label": label, "data": data} for label, data in series.items()]
+    return {"canvas": canvas, "type": kind, "labels": labels, "datasets": datasets, **options}
+
+
+def funnel_chart(funnel: list[dict[str, Any]]) -> dict[str, Any]:
+    labels = [row["stage"] for row in funnel]
+    return chart(
+        "funnel-chart", "bar", labels, {"journeys": [r["count"] for r in funnel]}, horizontal=True
+    )
+
+
+def report(
+    request: Request, template: str, start: datetime, end: datetime, **values: Any
+) -> HTMLResponse:
+    """A page of metrics over [start, end): the navigation keeps the period."""
+    nav = template.removesuffix(".html")
+    query = _query(start, end, by=values.get("by"))
+    return page(
+        request,
+        template,
+        nav=nav,
+        start=start,
+        end=end,
+        query=query,
+        definitions=metrics.DEFINITIONS,
+        **values,
+    )
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
@@ -178,31 +211,25 @@ async def overview(
     start, end = period(runtime, from_, to)
     journeys = await reports.journeys_in(runtime.sessions, start, end)
     funnel = reports.metric_of(reports.FUNNEL, journeys, start, end, None)["stages"]
-    rates = {n: reports.metric_of(n, journeys, start, end, None)["groups"] for n in RATES}
-    durations = {n: reports.metric_of(n, journeys, start, end, None)["groups"] for n in DURATIONS}
-    charts = [
-        {
-            "canvas": "funnel-chart",
-            "type": "bar",
-            "horizontal": True,
-            "labels": [row["stage"] for row in funnel],
-            "datasets": [{"label": "journeys", "data": [row["count"] for row in funnel]}],
-        }
-    ]
-    return page(
+    overall = {
+        n: reports.metric_of(n, journeys, start, end, None)["groups"].get("all")
+        for n in [*RATES, *DURATIONS]
+    }
+    return report(
         request,
         "overview.html",
-        nav="overview",
-        start=start,
-        end=end,
-        query=_query(start, end),
+        start,
+        end,
         funnel=funnel,
-        conversion={n: rates[n].get("all") for n in CONVERSION},
-        quality={n: rates[n].get("all") for n in QUALITY},
-        durations={n: durations[n].get("all") for n in DURATIONS},
-        definitions=metrics.DEFINITIONS,
-        charts=charts,
+        conversion={n: overall[n] for n in CONVERSION},
+        quality={n: overall[n] for n in QUALITY},
+        durations={n: overall[n] for n in DURATIONS},
+        charts=[funnel_chart(funnel)],
     )
+
+
+def _p50_days(stats: dict[str, Any] | None) -> float | None:
+    return None if stats is None else float(stats["p50_seconds"]) / 86400
 
 
 @router.get("/velocity", response_class=HTMLResponse, summary="Dashboard: velocity trends")
@@ -213,43 +240,26 @@ async def velocity(
     start, end = period(runtime, from_, to)
     buckets = months(start, end)
     journeys = await reports.journeys_in(runtime.sessions, start, end)
-    trend: dict[str, list[dict[str, Any]]] = {}
-    for name in DURATIONS:
-        rows = []
-        for low, high in buckets:
-            groups = reports.metric_of(name, journeys, low, high, None)["groups"]
-            rows.append({"from": low, "to": high, "stats": groups.get("all")})
-        trend[name] = rows
+    trend = {
+        name: [
+            {
+                "from": low,
+                "to": high,
+                "stats": reports.metric_of(name, journeys, low, high, None)["groups"].get("all"),
+            }
+            for low, high in buckets
+        ]
+        for name in DURATIONS
+    }
     labels = [low.strftime("%Y-%m") for low, _ in buckets]
-    charts = [
-        {
-            "canvas": "velocity-chart",
-            "type": "line",
-            "labels": labels,
-            "y": "days (p50)",
-            "datasets": [
-                {
-                    "label": name,
-                    "data": [
-                        None if r["stats"] is None else r["stats"]["p50_seconds"] / 86400
-                        for r in trend[name]
-                    ],
-                }
-                for name in DURATIONS
-            ],
-        }
-    ]
-    return page(
-        request,
-        "velocity.html",
-        nav="velocity",
-        start=start,
-        end=end,
-        query=_query(start, end),
-        trend=trend,
-        definitions=metrics.DEFINITIONS,
-        charts=charts,
-    )
+    series = {name: [_p50_days(r["stats"]) for r in rows] for name, rows in trend.items()}
+    charts = [chart("velocity-chart", "line", labels, series, y="days (p50)")]
+    return report(request, "velocity.html", start, end, trend=trend, charts=charts)
+
+
+def _rate(groups: dict[str, dict[str, Any]], key: str) -> float | None:
+    rate = groups.get(key, {}).get("rate")
+    return None if rate is None else float(rate)
 
 
 @router.get("/conversion", response_class=HTMLResponse, summary="Dashboard: conversion")
@@ -268,46 +278,17 @@ async def conversion(
     rates = {n: reports.metric_of(n, journeys, start, end, group)["groups"] for n in CONVERSION}
     funnel = reports.metric_of(reports.FUNNEL, journeys, start, end, None)["stages"]
     keys = sorted({key for groups in rates.values() for key in groups})
-    charts = [
-        {
-            "canvas": "conversion-chart",
-            "type": "bar",
-            "labels": keys,
-            "y": "rate",
-            "datasets": [
-                {
-                    "label": name,
-                    "data": [
-                        float(rates[name][k]["rate"])
-                        if k in rates[name] and rates[name][k]["rate"] is not None
-                        else None
-                        for k in keys
-                    ],
-                }
-                for name in CONVERSION
-            ],
-        },
-        {
-            "canvas": "funnel-chart",
-            "type": "bar",
-            "horizontal": True,
-            "labels": [row["stage"] for row in funnel],
-            "datasets": [{"label": "journeys", "data": [row["count"] for row in funnel]}],
-        },
-    ]
-    return page(
+    series = {name: [_rate(groups, k) for k in keys] for name, groups in rates.items()}
+    charts = [chart("conversion-chart", "bar", keys, series, y="rate"), funnel_chart(funnel)]
+    return report(
         request,
         "conversion.html",
-        nav="conversion",
-        start=start,
-        end=end,
+        start,
+        end,
         by=group,
         groups_by=metrics.GROUPS,
-        query=_query(start, end, by=group),
         rates=rates,
-        keys=keys,
         funnel=funnel,
-        definitions=metrics.DEFINITIONS,
         charts=charts,
     )
 
@@ -322,38 +303,17 @@ async def quality(
     rates = {n: reports.metric_of(n, journeys, start, end, "currency")["groups"] for n in QUALITY}
     dso = (await reports.dso_of(runtime.sessions, start, end))["groups"]
     currencies = sorted(dso)
-    charts = [
-        {
-            "canvas": "dso-chart",
-            "type": "bar",
-            "labels": currencies,
-            "y": "days",
-            "datasets": [
-                {
-                    "label": "DSO",
-                    "data": [
-                        float(dso[c]["dso"]) if dso[c].get("dso") is not None else None
-                        for c in currencies
-                    ],
-                }
-            ],
-        }
-    ]
-    return page(
-        request,
-        "quality.html",
-        nav="quality",
-        start=start,
-        end=end,
-        query=_query(start, end),
-        rates=rates,
-        dso=dso,
-        definitions=metrics.DEFINITIONS,
-        charts=charts,
-    )
+    days = [None if dso[c]["dso"] is None else float(dso[c]["dso"]) for c in currencies]
+    charts = [chart("dso-chart", "bar", currencies, {"DSO": days}, y="days")]
+    return report(request, "quality.html", start, end, rates=rates, dso=dso, charts=charts)
 
 
-@router.get("/journeys", response_class=HTMLResponse, summary="Dashboard: journey explorer")
+@router.get(
+    "/journeys",
+    response_class=HTMLResponse,
+    summary="Dashboard: journey explorer",
+    responses={303: {"description": "`q` is a lead's id: its journey's page"}},
+)
 async def explorer(
     request: Request,
     runtime: RuntimeDep,
