@@ -9,7 +9,8 @@ a period no other test's events reach (the platform's clock is years later):
   01-03, opportunity 01-04, quote sent 01-06 (2 days), accepted 01-07 at net 1000.00,
   contract drafted 01-08, approved 01-10 (2 days), signed 01-11, won 01-11 (sales cycle
   7 days), invoice 1 issued 01-12 (subtotal 1000.00, total 1190.00), paid 02-01 (balance
-  0.00); invoice 2 issued 03-01 (total 595.00), unpaid.
+  0.00); invoice 2 issued 03-01 (total 595.00), unpaid, disputed (95.00) 03-05; its quote
+  (version 1) asked for a discount approval 01-05, approved 01-06 before its acceptance.
 - B: captured 01-05, contacted 01-06 (1 day), disqualified 01-07.
 - C (source `dash-ads`): captured 02-10, contacted 02-10 12:00 (12 h), qualified 02-11,
   opportunity 02-12, quote sent 02-15 (3 days), deal lost 02-20.
@@ -17,8 +18,9 @@ a period no other test's events reach (the platform's clock is years later):
 Over [2019-01-01, 2019-04-01): funnel 3 captured, 3 contacted, 2 qualified (drop-off
 0.3333), 2 opportunities, 2 quoted, 1 accepted (0.5000), 1 signed, won, invoiced, paid;
 lead→first contact 21600, 43200, 86400 s: p50 43200, p90 86400, mean 50400; lead→opportunity
-2/3 = 0.6667; win rate 1/2; quote→close 1/2; quote accuracy 1/1; DSO in EUR: receivables
-595.00, sales 1190.00 + 595.00 = 1785.00, 90 days: 595 / 1785 × 90 = 30.0.
+2/3 = 0.6667; win rate 1/2; quote→close 1/2; quote accuracy 1/1; invoice accuracy 1/2 (the
+second disputed within 30 days); discount compliance 1/1; DSO in EUR: receivables 595.00,
+sales 1190.00 + 595.00 = 1785.00, 90 days: 595 / 1785 × 90 = 30.0.
 """
 
 from __future__ import annotations
@@ -70,19 +72,23 @@ def population() -> tuple[dict[str, UUID], list[Fact]]:
     a, b, c, account = uuid4(), uuid4(), uuid4(), uuid4()
     invoice_1, invoice_2 = str(uuid4()), str(uuid4())
     eur = {"currency": "EUR"}
+    quote, version = {"quote_id": str(uuid4())}, {"version": "1"}
     seeded = [
         _fact(a, "LeadCaptured", "2019-01-02T00:00", detail={"source": "dash-web"}),
         _fact(a, "LeadContacted", "2019-01-02T06:00", actor="rep-a"),
         _fact(a, "LeadQualified", "2019-01-03T00:00"),
         _fact(a, "OpportunityOpened", "2019-01-04T00:00", account_id=account, owner="rep-a"),
         _fact(a, "QuoteSent", "2019-01-06T00:00", account_id=account),
+        _fact(a, "QuoteApprovalRequested", "2019-01-05T00:00", ids=quote, detail=version),
+        _fact(a, "QuoteApproved", "2019-01-06T00:00", ids=quote, detail=version),
         _fact(
             a,
             "QuoteAccepted",
             "2019-01-07T00:00",
             account_id=account,
+            ids=quote,
             amounts={"totals.net_total": "1000.00"},
-            detail=eur,
+            detail={**eur, **version},
         ),
         _fact(a, "ContractDrafted", "2019-01-08T00:00", account_id=account),
         _fact(a, "ContractApproved", "2019-01-10T00:00", account_id=account, actor="legal-l"),
@@ -117,6 +123,15 @@ def population() -> tuple[dict[str, UUID], list[Fact]]:
             ids={"invoice_id": invoice_2},
             amounts={"subtotal": "500.00", "total": "595.00"},
             detail=eur,
+        ),
+        _fact(
+            a,
+            "InvoiceDisputed",
+            "2019-03-05T00:00",
+            account_id=account,
+            ids={"invoice_id": invoice_2, "dispute_id": str(uuid4())},
+            amounts={"amount": "95.00"},
+            detail={**eur, "reason": "a seat billed twice"},
         ),
         _fact(b, "LeadCaptured", "2019-01-05T00:00", detail={"source": "dash-web"}),
         _fact(b, "LeadContacted", "2019-01-06T00:00"),
@@ -302,6 +317,12 @@ async def test_each_page_shows_the_api_numbers_in_a_real_browser(
         assert await _text(page, f"#dso [data-currency=EUR] [data-field={field}]") == value
     accuracy = "tr[data-group=EUR] [data-metric=quote_accuracy][data-field=rate]"
     assert await _text(page, accuracy) == "1.0000"
+    for name, rate in (("invoice_accuracy", "0.5000"), ("discount_compliance", "1.0000")):
+        api = await _api(platform, f"/metrics/{name}", **PERIOD, by="currency")
+        assert api["groups"]["EUR"]["rate"] == rate
+        for field in ("numerator", "denominator", "rate"):
+            cell = f"tr[data-group=EUR] [data-metric={name}][data-field={field}]"
+            assert await _text(page, cell) == str(api["groups"]["EUR"][field])
 
     # Journey explorer: the period's journeys, an account's, and one lead's timeline
     await _rendered(watched, f"{base}/dashboard/journeys?{query}", charts=0)
@@ -329,6 +350,8 @@ async def test_each_page_shows_the_api_numbers_in_a_real_browser(
     assert await _text(page, "#timeline li[data-stage=QuoteAccepted] .amount") == (
         "totals.net_total 1000.00"
     )
+    disputed = page.locator("#timeline li[data-stage=InvoiceDisputed]")
+    assert "reason: a seat billed twice" in await disputed.inner_text()
 
     # Searching a lead's id opens its timeline
     await page.goto(f"{base}/dashboard/journeys?q={seeded['b']}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -52,6 +53,11 @@ DURATIONS = [n for n, d in metrics.DEFINITIONS.items() if isinstance(d, metrics.
 RATES = [n for n, d in metrics.DEFINITIONS.items() if isinstance(d, metrics.Rate)]
 CONVERSION = ["lead_to_opportunity_rate", "opportunity_win_rate", "quote_to_close_rate"]
 QUALITY = [n for n in RATES if n not in CONVERSION]
+DESCRIBED: dict[str, Any] = {
+    **metrics.DEFINITIONS,
+    **{n: SimpleNamespace(description=d) for n, (_, _, d) in reports.DOCUMENT_METRICS.items()},
+}
+"""Each metric's definition, shown as the title of its row."""
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -139,7 +145,7 @@ def report(
         start=start,
         end=end,
         query=query,
-        definitions=metrics.DEFINITIONS,
+        definitions=DESCRIBED,
         **values,
     )
 
@@ -297,10 +303,14 @@ async def conversion(
 async def quality(
     request: Request, runtime: RuntimeDep, from_: Moment = None, to: Until = None
 ) -> HTMLResponse:
-    """Quote accuracy (per currency) and days sales outstanding per currency."""
+    """Quote accuracy, invoice accuracy and discount compliance, and days sales outstanding,
+    per currency."""
     start, end = period(runtime, from_, to)
     journeys = await reports.journeys_in(runtime.sessions, start, end)
     rates = {n: reports.metric_of(n, journeys, start, end, "currency")["groups"] for n in QUALITY}
+    for name in reports.DOCUMENT_METRICS:
+        answer = await reports.document_metric(runtime.sessions, name, start, end, "currency")
+        rates[name] = answer["groups"]
     dso = (await reports.dso_of(runtime.sessions, start, end))["groups"]
     currencies = sorted(dso)
     days = [None if dso[c]["dso"] is None else float(dso[c]["dso"]) for c in currencies]

@@ -3,14 +3,14 @@ exactly the API's numbers."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from insights_svc.adapters import facts
-from insights_svc.domain import metrics
+from insights_svc.domain import metrics, quality
 from insights_svc.domain.facts import Fact
 from insights_svc.domain.journey import Milestones, milestones, select
 from insights_svc.domain.receivables import dso
@@ -19,7 +19,24 @@ from l2c_runtime.errors import NotFound, RuleViolation
 Sessions = async_sessionmaker[AsyncSession]
 FUNNEL = "funnel"
 DSO = "dso"
-SPECIAL = (FUNNEL, DSO)
+INVOICE_ACCURACY = "invoice_accuracy"
+DISCOUNT_COMPLIANCE = "discount_compliance"
+DOCUMENT_METRICS = {
+    INVOICE_ACCURACY: (
+        quality.invoice_accuracy,
+        quality.INVOICE_STAGES,
+        "invoices issued in the period with no dispute, void or credit note against them "
+        "within 30 days of their issue",
+    ),
+    DISCOUNT_COMPLIANCE: (
+        quality.discount_compliance,
+        quality.QUOTE_STAGES,
+        "quote versions accepted in the period whose discounts needed no approval or were "
+        "approved by the whole approval chain before the acceptance",
+    ),
+}
+"""Rates of single documents (invoices, quotes) rather than of journeys."""
+SPECIAL = (FUNNEL, DSO, *DOCUMENT_METRICS)
 MAX_STAGES = 2000
 """The most events one journey shows (a long-lived account's renewals and invoices)."""
 
@@ -98,7 +115,39 @@ async def metric(
     known_metric(name)
     if name == DSO:
         return await dso_of(sessions, start, end)
+    if name in DOCUMENT_METRICS:
+        return await document_metric(sessions, name, start, end, by)
     return metric_of(name, await journeys_in(sessions, start, end), start, end, by)
+
+
+async def document_metric(
+    sessions: Sessions,
+    name: str,
+    start: datetime | None,
+    end: datetime | None,
+    by: metrics.Group | None = None,
+) -> dict[str, Any]:
+    """`invoice_accuracy` or `discount_compliance` over [start, end), by currency on request."""
+    check_period(start, end)
+    if by not in (None, *quality.QUALITY_GROUPS):
+        raise RuleViolation(f"{name} is grouped by currency only")
+    compute, stages, description = DOCUMENT_METRICS[name]
+    # what spoils an invoice may come up to the window after the period's end
+    until = (end + quality.DEFAULT_WINDOW) if end is not None else datetime.max.replace(tzinfo=UTC)
+    async with sessions() as session:
+        try:
+            found = await facts.invoice_facts(session, until, stages)
+        except facts.TooManyJourneys as exc:
+            raise RuleViolation(str(exc)) from exc
+    return {
+        "metric": name,
+        "kind": "rate",
+        "definition": description,
+        "from": start,
+        "to": end,
+        "by": by,
+        "groups": compute(found, start, end, by == "currency"),
+    }
 
 
 async def journey(sessions: Sessions, lead_id: UUID) -> tuple[Milestones, list[Fact], bool]:
