@@ -103,6 +103,10 @@ async def show_insights(config: PlatformConfig, lead_id: str) -> None:
     console.print("\n[bold]The journey as insights-svc saw it[/bold] (uv run l2c journey <lead>)")
     show_journey(body, console)
     show_metrics(answers, console)
+    console.print(
+        f"\n[bold]Dashboard[/bold]: {insights}/dashboard/journeys/{lead_id} "
+        "(sign in with a token of `uv run l2c token --role finance`)"
+    )
 
 
 def main() -> None:

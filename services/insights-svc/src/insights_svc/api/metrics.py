@@ -29,6 +29,7 @@ async def metric(
     """One metric over [from, to): durations give count, p50, p90 and mean in seconds;
     rates give numerator, denominator and rate; `funnel` gives each stage's count and
     drop-off; `dso` (from and to required) gives per currency the receivables at `to`, the
-    sales of the period and the days sales outstanding. `by` groups by owner, source or
-    currency."""
+    sales of the period and the days sales outstanding; `invoice_accuracy` and
+    `discount_compliance` are rates of invoices and quotes (grouped by currency only). `by`
+    groups by owner, team, source, campaign, currency or cohort."""
     return await reports.metric(runtime.sessions, name, from_, to, by)
