@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from l2c_platform.factories import invoice_issued
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
@@ -21,25 +22,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def _invoice(account: UUID, lead: UUID, total: str, today: date) -> InvoiceIssued:
-    invoice_id = uuid4()
-    return InvoiceIssued(
-        lead_id=lead,
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"E2E-CASH-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Cash Test SA",
-        currency="EUR",
-        issue_date=today,
-        due_date=today + timedelta(days=10),  # current whatever the hour of the test
-        period_start=today,
-        period_end=today + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=datetime.combine(today, datetime.min.time()),
-    )
+    # due in 10 days: current whatever the hour of the test
+    return invoice_issued(account, total, today, due_in_days=10, lead_id=lead)
 
 
 def _of(kind: str, account: UUID) -> Any:

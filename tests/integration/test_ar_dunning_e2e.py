@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from l2c_platform.factories import invoice_issued
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import Record, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
@@ -36,25 +37,7 @@ def _of(kind: str, invoice_id: UUID | None = None, account_id: UUID | None = Non
 
 
 def _invoice(account: UUID, lead: UUID, total: str, today: date) -> InvoiceIssued:
-    invoice_id = uuid4()
-    return InvoiceIssued(
-        lead_id=lead,
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"E2E-AR-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Dunning Test GmbH",
-        currency="EUR",
-        issue_date=today,
-        due_date=today,
-        period_start=today,
-        period_end=today + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=datetime.combine(today, datetime.min.time()),
-    )
+    return invoice_issued(account, total, today, due_in_days=0, lead_id=lead)
 
 
 async def test_dunning_schedule_delinquency_and_a_late_payment(

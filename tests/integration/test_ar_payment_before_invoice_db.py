@@ -4,27 +4,25 @@ every figure is computed by hand."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ar_svc.app import MIGRATIONS
 from ar_svc.handlers import receivables as handlers
+from l2c_platform.factories import invoice_issued
 from l2c_platform.launcher import Infrastructure
-from l2c_platform.testing import FixedClock
-from l2c_runtime.db import create_engine, session_factory
+from l2c_platform.testing import FixedClock, migrated_database
+from l2c_runtime.db import session_factory
 from l2c_runtime.errors import NotFound
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import InvoiceIssued, Money
 
@@ -36,15 +34,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
+    async with migrated_database(DATABASE, MIGRATIONS, 10) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -53,24 +44,7 @@ def uow(engine: AsyncEngine) -> Callable[[], Any]:
 
 
 def invoice(account: UUID, number: str, total: str, issued: date) -> InvoiceIssued:
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=uuid4(),
-        invoice_number=number,
-        subscription_id=uuid4(),
-        customer_name="Acme",
-        currency="EUR",
-        issue_date=issued,
-        due_date=issued + timedelta(days=30),
-        period_start=issued,
-        period_end=issued + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=T0,
-    )
+    return invoice_issued(account, total, issued, number=number, issued_at=T0)
 
 
 async def pay(

@@ -7,7 +7,7 @@ reference, over HTTP and over l2c.payments.inbound.v1, is one payment."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
+from l2c_platform.factories import invoice_issued
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import publish, publish_message, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
@@ -178,25 +179,7 @@ async def test_a_create_opportunity_retried_with_its_key_makes_one_opportunity(
 
 
 def _invoice(account: UUID, total: str, today: date) -> InvoiceIssued:
-    invoice_id = uuid4()
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"E2E-DUP-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Twice Paid Ltd",
-        currency="EUR",
-        issue_date=today,
-        due_date=today + timedelta(days=10),
-        period_start=today,
-        period_end=today + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=datetime.combine(today, datetime.min.time()),
-    )
+    return invoice_issued(account, total, today, due_in_days=10)
 
 
 async def test_a_payment_recorded_twice_over_http_and_the_topic_is_one_payment(

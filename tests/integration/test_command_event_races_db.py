@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -20,6 +20,7 @@ from deal_svc.adapters.tables import opportunities
 from deal_svc.app import MIGRATIONS as DEAL_MIGRATIONS
 from deal_svc.handlers import closing, opening
 from deal_svc.handlers import opportunities as deal
+from l2c_platform.factories import invoice_issued
 from l2c_platform.journey import demo_quote_accepted
 from l2c_platform.testing import FixedClock, empty_database, interleave
 from l2c_runtime.db import create_engine, session_factory
@@ -78,25 +79,7 @@ async def test_a_quote_accepted_while_sales_closes_the_deal_lost_leaves_it_as_cl
 
 
 def _invoice(account: Any, number: str, total: str) -> InvoiceIssued:
-    issued = date(2026, 3, 1)
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=uuid4(),
-        invoice_number=number,
-        subscription_id=uuid4(),
-        customer_name="Acme",
-        currency="EUR",
-        issue_date=issued,
-        due_date=issued + timedelta(days=30),
-        period_start=issued,
-        period_end=issued + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=T0,
-    )
+    return invoice_issued(account, total, date(2026, 3, 1), number=number, issued_at=T0)
 
 
 async def test_an_unapply_while_a_credit_note_pays_the_invoice_reopens_it() -> None:

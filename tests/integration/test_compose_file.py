@@ -247,7 +247,7 @@ if __name__ == "__main__":  # pragma: no cover
 def test_one_image_built_once_runs_every_service_and_relay() -> None:
     services = compose()["services"]
     ours = [svc for svc in services.values() if "build" in svc]
-    assert len(ours) == 8  # six services, the second lead-svc replica, the relay
+    assert len(ours) == 9  # seven services, the second lead-svc replica, the relay
     assert {svc["image"] for svc in ours} == {"l2c/l2c:dev"}
     assert len({json.dumps(svc["build"], sort_keys=True) for svc in ours}) == 1
     assert {svc["command"][0] for svc in ours} == {"l2c-serve", "l2c-relay"}

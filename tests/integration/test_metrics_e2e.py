@@ -4,7 +4,7 @@ sizes) are there, and money is summed exactly."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -12,11 +12,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from l2c_platform.factories import invoice_issued
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.tokens import operator_client
-from l2c_schemas import InvoiceIssued, LeadSubmitted, Money
+from l2c_schemas import InvoiceIssued, LeadSubmitted
 from l2c_schemas.lead import LeadActivityRecorded
 from l2c_schemas.topics import LEAD_ACTIVITY, LEAD_INTAKE
 
@@ -118,25 +119,7 @@ async def test_lead_intake_shows_as_handled_captured_and_dead_lettered_with_lag_
 
 
 def _invoice(account: UUID, total: str, currency: str, today: date) -> InvoiceIssued:
-    invoice_id = uuid4()
-    return InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"METRICS-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Metrics Test Ltd",
-        currency=currency,
-        issue_date=today,
-        due_date=today + timedelta(days=10),
-        period_start=today,
-        period_end=today + timedelta(days=30),
-        lines=[],
-        subtotal=Money.of(total, currency),
-        tax_total=Money.zero(currency),
-        total=Money.of(total, currency),
-        issued_at=datetime.combine(today, datetime.min.time()),
-    )
+    return invoice_issued(account, total, today, due_in_days=10, currency=currency)
 
 
 async def test_cash_collected_is_the_exact_sum_of_payments_and_requests_count_per_route(

@@ -21,7 +21,15 @@ from l2c_runtime.messaging_tables import messaging_metadata
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ["lead_svc", "deal_svc", "cpq_svc", "contract_svc", "billing_svc", "ar_svc"]
+SERVICES = [
+    "lead_svc",
+    "deal_svc",
+    "cpq_svc",
+    "contract_svc",
+    "billing_svc",
+    "ar_svc",
+    "insights_svc",
+]
 
 
 def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

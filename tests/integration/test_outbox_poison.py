@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -23,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_platform.kafka_io import Record, read_topic
 from l2c_platform.launcher import Infrastructure
+from l2c_platform.testing import messaging_database
 from l2c_runtime.clock import SystemClock
-from l2c_runtime.db import create_engine, session_factory
+from l2c_runtime.db import session_factory
 from l2c_runtime.kafka_client import kafka_client_options
-from l2c_runtime.messaging_tables import messaging_metadata, outbox
+from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.relay import OutboxRelay, RenewingPublisher, murmur2, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -39,15 +39,8 @@ L2C = str(Path(sys.executable).parent / "l2c")
 
 @pytest.fixture
 async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    engine = create_engine(_url(infra))
-    async with engine.begin() as conn:
-        await conn.run_sync(messaging_metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with messaging_database(DATABASE) as engine:
+        yield engine
 
 
 def _url(infra: Infrastructure) -> str:

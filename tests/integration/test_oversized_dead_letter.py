@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import publish, publish_message, read_topic, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.testing import messaging_database
 from l2c_runtime.consumer import ConsumedRecord
-from l2c_runtime.db import create_engine
 from l2c_runtime.dead_letters import TRUNCATED_BODY_BYTES, DeadLetters, stored_dead_letter
 from l2c_runtime.kafka_client import kafka_client_options
-from l2c_runtime.messaging_tables import messaging_metadata
 from l2c_schemas import LeadSubmitted
 from l2c_schemas.topics import LEAD_INTAKE, dead_letter_topic
 
@@ -107,16 +106,8 @@ DATABASE = "l2c_test_dead_letters"
 
 @pytest.fixture
 async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(messaging_metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with messaging_database(DATABASE) as engine:
+        yield engine
 
 
 @pytest.mark.integration

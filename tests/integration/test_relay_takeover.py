@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from l2c_platform.journey import eventually
 from l2c_platform.kafka_io import read_topic
 from l2c_platform.launcher import Infrastructure
+from l2c_platform.testing import messaging_database
 from l2c_runtime.clock import SystemClock
-from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.messaging_tables import lease, messaging_metadata, outbox
+from l2c_runtime.db import session_factory
+from l2c_runtime.messaging_tables import lease, outbox
 from l2c_runtime.relay import OutboxRelay, OutgoingRecord, RenewingPublisher, relay_producer
 from l2c_runtime.topics import ensure_topics
 from l2c_runtime.unit_of_work import unit_of_work_factory
@@ -39,15 +40,8 @@ DATABASE = "l2c_test_relay_takeover"
 
 @pytest.fixture
 async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    engine = create_engine(_url(infra))
-    async with engine.begin() as conn:
-        await conn.run_sync(messaging_metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with messaging_database(DATABASE) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -8,16 +8,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_platform.launcher import Infrastructure
-from l2c_runtime.db import create_engine
+from l2c_platform.testing import messaging_database
 from l2c_runtime.housekeeping import RETENTION_LEASE, Retention, prune
 from l2c_runtime.lease import Lease
-from l2c_runtime.messaging_tables import inbox, messaging_metadata, outbox
+from l2c_runtime.messaging_tables import inbox, outbox
 
 pytestmark = pytest.mark.integration
 DATABASE = "l2c_test_retention"
@@ -26,16 +25,8 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 @pytest.fixture
 async def engine(infra: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    admin = await asyncpg.connect(f"{infra.pg_url}/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    url = infra.pg_url.replace("postgresql://", "postgresql+asyncpg://") + f"/{DATABASE}"
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(messaging_metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with messaging_database(DATABASE) as engine:
+        yield engine
 
 
 def _row(state: str, age: timedelta) -> dict[str, object]:

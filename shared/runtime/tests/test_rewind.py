@@ -8,7 +8,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from l2c_runtime.service import _rewind
+from l2c_runtime.consumer_loop import _rewind
 
 
 class FakeConsumer:

@@ -17,6 +17,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from l2c_runtime.db import create_engine
+from l2c_runtime.messaging_tables import messaging_metadata
 from l2c_runtime.migrations import upgrade_to_head
 
 T = TypeVar("T")
@@ -67,6 +68,21 @@ async def migrated_database(
     await asyncio.to_thread(upgrade_to_head, migrations, url)
     engine = create_engine(url, pool_size)
     try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def messaging_database(name: str, pool_size: int = 10) -> AsyncIterator[AsyncEngine]:
+    """A fresh database `name` with only the runtime's messaging tables (outbox, inbox,
+    leases, dead letters), and an engine on it, disposed of afterwards: for tests of the
+    relay, retention and dead-lettering, which need no service's tables."""
+    url = await empty_database(name)
+    engine = create_engine(url, pool_size)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(messaging_metadata.create_all)
         yield engine
     finally:
         await engine.dispose()

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import itertools
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import TopicPartition
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from faststream.message import StreamMessage
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,7 +31,9 @@ from l2c_runtime.auth import install_authentication, require
 from l2c_runtime.auth.guard import verified_subject
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
 from l2c_runtime.clock_follower import follow_clock
-from l2c_runtime.consumer import ConsumedRecord, EventHandlers, EventProcessor
+from l2c_runtime.components import BackgroundTasks, Component, InlineRelay, TaskFactory, started
+from l2c_runtime.consumer import EventHandlers, EventProcessor
+from l2c_runtime.consumer_loop import ConsumerLoop
 from l2c_runtime.db import create_engine, session_factory
 from l2c_runtime.dead_letters import DeadLetters
 from l2c_runtime.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -54,7 +52,6 @@ from l2c_runtime.metrics import ServiceMetrics
 from l2c_runtime.metrics.exposition import install_metrics
 from l2c_runtime.metrics.sampler import sample_forever
 from l2c_runtime.migrations import upgrade_to_head
-from l2c_runtime.relay import OutboxRelay, RenewingPublisher, relay_with_publisher
 from l2c_runtime.settings import ServiceSettings
 from l2c_runtime.telemetry import setup_logging, setup_tracing
 from l2c_runtime.topics import ensure_topics
@@ -109,51 +106,6 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def _header_safe(record: Any) -> Any:
-    headers = []
-    for name, value in record.headers or ():
-        try:
-            value.decode()
-        except UnicodeDecodeError:
-            value = value.hex().encode()  # FastStream decodes every header as UTF-8
-        headers.append((name, value))
-    return dataclasses.replace(record, headers=headers)
-
-
-async def _tolerant_parser(raw: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
-    """FastStream's parser, shielded from binary header values (it would fail, and the record
-    would be skipped). Our processor reads the original records itself, so of a batch
-    FastStream parses only the first (its headers name the batch in logs and spans)."""
-    safe = (_header_safe(raw[0]),) if isinstance(raw, tuple) else _header_safe(raw)
-    message = await original(safe)
-    message.raw_message = raw
-    return message
-
-
-def _rewind(consumer: Any, batch: Sequence[Any]) -> None:
-    """Set the consumer back to the first record of the batch on each of its partitions."""
-    first: dict[TopicPartition, int] = {}
-    for record in batch:
-        first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
-    for partition, offset in first.items():
-        try:
-            consumer.seek(partition, offset)
-        except Exception as exc:  # no longer assigned: its new owner reads from the commit
-            log.warning("cannot rewind %s: %s", partition, exc)
-
-
-async def _commit(consumer: Any, offsets: dict[TopicPartition, int]) -> None:
-    try:
-        await consumer.commit(offsets)
-    except Exception as exc:  # e.g. the partitions went to another consumer meanwhile
-        log.warning("offset commit failed (%s); those records will be redelivered", exc)
-
-
-async def _raw_body(message: StreamMessage[Any]) -> Any:
-    # Bodies are validated by the processor so that a malformed one can be dead-lettered.
-    return message.body
-
-
 def create_app(
     definition: ServiceDefinition,
     settings: ServiceSettings | None = None,
@@ -196,60 +148,28 @@ def create_app(
 
     dead_letter = DeadLetters(group, publish, engine, clock.now, settings.dead_letter_max_bytes)
     processor = EventProcessor(group, definition.handlers, uow, dead_letter, metrics)
+    consumer_loop = ConsumerLoop(processor)
+    consumer_loop.subscribe(broker, definition.handlers.topics, group, settings)
 
-    offset_commits: dict[int, asyncio.Task[None]] = {}
-    """Per consumer, its offset commit in flight (at most one, so they land in order)."""
-
-    async def on_records(body: Any, msg: KafkaMessage) -> None:
-        raw = msg.raw_message
-        batch = raw if isinstance(raw, tuple) else (raw,)
-        consumer = msg.consumer
-        try:
-            await processor.process_batch(
-                [
-                    ConsumedRecord(
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                        key=r.key,
-                        value=r.value,
-                        headers=list(r.headers or ()),
-                    )
-                    for r in batch
-                ]
-            )
-        except Exception:
-            # E.g. the broker went away while a record was being dead-lettered. FastStream
-            # would go on with the next poll, and its commit would pass over these records:
-            # read them again instead (those already handled are skipped by the inbox).
-            log.exception("a poll of %d records failed; reading them again", len(batch))
-            _rewind(consumer, batch)
-            await asyncio.sleep(1.0)
-            return
-        # Only now, after the handlers' transaction committed, the offsets of exactly these
-        # records are committed. In the background: the next poll is handled meanwhile
-        # (a lost commit only means a redelivery, which the inbox skips).
-        offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in batch}
-        previous = offset_commits.get(id(consumer))
-        if previous is not None:
-            await previous
-        offset_commits[id(consumer)] = asyncio.create_task(_commit(consumer, offsets))
-
-    # Several consumers per topic in one process: each gets its share of the partitions and
-    # handles them in order; while one waits for the database, another works.
-    for topic, _ in itertools.product(definition.handlers.topics, range(settings.consumers)):
-        broker.subscriber(
-            topic,
-            group_id=group,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            batch=True,
-            max_records=settings.consume_batch_size,
-            batch_timeout_ms=50,
-            max_partition_fetch_bytes=settings.fetch_bytes_per_partition,
-            decoder=_raw_body,
-            parser=_tolerant_parser,
-        )(on_records)
+    def background_tasks() -> BackgroundTasks:
+        jobs = [*definition.jobs, prune_messaging_tables, _prune_idempotency_keys]
+        factories: list[TaskFactory] = [
+            (job.__name__, functools.partial(job, runtime)) for job in jobs
+        ]
+        if isinstance(clock, SimulatedClock):
+            follower = functools.partial(follow_clock, settings.kafka_bootstrap, clock)
+            factories.append(("clock-follower", follower))
+        sampling = functools.partial(
+            sample_forever,
+            metrics,
+            engine,
+            clock,
+            settings.metrics_sample_seconds,
+            group,
+            lambda: _consumers_of(broker),
+        )
+        factories.append(("metrics-sampler", sampling))
+        return BackgroundTasks(factories)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -258,49 +178,17 @@ def create_app(
         await ensure_topics(
             settings.kafka_bootstrap, definition.provisioned_topics(), settings.topic_partitions
         )
-        await broker.start()
-        tasks = []
-        relay: OutboxRelay | None = None
-        publisher: RenewingPublisher | None = None
+        # Started in this order, stopped in the reverse one (l2c_runtime.components).
+        components: list[Component] = [broker, consumer_loop]
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox
-            # The relay's own producer: each record carries its row's trace context in the
-            # headers, none of the broker's per-message machinery.
-            relay, publisher = relay_with_publisher(
-                engine, settings, clock, f"{definition.name}-relay", metrics
-            )
-            await publisher.start()
-            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-        if isinstance(clock, SimulatedClock):
-            follower = follow_clock(settings.kafka_bootstrap, clock)
-            tasks.append(asyncio.create_task(follower, name="clock-follower"))
-        jobs = [*definition.jobs, prune_messaging_tables, _prune_idempotency_keys]
-        tasks += [asyncio.create_task(job(runtime), name=job.__name__) for job in jobs]
-        sampling = sample_forever(
-            metrics,
-            engine,
-            clock,
-            settings.metrics_sample_seconds,
-            group,
-            lambda: _consumers_of(broker),
-        )
-        tasks.append(asyncio.create_task(sampling, name="metrics-sampler"))
-        log.info("%s started", definition.name)
+            relay_name = f"{definition.name}-relay"
+            components.append(InlineRelay(engine, settings, clock, relay_name, metrics))
+        components.append(background_tasks())
         try:
-            yield
+            async with started(components):
+                log.info("%s started", definition.name)
+                yield
         finally:
-            if relay is not None:
-                relay.stop()
-            for task in tasks:
-                if task.get_name() != "outbox-relay":
-                    task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            with contextlib.suppress(TimeoutError):  # Kafka away: those get redelivered
-                await asyncio.wait_for(
-                    asyncio.gather(*offset_commits.values(), return_exceptions=True), 10
-                )
-            if publisher is not None:
-                await publisher.stop()
-            await broker.stop()
             await engine.dispose()
             await authenticator.close()
             provider.shutdown()
