@@ -4,7 +4,6 @@ note, a rejected one changes nothing; every balance below is computed by hand.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
@@ -21,11 +20,11 @@ from ar_svc.domain.dunning import DEFAULT_POLICY
 from ar_svc.handlers import disputes
 from ar_svc.handlers import receivables as handlers
 from ar_svc.handlers.dunning import dun_due_invoices
-from l2c_platform.testing import FixedClock, empty_database
-from l2c_runtime.db import create_engine, session_factory
+from l2c_platform.factories import invoice_issued
+from l2c_platform.testing import FixedClock, migrated_database
+from l2c_runtime.db import session_factory
 from l2c_runtime.errors import Conflict, NotFound, RuleViolation
 from l2c_runtime.messaging_tables import outbox
-from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import InvoiceIssued, Money
 from l2c_schemas.billing import InvoiceVoided
@@ -38,11 +37,8 @@ T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 async def engine() -> AsyncIterator[AsyncEngine]:
-    url = await empty_database(DATABASE)
-    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, url)
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
+    async with migrated_database(DATABASE, MIGRATIONS, 10) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -55,28 +51,9 @@ def uow(engine: AsyncEngine, clock: FixedClock) -> Callable[[], Any]:
     return unit_of_work_factory(session_factory(engine), clock, "/test/ar")
 
 
-async def issued(
-    uow: Any, account: UUID, total: str, due: date = date(2026, 1, 31)
-) -> InvoiceIssued:
-    invoice_id = uuid4()
-    event = InvoiceIssued(
-        lead_id=uuid4(),
-        account_id=account,
-        invoice_id=invoice_id,
-        invoice_number=f"D-{invoice_id.hex[:12]}",
-        subscription_id=uuid4(),
-        customer_name="Acme",
-        currency="EUR",
-        issue_date=date(2026, 1, 1),
-        due_date=due,
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 1, 31),
-        lines=[],
-        subtotal=Money.of(total, "EUR"),
-        tax_total=Money.zero("EUR"),
-        total=Money.of(total, "EUR"),
-        issued_at=T0,
-    )
+async def issued(uow: Any, account: UUID, total: str, due_in_days: int = 30) -> InvoiceIssued:
+    """An invoice of 2026-01-01, due on 01-31 (by default), opened as a receivable."""
+    event = invoice_issued(account, total, date(2026, 1, 1), due_in_days=due_in_days)
     async with uow() as u:
         await handlers.open_receivable(event, u)
     return event
@@ -201,7 +178,7 @@ async def test_an_upheld_dispute_beyond_the_balance_pays_it_and_leaves_credit(
     assert [(i["status"], i["balance"]) for i in state["invoices"]] == [("paid", D("0.00"))]
     kinds = [k for k, _ in await events(engine, account)]
     assert kinds[-4:] == ["InvoiceDisputed", "CreditApplied", "InvoicePaid", "DisputeResolved"]
-    follow = await issued(uow, account, "400.00", due=date(2026, 3, 2))
+    follow = await issued(uow, account, "400.00", due_in_days=60)
     state = await balance(uow, account)  # the credit pays the next invoice: 400.00 − 150.00
     owed = {i["invoice_id"]: i["balance"] for i in state["invoices"]}
     assert owed == {invoice.invoice_id: D("0.00"), follow.invoice_id: D("250.00")}
