@@ -89,6 +89,7 @@ async def platform(
             "L2C_RELAY_POLL_SECONDS": "0.5",
             "L2C_CLOCK": "simulated",
             "L2C_METRICS_SAMPLE_SECONDS": "1",
+            "L2C_JAEGER_URL": "http://jaeger.test:16686",
         },
     )
     await recreate_databases(config)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from ar_svc.api.disputes import router as disputes_router
 from ar_svc.api.receivables import router
 from ar_svc.api.reports import router as reports_router
 from ar_svc.consumers import subscriptions
@@ -22,11 +23,12 @@ definition = ServiceDefinition(
     title="L2C ar-svc",
     description=(
         "Receivables subledger, payments, cash application, dunning and reports; "
-        "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent."
+        "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent, "
+        "InvoiceDisputed, DisputeResolved."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router, reports_router],
+    routers=[router, reports_router, disputes_router],
     produces=[AR_EVENTS],
     jobs=[run_dunning],
 )

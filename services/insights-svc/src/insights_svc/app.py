@@ -7,10 +7,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from insights_svc.api.dashboard import install_dashboard
+from insights_svc.api.dashboard import router as dashboard_router
 from insights_svc.api.handoffs import router as handoffs_router
 from insights_svc.api.journeys import router as journeys_router
 from insights_svc.api.leakage import router as leakage_router
 from insights_svc.api.metrics import router as metrics_router
+from insights_svc.config import DashboardSettings
 from insights_svc.consumers import subscriptions
 from insights_svc.jobs import watch_handoffs, watch_leakage
 from l2c_runtime.service import ServiceDefinition
@@ -29,11 +32,15 @@ definition = ServiceDefinition(
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[journeys_router, metrics_router, handoffs_router, leakage_router],
+    routers=[journeys_router, metrics_router, handoffs_router, leakage_router, dashboard_router],
     produces=[INSIGHTS_EVENTS],
     jobs=[watch_handoffs, watch_leakage],
 )
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(definition, settings)
+def create_app(
+    settings: ServiceSettings | None = None, dashboard: DashboardSettings | None = None
+) -> FastAPI:
+    app = create_service_app(definition, settings)
+    install_dashboard(app, dashboard)
+    return app

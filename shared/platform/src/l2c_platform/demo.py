@@ -112,6 +112,10 @@ async def show_insights(config: PlatformConfig, lead_id: str) -> None:
         f"\nHand-offs breached: {', '.join(late) or 'none'} (uv run l2c handoffs) · "
         f"leakage: {', '.join(leaks) or 'none'} (uv run l2c leakage)"
     )
+    console.print(
+        f"\n[bold]Dashboard[/bold]: {insights}/dashboard/journeys/{lead_id} "
+        "(sign in with a token of `uv run l2c token --role finance`)"
+    )
 
 
 def main() -> None:

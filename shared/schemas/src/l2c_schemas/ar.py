@@ -228,3 +228,48 @@ class AccountReinstated(JourneyEvent):
     invoice_id: UUID
     """The invoice whose payment cleared the delinquency."""
     reinstated_at: datetime
+
+
+class InvoiceDisputed(JourneyEvent):
+    """The customer (or finance on their behalf) disputes an issued invoice: dunning of it
+    pauses until the dispute is resolved."""
+
+    ce_type: ClassVar[str] = "l2c.ar.InvoiceDisputed.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    dispute_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    """The part of the invoice disputed (at most its total)."""
+    reason: str
+    opened_by: str
+    """`customer` or `finance`."""
+    disputed_at: datetime
+
+
+class DisputeResolved(JourneyEvent):
+    """Finance decided a dispute: `upheld` (a credit note of the disputed amount credits the
+    invoice) or `rejected` (the invoice stands). Dunning of the invoice resumes."""
+
+    ce_type: ClassVar[str] = "l2c.ar.DisputeResolved.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    dispute_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    outcome: Literal["upheld", "rejected"]
+    amount: Money
+    """The disputed amount."""
+    credit_note_id: UUID | None = None
+    """The credit note of an upheld dispute."""
+    credited: Money | None = None
+    """What the credit note credits (the disputed amount, when upheld)."""
+    invoice_balance: Money
+    """What the invoice still owes after the resolution."""
+    reason: str
+    resolved_at: datetime

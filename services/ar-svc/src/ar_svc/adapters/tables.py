@@ -106,3 +106,34 @@ postings = sa.Table(
         name="ck_posting_kind",
     ),
 )
+
+disputes = sa.Table(
+    "disputes",
+    metadata,
+    sa.Column("dispute_id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "invoice_id", sa.Uuid, sa.ForeignKey("receivables.invoice_id"), nullable=False, index=True
+    ),
+    sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("opened_by", sa.Text, nullable=False),
+    sa.Column("opened_by_subject", sa.Text),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("resolution_reason", sa.Text),
+    sa.Column("resolved_by", sa.Text),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("credit_note_id", sa.Uuid, sa.ForeignKey("credit_notes.credit_note_id")),
+    sa.CheckConstraint("amount > 0", name="ck_dispute_amount"),
+    sa.CheckConstraint("status IN ('open', 'upheld', 'rejected')", name="ck_dispute_status"),
+    sa.CheckConstraint("opened_by IN ('customer', 'finance')", name="ck_dispute_opened_by"),
+)
+sa.Index(
+    "ux_disputes_one_open",
+    disputes.c.invoice_id,
+    unique=True,
+    postgresql_where=disputes.c.status == "open",
+)

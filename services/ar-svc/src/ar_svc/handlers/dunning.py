@@ -2,7 +2,8 @@
 then the day of its next step or of its write-off: `next_dunning_on`) it announces the invoice
 overdue, sends the schedule's notices, makes the account delinquent at the final notice and
 writes the invoice off per policy. Dunning stops when the invoice is paid (or voided): only
-open receivables with a balance are looked at.
+open receivables with a balance are looked at; and it pauses while the invoice has an open
+dispute (it resumes, with the latest step due, once the dispute is resolved).
 
 Every replica runs the job; each invoice is claimed with FOR UPDATE SKIP LOCKED and handled
 in its own transaction. The dunning policy is `L2C_AR_DUNNING_POLICY` (JSON, see
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ar_svc.adapters.ledger_store import load_ledger, save_postings, try_lock_account
-from ar_svc.adapters.tables import delinquencies, receivables
+from ar_svc.adapters.tables import delinquencies, disputes, receivables
 from ar_svc.domain.dunning import (
     DEFAULT_POLICY,
     DunningDecision,
@@ -69,9 +70,16 @@ async def dun_due_invoices(unit_of_work: Any, policy: DunningPolicy) -> int:
 
 
 async def _claim_one(uow: UnitOfWork, today: date, busy: list[UUID]) -> Any:
+    disputed = sa.exists().where(
+        disputes.c.invoice_id == receivables.c.invoice_id, disputes.c.status == "open"
+    )
     query = (
         sa.select(receivables)
-        .where(receivables.c.status == "open", receivables.c.next_dunning_on <= today)
+        .where(
+            receivables.c.status == "open",
+            receivables.c.next_dunning_on <= today,
+            ~disputed,  # an open dispute pauses dunning until it is resolved
+        )
         .order_by(receivables.c.next_dunning_on)
         .limit(1)
         .with_for_update(skip_locked=True)

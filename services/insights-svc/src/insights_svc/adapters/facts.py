@@ -129,12 +129,14 @@ MAX_INVOICE_FACTS = 1_000_000
 """DSO reads at most this many invoice facts."""
 
 
-async def invoice_facts(session: AsyncSession, end: datetime) -> list[Fact]:
-    """The facts that set invoices' balances, before `end`."""
+async def invoice_facts(
+    session: AsyncSession, end: datetime, stages: frozenset[str] = BALANCE_STAGES
+) -> list[Fact]:
+    """The facts of `stages` (by default those that set invoices' balances), before `end`."""
     rows = await session.execute(
         sa.select(journey_facts)
         .where(
-            journey_facts.c.stage.in_(sorted(BALANCE_STAGES)),
+            journey_facts.c.stage.in_(sorted(stages)),
             journey_facts.c.occurred_at < end,
         )
         .limit(MAX_INVOICE_FACTS + 1)
@@ -142,7 +144,7 @@ async def invoice_facts(session: AsyncSession, end: datetime) -> list[Fact]:
     found = [_fact(r) for r in rows]
     if len(found) > MAX_INVOICE_FACTS:
         raise TooManyJourneys(
-            f"more than {MAX_INVOICE_FACTS} invoice events: choose an earlier end"
+            f"more than {MAX_INVOICE_FACTS} invoice or quote events: choose an earlier end"
         )
     return found
 

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from insights_svc.adapters import facts
 from insights_svc.api.views import (
     JourneyPage,
     JourneySummary,
@@ -16,32 +15,26 @@ from insights_svc.api.views import (
     stage_view,
     summary,
 )
-from insights_svc.domain.journey import STATUSES, milestones, select
+from insights_svc.domain.journey import STATUSES
+from insights_svc.handlers import reports
 from l2c_runtime.auth import require
-from l2c_runtime.errors import NotFound, RuleViolation
+from l2c_runtime.errors import RuleViolation
 from l2c_runtime.http.params import PageDep, TextQuery
 from l2c_runtime.service import Runtime, runtime_of
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
-MAX_STAGES = 2000
-"""The most events one journey shows (a long-lived account's renewals and invoices)."""
 
 
 @router.get("/{lead_id}", response_model=JourneyView, dependencies=[require("insights:read")])
 async def get_journey(lead_id: UUID, runtime: RuntimeDep) -> JourneyView:
     """Every stage of one lead's journey, in the order it happened: time, actor, owner, ids,
     amounts and the trace id of the event."""
-    async with runtime.sessions() as session:
-        found = await facts.facts_of_lead(session, lead_id, MAX_STAGES + 1)
-    if not found:
-        raise NotFound(f"no journey for lead {lead_id}")
-    shown = found[:MAX_STAGES]
-    head = summary(milestones(lead_id, shown))
+    found, shown, truncated = await reports.journey(runtime.sessions, lead_id)
     return JourneyView(
-        **head.model_dump(),
+        **summary(found).model_dump(),
         stages=[stage_view(f) for f in shown],
-        truncated=len(found) > MAX_STAGES,
+        truncated=truncated,
     )
 
 
@@ -60,14 +53,7 @@ async def list_journeys(
     Pass `next_offset` back as `offset` for the next page."""
     if status is not None and status not in STATUSES:
         raise RuleViolation(f"status must be one of {', '.join(STATUSES)}")
-    if from_ is not None and to is not None and from_ >= to:
-        raise RuleViolation("from must be before to")
-    async with runtime.sessions() as session:
-        try:
-            found = await facts.journey_milestones(session, from_, to, account_id)
-        except facts.TooManyJourneys as exc:
-            raise RuleViolation(str(exc)) from exc
-    chosen = select(found, owner=owner, status=status)
+    chosen = await reports.journey_list(runtime.sessions, from_, to, account_id, owner, status)
     items: list[JourneySummary] = [summary(m) for m in page.of(chosen)]
     more = page.offset + page.limit < len(chosen)
     return JourneyPage(

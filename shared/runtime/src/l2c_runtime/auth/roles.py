@@ -42,6 +42,8 @@ SCOPES: frozenset[str] = frozenset(
         "payments:write",  # record a payment
         "payments:apply",  # apply or unapply cash
         "receivables:read",  # balances, aging, DSO, cash collected
+        "disputes:write",  # open a dispute on an invoice (a customer portal, finance)
+        "disputes:resolve",  # uphold (credit note) or reject a dispute
         "audit:read",
         "insights:read",  # journeys and lead-to-cash metrics (insights-svc)
         "insights:admin",  # hand-off SLA definitions (insights-svc)
@@ -72,7 +74,7 @@ _SALES = {
 }
 
 ROLE_SCOPES: Mapping[str, frozenset[str]] = {
-    "integration": frozenset({"leads:submit", "payments:write", "clock:read"}),
+    "integration": frozenset({"leads:submit", "payments:write", "disputes:write", "clock:read"}),
     "sales_rep": frozenset(_SALES),
     "sales_manager": frozenset(_SALES | {"quotes:approve", "lead-rules:read"}),
     "deal_desk": frozenset(
@@ -114,6 +116,8 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = {
             "billing-setup:write",
             "payments:write",
             "payments:apply",
+            "disputes:write",
+            "disputes:resolve",
         }
     ),
     "revops_admin": frozenset(
