@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from deal_svc.api import routers
 from deal_svc.consumers import subscriptions
+from deal_svc.jobs import snapshot_forecasts
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -22,13 +23,15 @@ definition = ServiceDefinition(
         "Accounts and contacts; opens an opportunity for each qualified lead, for expansions "
         "and for renewals due; moves deals through configurable pipelines with stage gates; "
         "closes them won (contract signed or renewed) or lost with reason and competitor; "
-        "forecasts the weighted pipeline by period, owner and stage. Emits OpportunityOpened, "
+        "forecasts the weighted pipeline by period, owner and stage, and measures each "
+        "period's forecast against what was won. Emits OpportunityOpened, "
         "OpportunityStageChanged, OpportunityUpdated and DealClosed."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
     routers=routers,
     produces=[DEAL_EVENTS],
+    jobs=[snapshot_forecasts],
 )
 
 

@@ -3,15 +3,21 @@ deals the forecast counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
-from deal_svc.adapters.tables import accounts, opportunities, opportunity_stage_history
-from deal_svc.domain.forecast import ForecastDeal, Period
+from deal_svc.adapters.tables import (
+    accounts,
+    forecast_snapshots,
+    opportunities,
+    opportunity_stage_history,
+)
+from deal_svc.domain.forecast import ForecastDeal, Period, SnapshotLine
 from deal_svc.domain.pipeline import ForecastCategory, Pipeline
 from deal_svc.domain.stage_history import ClosedDeal, StageEntry, stage_visits
 from l2c_runtime.auth import Principal
@@ -110,6 +116,7 @@ async def forecast_deals(uow: UnitOfWork, period: Period) -> list[ForecastDeal]:
             c.expected_close_date,
             c.owner,
             c.stage,
+            c.lead_team,
         ).where(
             c.amount.is_not(None),
             sa.or_(
@@ -135,6 +142,7 @@ async def forecast_deals(uow: UnitOfWork, period: Period) -> list[ForecastDeal]:
             is_open=row.status == "open",
             owner=row.owner,
             stage=row.stage,
+            team=row.lead_team,
         )
         for row in rows
     ]
@@ -207,4 +215,55 @@ async def closed_deals(uow: UnitOfWork, pipeline: Pipeline, period: Period) -> l
             visits=stage_visits(entries.get(d.id, []), d.closed_at, closing),
         )
         for d in deals
+    ]
+
+
+async def save_snapshot(uow: UnitOfWork, lines: list[SnapshotLine], taken_at: datetime) -> int:
+    """Keep a day's snapshot lines; a day already kept for a period stays as it was (the
+    first pass of the day is the day's snapshot). Returns how many lines were added."""
+    if not lines:
+        return 0
+    added = await uow.session.execute(
+        insert(forecast_snapshots)
+        .values([{**asdict(line), "taken_at": taken_at} for line in lines])
+        .on_conflict_do_nothing()
+        .returning(forecast_snapshots.c.owner)
+    )
+    return len(added.all())
+
+
+async def snapshot_taken(uow: UnitOfWork, period: str, day: date) -> bool:
+    s = forecast_snapshots.c
+    found = await uow.session.scalar(
+        sa.select(sa.literal(True)).where(s.period == period, s.taken_on == day).limit(1)
+    )
+    return bool(found)
+
+
+async def period_call(uow: UnitOfWork, period: Period) -> list[SnapshotLine]:
+    """The period's call: its snapshot of the earliest day within the period."""
+    s = forecast_snapshots.c
+    first = await uow.session.scalar(
+        sa.select(sa.func.min(s.taken_on)).where(
+            s.period == period.label, s.taken_on.between(period.first_day, period.last_day)
+        )
+    )
+    if first is None:
+        return []
+    rows = await uow.session.execute(
+        sa.select(forecast_snapshots).where(s.period == period.label, s.taken_on == first)
+    )
+    return [
+        SnapshotLine(
+            period=row.period,
+            taken_on=row.taken_on,
+            owner=row.owner,
+            team=row.team,
+            currency=row.currency,
+            closed=row.closed,
+            commit_forecast=row.commit_forecast,
+            best_case_forecast=row.best_case_forecast,
+            weighted_forecast=row.weighted_forecast,
+        )
+        for row in rows
     ]

@@ -126,3 +126,19 @@ opportunity_stage_history = sa.Table(
     sa.Column("probability", sa.Integer),
 )
 sa.Index("ix_opportunity_stage_history_opportunity", opportunity_stage_history.c.opportunity_id)
+
+# The forecast as it stood each day, per period, owner, team and currency (forecast accuracy).
+forecast_snapshots = sa.Table(
+    "forecast_snapshots",
+    metadata,
+    sa.Column("period", sa.Text, primary_key=True),
+    sa.Column("taken_on", sa.Date, primary_key=True),
+    sa.Column("owner", sa.Text, primary_key=True),
+    sa.Column("team", sa.Text, primary_key=True),
+    sa.Column("currency", sa.Text, primary_key=True),
+    sa.Column("closed", sa.Numeric(18, 2), nullable=False),
+    sa.Column("commit_forecast", sa.Numeric(18, 2), nullable=False),
+    sa.Column("best_case_forecast", sa.Numeric(18, 2), nullable=False),
+    sa.Column("weighted_forecast", sa.Numeric(18, 2), nullable=False),
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+)

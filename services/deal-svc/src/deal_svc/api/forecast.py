@@ -11,7 +11,14 @@ from pydantic import BaseModel
 
 from deal_svc.adapters import queries
 from deal_svc.api.views import RuntimeDep
-from deal_svc.domain.forecast import ForecastTotals, GroupBy, forecast, parse_period
+from deal_svc.domain.forecast import (
+    AccuracyGroup,
+    ForecastTotals,
+    GroupBy,
+    accuracy,
+    forecast,
+    parse_period,
+)
 from l2c_runtime.auth import require
 from l2c_schemas import Money
 
@@ -93,4 +100,66 @@ async def get_forecast(
         group_by=group_by,
         groups=[GroupView(key=g.key, totals=[_totals(t) for t in g.totals]) for g in result.groups],
         overall=[_totals(t) for t in result.overall],
+    )
+
+
+class AccuracyView(BaseModel):
+    key: str
+    """The owner, the team, or `all`."""
+    commit_forecast: Money
+    best_case_forecast: Money
+    weighted_forecast: Money
+    """Won by then plus the weighted open pipeline."""
+    actual: Money
+    """Won in the period."""
+    attainment: Decimal | None
+    """actual / commit forecast, four decimal places; null when nothing was committed."""
+    error: Decimal | None
+    """|actual - commit forecast| / commit forecast, four decimal places."""
+
+
+class ForecastAccuracyView(BaseModel):
+    period: str
+    called_on: date | None
+    """The day of the call: the period's first daily snapshot (null: none was taken)."""
+    group_by: AccuracyGroup
+    groups: list[AccuracyView]
+    """One entry per group and currency."""
+
+
+@router.get(
+    "/accuracy", response_model=ForecastAccuracyView, dependencies=[require("forecast:read")]
+)
+async def get_forecast_accuracy(
+    runtime: RuntimeDep,
+    period: Annotated[
+        str, Query(max_length=7, examples=["2026-11"], description="2026-Q4, 2026-11 or 2026")
+    ],
+    group_by: AccuracyGroup = "owner",
+) -> ForecastAccuracyView:
+    """How good the period's forecast was: its call (the forecast as it stood on the first
+    day of the period a snapshot was taken, kept daily for the current month and quarter)
+    against what was actually won in the period, per owner, team or overall and per
+    currency. A period still running compares the call with what was won so far."""
+    wanted = parse_period(period)
+    async with runtime.unit_of_work() as uow:
+        call = await queries.period_call(uow, wanted)
+        deals = await queries.forecast_deals(uow, wanted)
+    results = accuracy(call, deals, wanted, group_by)
+    return ForecastAccuracyView(
+        period=wanted.label,
+        called_on=call[0].taken_on if call else None,
+        group_by=group_by,
+        groups=[
+            AccuracyView(
+                key=r.key,
+                commit_forecast=_money(r.commit_forecast, r.currency),
+                best_case_forecast=_money(r.best_case_forecast, r.currency),
+                weighted_forecast=_money(r.weighted_forecast, r.currency),
+                actual=_money(r.actual, r.currency),
+                attainment=r.attainment,
+                error=r.error,
+            )
+            for r in results
+        ],
     )

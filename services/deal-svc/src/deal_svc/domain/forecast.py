@@ -75,6 +75,7 @@ class ForecastDeal:
     is_open: bool
     owner: str | None = None
     stage: str = ""
+    team: str | None = None
 
 
 @dataclass
@@ -160,3 +161,125 @@ def forecast(deals: Iterable[ForecastDeal], period: Period, group_by: GroupBy) -
         tuple(ForecastGroup(key, _sorted(groups[key])) for key in sorted(groups)),
         _sorted(overall),
     )
+
+
+# --- Forecast accuracy -------------------------------------------------------------------
+#
+# Every day the forecast of the current month and quarter is kept as a snapshot, per owner,
+# team and currency. A period's *call* is its first snapshot taken within the period (what the
+# team expected as the period began); once the period has run, the call is compared with what
+# was actually won in it.
+
+AccuracyGroup = Literal["owner", "team", "none"]
+
+
+@dataclass(frozen=True)
+class SnapshotLine:
+    """One owner's forecast of one period in one currency, as it stood on `taken_on`."""
+
+    period: str
+    taken_on: date
+    owner: str
+    team: str
+    currency: str
+    closed: Decimal
+    commit_forecast: Decimal
+    best_case_forecast: Decimal
+    weighted_forecast: Decimal
+    """closed + the weighted open pipeline."""
+
+
+def snapshot(deals: Iterable[ForecastDeal], period: Period, taken_on: date) -> list[SnapshotLine]:
+    """The period's forecast per (owner, team, currency), as of `taken_on`."""
+    totals: dict[tuple[str, str, str], ForecastTotals] = {}
+    for deal in deals:
+        if deal.category == "omitted" or deal.close_date not in period:
+            continue
+        key = (deal.owner or UNASSIGNED, deal.team or UNASSIGNED, deal.currency)
+        totals.setdefault(key, ForecastTotals(deal.currency)).add(deal)
+    return [
+        SnapshotLine(
+            period=period.label,
+            taken_on=taken_on,
+            owner=owner,
+            team=team,
+            currency=currency,
+            closed=t.closed,
+            commit_forecast=t.commit_forecast,
+            best_case_forecast=t.best_case_forecast,
+            weighted_forecast=t.closed + t.weighted_pipeline,
+        )
+        for (owner, team, currency), t in sorted(totals.items())
+    ]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """The call against what was won, for one group in one currency. `attainment` is actual /
+    commit forecast and `error` |actual − commit forecast| / commit forecast, both to four
+    decimal places (half-up); None when nothing was committed."""
+
+    key: str
+    currency: str
+    commit_forecast: Decimal
+    best_case_forecast: Decimal
+    weighted_forecast: Decimal
+    actual: Decimal
+    attainment: Decimal | None
+    error: Decimal | None
+
+
+_RATIO = Decimal("0.0001")
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (numerator / denominator).quantize(_RATIO, rounding="ROUND_HALF_UP")
+
+
+def _accuracy_key(owner: str, team: str, group_by: AccuracyGroup) -> str:
+    return owner if group_by == "owner" else team if group_by == "team" else "all"
+
+
+def accuracy(
+    call: Iterable[SnapshotLine],
+    won: Iterable[ForecastDeal],
+    period: Period,
+    group_by: AccuracyGroup,
+) -> list[Accuracy]:
+    """The call of `period` against the deals won in it (their amounts, by the day they were
+    won), per group and currency. A group with wins but no call counts with a forecast of 0."""
+    called: dict[tuple[str, str], list[Decimal]] = {}
+    for line in call:
+        key = (_accuracy_key(line.owner, line.team, group_by), line.currency)
+        sums = called.setdefault(key, [Decimal(0)] * 3)
+        sums[0] += line.commit_forecast
+        sums[1] += line.best_case_forecast
+        sums[2] += line.weighted_forecast
+    actual: dict[tuple[str, str], Decimal] = {}
+    for deal in won:
+        if deal.is_open or deal.close_date not in period:
+            continue
+        key = (
+            _accuracy_key(deal.owner or UNASSIGNED, deal.team or UNASSIGNED, group_by),
+            deal.currency,
+        )
+        actual[key] = actual.get(key, Decimal(0)) + deal.amount
+    results = []
+    for key in sorted(called.keys() | actual.keys()):
+        commit, best, weighted = called.get(key, [Decimal(0)] * 3)
+        got = actual.get(key, Decimal(0))
+        results.append(
+            Accuracy(
+                key=key[0],
+                currency=key[1],
+                commit_forecast=commit,
+                best_case_forecast=best,
+                weighted_forecast=weighted,
+                actual=got,
+                attainment=_ratio(got, commit),
+                error=_ratio(abs(got - commit), commit),
+            )
+        )
+    return results
