@@ -10,7 +10,17 @@ import contextlib
 
 import typer
 
-from l2c_platform.cli import clock, dlq, insights, outbox, token, topics, verify, watch
+from l2c_platform.cli import (
+    clock,
+    dlq,
+    forecast,
+    insights,
+    outbox,
+    token,
+    topics,
+    verify,
+    watch,
+)
 
 
 def build_app() -> typer.Typer:
@@ -29,6 +39,7 @@ def build_app() -> typer.Typer:
     app.command(name="token")(token.token)
     app.command(name="journey")(insights.journey)
     app.command(name="metrics")(insights.metrics)
+    app.command(name="forecast")(forecast.forecast)
     app.add_typer(insights.app, name="insights")
     app.command(name="handoffs")(watch.handoffs)
     app.command(name="leakage")(watch.leakage)

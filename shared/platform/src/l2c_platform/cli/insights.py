@@ -73,7 +73,7 @@ Token = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON document")]
 DEFAULT_URL = "http://127.0.0.1:8007"
-GROUPS = ("owner", "team", "source", "campaign", "currency", "cohort")
+GROUPS = ("owner", "team", "segment", "source", "campaign", "currency", "cohort")
 
 
 def _get(url: str, token: str | None, path: str, params: dict[str, str] | None = None) -> Any:
@@ -211,7 +211,9 @@ def metrics(
     to: Annotated[datetime | None, typer.Option(help="period end (exclusive), ISO 8601")] = None,
     by: Annotated[
         str | None,
-        typer.Option(help="group by owner, team, source, campaign, currency or cohort (month)"),
+        typer.Option(
+            help="group by owner, team, segment, source, campaign, currency or cohort (month)"
+        ),
     ] = None,
     url: Url = DEFAULT_URL,
     token: Token = None,
