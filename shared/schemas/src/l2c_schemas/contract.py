@@ -16,6 +16,9 @@ from l2c_schemas.topics import CONTRACT_EVENTS, PROVISIONING
 BillingTiming = Literal["in_advance", "in_arrears"]
 """Whether a period is invoiced at its start (in advance) or after its end (in arrears)."""
 
+MAX_TRIAL_DAYS = 365
+"""The longest free trial a contract may give."""
+
 
 class ContractDrafted(JourneyEvent):
     ce_type: ClassVar[str] = "l2c.contract.ContractDrafted.v1"
@@ -75,6 +78,10 @@ class OrderPlaced(JourneyEvent):
     lines: list[PricedLine]
     placed_at: datetime
     billing_timing: BillingTiming = "in_advance"
+    trial_days: int = Field(default=0, ge=0, le=MAX_TRIAL_DAYS)
+    """Free days from `start_date` (0: no trial); billing charges from the day after them."""
+    trial_requires_payment_method: bool = False
+    """Whether the customer must give a payment method before the trial ends."""
 
 
 class ContractAmended(JourneyEvent):

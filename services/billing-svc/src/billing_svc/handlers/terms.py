@@ -35,7 +35,9 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.domain.calendar import period_index_of, service_period
 from billing_svc.domain.drafting import bill_date
+from billing_svc.domain.trial import cancelled_in_trial
 from billing_svc.handlers import amendments
+from billing_svc.handlers.subscription_events import emit_terminated
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.contract import ContractRenewed, ContractTerminated
@@ -146,7 +148,9 @@ async def _resumption(uow: UnitOfWork, sub: Row[Any], months: int) -> dict[str, 
     return {
         "status": "active",
         "next_period_index": resume,
-        "next_period_start": bill_date(sub.start_date, months, resume, sub.billing_timing),
+        "next_period_start": bill_date(
+            sub.start_date, months, resume, sub.billing_timing, sub.trial_end
+        ),
     }
 
 
@@ -167,6 +171,9 @@ async def terminate_subscription(event: ContractTerminated, uow: UnitOfWork) -> 
             f"later ({last_day})"
         )
     reason = event.reason or "termination"
+    # Cancelled inside the trial: nothing was ever due, so the subscription closes at once and
+    # the run never bills it (no recurring charge, one-time fee or usage).
+    in_trial = cancelled_in_trial(sub.trial_end, last_day)
     await uow.session.execute(
         sa.update(subscriptions)
         .where(subscriptions.c.id == sub.id)
@@ -174,9 +181,10 @@ async def terminate_subscription(event: ContractTerminated, uow: UnitOfWork) -> 
             end_date=last_day,
             terminated_on=last_day,
             termination_reason=reason,
-            status="terminated" if sub.status == "ended" else sub.status,
+            status="terminated" if sub.status == "ended" or in_trial else sub.status,
         )
     )
     old = (await store.items_of(uow, [sub.id]))[sub.id]
     credits = amendments.prorate_invoiced(sub, old, [], last_day + ONE_DAY)
-    await amendments.settle(uow, sub, credits, last_day + ONE_DAY, reason, "termination")
+    credit = await amendments.settle(uow, sub, credits, last_day + ONE_DAY, reason, "termination")
+    await emit_terminated(uow, sub, last_day, reason, in_trial, credit)
