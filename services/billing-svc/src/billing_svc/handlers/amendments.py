@@ -88,9 +88,11 @@ async def apply_due(
     pending: list[Row[Any]],
 ) -> tuple[list[SubscriptionItem], list[Adjustment]]:
     """Apply the waiting amendments that take effect by the end of `period` (about to be
-    invoiced): the items to bill for the period and the proration lines for its invoice."""
+    invoiced): the items to bill for the period (those in force on its first day) and the
+    proration lines of the changes within it for its invoice."""
     extra: list[Adjustment] = []
     applied = False
+    billed = items
     for amendment in sorted(pending, key=lambda a: a.effective_date):
         if amendment.effective_date > min(period.end, sub.end_date):
             break  # later, or after the last day of service (a terminated subscription)
@@ -112,6 +114,8 @@ async def apply_due(
             (items, new),
             proration,
         )
+        if amendment.effective_date <= period.start:
+            billed = new
         items, applied = new, True
         await uow.session.execute(
             sa.update(subscription_amendments)
@@ -120,7 +124,7 @@ async def apply_due(
         )
     if applied:
         await store.replace_items(uow, sub.id, items)
-    return items, extra
+    return billed, extra
 
 
 def _new_one_time(
