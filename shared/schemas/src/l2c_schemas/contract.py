@@ -9,15 +9,12 @@ from uuid import UUID
 from pydantic import Field
 
 from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.cpq import BillingPeriod, PricedLine
+from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, PricedLine
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
 from l2c_schemas.topics import CONTRACT_EVENTS, PROVISIONING
 
 BillingTiming = Literal["in_advance", "in_arrears"]
 """Whether a period is invoiced at its start (in advance) or after its end (in arrears)."""
-
-MAX_TRIAL_DAYS = 365
-"""The longest free trial a contract may give."""
 
 
 class ContractDrafted(JourneyEvent):
