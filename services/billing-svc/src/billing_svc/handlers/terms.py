@@ -14,7 +14,8 @@
   nothing); the period it falls in, when invoiced later (in arrears, or in advance after
   notice), is charged up to that day only; nothing after it is invoiced. The subscription is
   `terminated` once the run has closed it (leftover usage and adjustments on the closing
-  invoice).
+  invoice), or at once when the last day is inside the free trial (nothing is ever billed).
+  SubscriptionTerminated tells it, with the credit note if there is one.
 """
 
 from __future__ import annotations
