@@ -29,9 +29,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 D = Decimal
 ADA = "Ada Lovelace <ada@engines.example>"
 
-FIRST_CHARGE = {31: "604.61", 30: "588.00", 29: "570.26", 28: "551.25"}
-"""Days 15 to the period's end: 1102.50 × 17/31 = 604.612…, × 16/30 = 588.00, × 15/29 =
-570.258…, × 14/28 = 551.25."""
+FIRST_CHARGE = {31: "604.60", 30: "588.00", 29: "570.26", 28: "551.25"}
+"""Days 15 to the period's end: 1102.50 × 17/31 = 18742.50/31 = 604.596…, × 16/30 = 588.00,
+× 15/29 = 570.258…, × 14/28 = 551.25."""
 
 UPSELL = {
     31: ("-426.77", "512.13"),
@@ -206,8 +206,8 @@ async def test_a_14_day_trial_is_free_then_charged_from_day_15_and_its_lifecycle
     assert [p["amount"]["amount"] for p in changed["proration"]] == [credit, charge]
     assert D(changed["proration_total"]["amount"]) == D(credit) + D(charge)
 
-    # The term of two months runs out, not renewed: the second month with the upsell's
-    # proration, then SubscriptionEnded.
+    # The term of two months runs out, not renewed (contract-svc expires the contract): the
+    # second month with the upsell's proration, then SubscriptionEnded.
     await flow.advance_to(add_months(day_1, 2) + timedelta(days=1))
 
     async def ended() -> dict[str, Any] | None:
@@ -224,4 +224,5 @@ async def test_a_14_day_trial_is_free_then_charged_from_day_15_and_its_lifecycle
     assert len(await flow.invoices(a["lead_id"])) == 2
     term_over = await flow.event(sub_a["id"], "SubscriptionEnded")
     assert term_over["end_date"] == a["end_date"]
+    assert term_over["reason"] == "expired: the term ended without renewal"
     assert await flow.invoices(b["lead_id"]) == []

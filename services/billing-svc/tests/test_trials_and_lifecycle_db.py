@@ -223,3 +223,43 @@ async def test_a_term_that_runs_out_ends_the_subscription_with_subscription_ende
     assert (ended["subscription_id"], ended["end_date"]) == (str(sid), "2026-04-30")
     assert ended["contract_id"] == str(placed.contract_id)
     assert await events(billing, "SubscriptionTerminated") == []
+
+
+async def test_an_amendment_inside_a_period_billed_in_arrears_bills_the_old_items_and_the_change(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-03-01")
+    placed = order_placed(date(2026, 3, 1), date(2027, 2, 28), SEATS).model_copy(
+        update={"billing_timing": "in_arrears"}
+    )
+    sid = await billing.activate(placed)
+    billing.clock.set("2026-03-11")
+    async with billing.unit_of_work() as uow:
+        await amendments.amend_subscription(
+            contract_amended(placed, date(2026, 3, 11), MORE_SEATS), uow
+        )
+    assert await on(billing, "2026-04-02") == 1
+    # March: the 10 seats in force on the 1st (100.00), then from the 11th (21 of 31 days)
+    # their credit 100.00 × 21/31 = 67.74 and 20 seats' charge 200.00 × 21/31 = 135.48.
+    [march] = await billing.invoices(sid)
+    assert [line[1] for line in lines(march)] == [D("100.00"), D("-67.74"), D("135.48")]
+    assert march["total"] == D("167.74")
+
+
+async def test_a_termination_on_the_terms_last_day_is_a_term_that_runs_out(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-03-01")
+    placed = order_placed(date(2026, 3, 1), date(2026, 4, 30), SEATS)
+    sid = await billing.activate(placed)
+    billing.clock.set("2026-05-01")  # contract-svc expires the contract the day after its term
+    async with billing.unit_of_work() as uow:
+        await terms.terminate_subscription(
+            contract_terminated(placed, date(2026, 4, 30), "expired: not renewed"), uow
+        )
+    assert await events(billing, "SubscriptionTerminated") == []
+    assert await on(billing, "2026-05-02") == 1  # April, in full: nothing was cut short
+    assert (await billing.invoices(sid))[1]["total"] == D("100.00")
+    assert await status(billing, sid) == "ended"
+    [ended] = await events(billing, "SubscriptionEnded")
+    assert (ended["end_date"], ended["reason"]) == ("2026-04-30", "expired: not renewed")

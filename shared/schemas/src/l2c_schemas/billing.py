@@ -202,7 +202,8 @@ class SubscriptionChanged(JourneyEvent):
 
 
 class SubscriptionEnded(JourneyEvent):
-    """The subscription's term ran out without a renewal: nothing more is invoiced."""
+    """The subscription's term ran out without a renewal: nothing more is invoiced. `reason`
+    is why it was not renewed when the contract said (e.g. notice given to the term's end)."""
 
     ce_type: ClassVar[str] = "l2c.billing.SubscriptionEnded.v1"
     topic: ClassVar[str] = BILLING_EVENTS
@@ -213,13 +214,15 @@ class SubscriptionEnded(JourneyEvent):
     account_id: UUID
     end_date: date
     """Last day of service."""
+    reason: str = ""
     ended_at: datetime
 
 
 class SubscriptionTerminated(JourneyEvent):
-    """The contract was terminated: the subscription's last day of service is `last_day`.
-    `final_credit` is the credit note for days invoiced after it (None when there were none);
-    a termination during the trial bills nothing at all."""
+    """The contract was terminated early: the subscription's last day of service is
+    `last_day`, before its term's end (a termination on the term's last day is a term that
+    runs out: SubscriptionEnded). `final_credit` is the credit note for days invoiced after
+    it (None when there were none); a termination during the trial bills nothing at all."""
 
     ce_type: ClassVar[str] = "l2c.billing.SubscriptionTerminated.v1"
     topic: ClassVar[str] = BILLING_EVENTS

@@ -273,6 +273,7 @@ def _ended_event(sub: Row[Any], now: datetime) -> SubscriptionEnded:
         **about(sub),
         contract_id=sub.contract_id,
         end_date=sub.end_date,
+        reason=sub.termination_reason or "",
         ended_at=now,
     )
 

@@ -15,7 +15,9 @@
   notice), is charged up to that day only; nothing after it is invoiced. The subscription is
   `terminated` once the run has closed it (leftover usage and adjustments on the closing
   invoice), or at once when the last day is inside the free trial (nothing is ever billed).
-  SubscriptionTerminated tells it, with the credit note if there is one.
+  SubscriptionTerminated tells it, with the credit note if there is one. A last day that is
+  the term's own last day cuts nothing short: the term runs out and ends as any other
+  (SubscriptionEnded, with the termination's reason).
 """
 
 from __future__ import annotations
@@ -74,6 +76,17 @@ async def renew_subscription(event: ContractRenewed, uow: UnitOfWork) -> None:
     )
     renewed = (await uow.session.execute(_select(sub.id))).one()
     await amendments.change_items(uow, renewed, amendment_id, event.start_date, lines, "renewal")
+
+
+async def _not_renewed(uow: UnitOfWork, sub: Row[Any], reason: str) -> None:
+    """A termination on the term's last day cuts nothing short (contract-svc's expiry of a
+    contract that does not renew, or notice given to the end of the term): the term runs
+    out, and the run ends the subscription (SubscriptionEnded, with this reason)."""
+    await uow.session.execute(
+        sa.update(subscriptions)
+        .where(subscriptions.c.id == sub.id)
+        .values(termination_reason=reason)
+    )
 
 
 def _select(subscription_id: Any) -> sa.Select[Any]:
@@ -172,6 +185,9 @@ async def terminate_subscription(event: ContractTerminated, uow: UnitOfWork) -> 
             f"later ({last_day})"
         )
     reason = event.reason or "termination"
+    if last_day == sub.end_date and not cancelled_in_trial(sub.trial_end, last_day):
+        await _not_renewed(uow, sub, reason)
+        return
     # Cancelled inside the trial: nothing was ever due, so the subscription closes at once and
     # the run never bills it (no recurring charge, one-time fee or usage).
     in_trial = cancelled_in_trial(sub.trial_end, last_day)
