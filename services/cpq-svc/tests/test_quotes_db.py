@@ -19,6 +19,7 @@ from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
 from cpq_svc.handlers import lifecycle
 from cpq_svc.handlers import quotes as handlers
+from cpq_svc.handlers.documents import quote_document
 from l2c_platform.testing import FixedClock, migrated_database
 from l2c_runtime.auth import Principal
 from l2c_runtime.db import session_factory
@@ -194,6 +195,11 @@ async def test_a_quoted_trial_is_kept_by_revisions_and_accepted_with_the_quote(c
     async with cpq.unit_of_work() as uow:
         revision = await handlers.revise_quote(quote.row["id"], None, uow)
     assert (revision.row["trial_days"], revision.row["trial_requires_payment_method"]) == (14, True)
+    assert (
+        "Free trial: the first 14 days, a payment method required; charged from the day after"
+        in quote_document(revision).terms
+    )
+    assert not any("trial" in term for term in quote_document(await cpq.quote(SEATS)).terms)
     async with cpq.unit_of_work() as uow:
         await lifecycle.accept_quote(revision.row["id"], uow)
         payload = await uow.session.scalar(
