@@ -263,3 +263,18 @@ async def test_a_termination_on_the_terms_last_day_is_a_term_that_runs_out(
     assert await status(billing, sid) == "ended"
     [ended] = await events(billing, "SubscriptionEnded")
     assert (ended["end_date"], ended["reason"]) == ("2026-04-30", "expired: not renewed")
+
+
+async def test_a_trial_longer_than_a_period_invoices_both_periods_on_the_first_paid_day(
+    billing: Billing,
+) -> None:
+    billing.clock.set("2026-03-01")
+    sid = await billing.activate(trial_order(days=45))  # free to 14 April
+    assert await on(billing, "2026-04-14") == 0
+    assert await on(billing, "2026-04-15") == 0  # the trial job issued both
+    march, april = await billing.invoices(sid)
+    # March is free: only the one-time fee of the first invoice. April: 15–30 April, 16 of
+    # 30 days: 100.00 × 16/30 = 53.333… → 53.33.
+    assert lines(march) == [("ONBOARD", D("50.00"), date(2026, 3, 1))]
+    assert lines(april) == [("SEAT", D("53.33"), date(2026, 4, 15))]
+    assert march["issue_date"] == april["issue_date"] == date(2026, 4, 15)

@@ -64,8 +64,22 @@ async def follow_trials(uow: UnitOfWork, notice_days: int, limit: int) -> int:
         await uow.session.execute(
             sa.update(subscriptions).where(subscriptions.c.id == sub.id).values(**values)
         )
-    await bill_subscriptions(uow, to_bill)
+    await _bill_due(uow, to_bill, today)
     return len(claimed)
+
+
+async def _bill_due(uow: UnitOfWork, subs: list[Row[Any]], today: date) -> None:
+    """Invoice every period of these (locked) subscriptions billed by today: after a trial
+    longer than a period, the periods it covered and the one it ends in are all due on the
+    first paid day."""
+    while subs:
+        await bill_subscriptions(uow, subs)
+        due = sa.select(subscriptions).where(
+            subscriptions.c.id.in_([s.id for s in subs]),
+            subscriptions.c.status == "active",
+            subscriptions.c.next_period_start <= today,
+        )
+        subs = list((await uow.session.execute(due)).all())
 
 
 def _ending(sub: Row[Any], now: datetime) -> TrialEnding:
