@@ -177,11 +177,12 @@ class SubscriptionItemLine(BoundedModel):
 
 
 class SubscriptionChanged(JourneyEvent):
-    """An amendment (or a renewal's new prices) was applied: the subscription's items are
-    `new_items` from `effective_date`. `proration` is what the change is worth for the days
-    of periods it reaches into (credit of the old items as negative lines, charge of the new
-    ones as positive lines); `proration_total` is their sum: charged on the next invoice when
-    positive, credited by a credit note at once when negative."""
+    """The subscription's items changed: an amendment (or a renewal's prices) was applied.
+
+    They are `new_items` from `effective_date`. `proration` is what the change is worth for
+    the days of periods it reaches into (credit of the old items as negative lines, charge of
+    the new ones as positive lines); `proration_total` is their sum: charged on the next
+    invoice when positive, credited by a credit note at once when negative."""
 
     ce_type: ClassVar[str] = "l2c.billing.SubscriptionChanged.v1"
     topic: ClassVar[str] = BILLING_EVENTS
@@ -202,8 +203,9 @@ class SubscriptionChanged(JourneyEvent):
 
 
 class SubscriptionEnded(JourneyEvent):
-    """The subscription's term ran out without a renewal: nothing more is invoiced. `reason`
-    is why it was not renewed when the contract said (e.g. notice given to the term's end)."""
+    """The subscription's term ran out without a renewal: nothing more is invoiced.
+
+    `reason` is why it was not renewed when the contract said (e.g. it expired)."""
 
     ce_type: ClassVar[str] = "l2c.billing.SubscriptionEnded.v1"
     topic: ClassVar[str] = BILLING_EVENTS
@@ -219,8 +221,9 @@ class SubscriptionEnded(JourneyEvent):
 
 
 class SubscriptionTerminated(JourneyEvent):
-    """The contract was terminated early: the subscription's last day of service is
-    `last_day`, before its term's end (a termination on the term's last day is a term that
+    """The subscription ended early: its contract was terminated before the term's end.
+
+    `last_day` is its last day of service (a termination on the term's last day is a term that
     runs out: SubscriptionEnded). `final_credit` is the credit note for days invoiced after
     it (None when there were none); a termination during the trial bills nothing at all."""
 
@@ -254,8 +257,9 @@ class TrialEvent(JourneyEvent):
 
 
 class TrialEnding(TrialEvent):
-    """The free trial ends soon (a configurable number of days before): the customer should
-    be reminded, and asked for a payment method when `payment_method_required`."""
+    """The free trial ends in a few days (a configurable number): remind the customer.
+
+    Ask for a payment method too when `payment_method_required`."""
 
     ce_type: ClassVar[str] = "l2c.billing.TrialEnding.v1"
 
