@@ -23,15 +23,16 @@ from contract_svc import handlers
 from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
 from contract_svc.domain.amendment import LineChange
+from contract_svc.domain.document import document_hash
 from l2c_platform import testing
 from l2c_platform.testing import FixedClock
 from l2c_runtime.auth import Principal
 from l2c_runtime.db import create_engine, session_factory
-from l2c_runtime.errors import Conflict
+from l2c_runtime.errors import Conflict, RuleViolation
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
-from l2c_schemas import Money, PricedLine, QuoteAccepted, QuoteTotals
+from l2c_schemas import Money, OrderPlaced, PricedLine, QuoteAccepted, QuoteTotals
 
 # Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
 pytestmark = pytest.mark.integration
@@ -67,7 +68,7 @@ class Service:
                 ).scalar_one()
             )
 
-    async def draft(self, payment_terms_days: int = 30) -> UUID:
+    async def draft(self, payment_terms_days: int = 30, **trial: Any) -> UUID:
         accepted = QuoteAccepted(
             lead_id=uuid4(),
             account_id=uuid4(),
@@ -86,6 +87,7 @@ class Service:
                 net_total=Money.of("1102.50", "EUR"),
             ),
             accepted_at=self.clock.now(),
+            **trial,
         )
         async with self.unit_of_work() as uow:
             contract_id = await handlers.draft_contract(accepted, uow)
@@ -336,3 +338,50 @@ async def test_an_amendment_replaces_the_lines_revalues_the_contract_and_is_kept
     assert (history["effective_date"], history["reason"]) == (date(2026, 3, 1), "upsell")
     assert history["lines"][0]["net_amount"]["amount"] == "1323.00"
     assert await service.emitted("ContractAmended", contract_id) == 1
+
+
+async def test_a_quoted_trial_travels_with_the_contract_to_the_order(service: Service) -> None:
+    contract_id = await service.draft(trial_days=14, trial_requires_payment_method=True)
+    drafted = await service.contract(contract_id)
+    assert (drafted.terms.trial_days, drafted.terms.trial_requires_payment_method) == (14, True)
+    async with service.unit_of_work() as uow:
+        with pytest.raises(RuleViolation, match="a trial must be 0 to 365 days, not 400"):
+            await handlers.revise_terms(contract_id, {"trial_days": 400}, uow)
+    async with service.unit_of_work() as uow:
+        await handlers.revise_terms(contract_id, {"trial_days": 30}, uow)
+    revised = await service.contract(contract_id)
+    assert revised.document_hash != drafted.document_hash  # the signer signs the trial
+    await service.sign(contract_id)
+    async with service.unit_of_work() as uow:
+        payload = await uow.session.scalar(
+            sa.select(outbox.c.payload).where(outbox.c.ce_type == "l2c.contract.OrderPlaced.v1")
+        )
+    order = OrderPlaced.model_validate_json(payload)
+    assert (order.trial_days, order.trial_requires_payment_method) == (30, True)
+
+
+async def test_a_contract_without_a_trial_keeps_the_fingerprint_it_had_before_trials(
+    service: Service,
+) -> None:
+    record = await service.contract(await service.draft())
+    row = record.row
+    before_trials = {
+        "contract_id": row["id"],
+        "customer_name": row["customer_name"],
+        "currency": row["currency"],
+        "start_date": row["start_date"],
+        "end_date": row["end_date"],
+        "billing_period": row["billing_period"],
+        "terms": {
+            "payment_terms_days": 30,
+            "billing_timing": "in_advance",
+            "auto_renew": True,
+            "uplift_percent": Decimal(3),
+            "renewal_notice_days": 60,
+            "termination_notice_days": 30,
+            "automatic_countersignature": True,
+        },
+        "lines": [line.model_dump(mode="json") for line in record.lines],
+        "clauses": [(c.title, c.body) for c in record.clauses],
+    }
+    assert record.document_hash == document_hash(before_trials)

@@ -19,13 +19,14 @@ from cpq_svc.app import MIGRATIONS
 from cpq_svc.domain.quote_pricing import RequestedLine
 from cpq_svc.handlers import lifecycle
 from cpq_svc.handlers import quotes as handlers
+from cpq_svc.handlers.documents import quote_document
 from l2c_platform.testing import FixedClock, migrated_database
 from l2c_runtime.auth import Principal
 from l2c_runtime.db import session_factory
 from l2c_runtime.errors import Conflict
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
-from l2c_schemas import OpportunityOpened
+from l2c_schemas import OpportunityOpened, QuoteAccepted
 
 # Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
 pytestmark = pytest.mark.integration
@@ -187,3 +188,22 @@ async def test_a_quote_may_be_valid_for_fewer_days_and_its_revision_keeps_that(c
     async with cpq.unit_of_work() as uow:
         revision = await handlers.revise_quote(quote.row["id"], None, uow)
     assert revision.row["valid_until"] == date(2026, 2, 27)
+
+
+async def test_a_quoted_trial_is_kept_by_revisions_and_accepted_with_the_quote(cpq: Cpq) -> None:
+    quote = await cpq.quote(SEATS, trial_days=14, trial_requires_payment_method=True)
+    async with cpq.unit_of_work() as uow:
+        revision = await handlers.revise_quote(quote.row["id"], None, uow)
+    assert (revision.row["trial_days"], revision.row["trial_requires_payment_method"]) == (14, True)
+    assert (
+        "Free trial: the first 14 days, a payment method required; charged from the day after"
+        in quote_document(revision).terms
+    )
+    assert not any("trial" in term for term in quote_document(await cpq.quote(SEATS)).terms)
+    async with cpq.unit_of_work() as uow:
+        await lifecycle.accept_quote(revision.row["id"], uow)
+        payload = await uow.session.scalar(
+            sa.select(outbox.c.payload).where(outbox.c.ce_type == "l2c.cpq.QuoteAccepted.v1")
+        )
+    accepted = QuoteAccepted.model_validate_json(payload)
+    assert (accepted.trial_days, accepted.trial_requires_payment_method) == (14, True)

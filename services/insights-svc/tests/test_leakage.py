@@ -80,6 +80,19 @@ def test_subscription_without_its_first_invoice_in_advance_or_in_arrears() -> No
     assert found(facts, T0 + 32 * D)["subscription_not_invoiced"] == Decimal("1200.00")
 
 
+def test_a_trial_defers_the_first_invoice_and_a_cancellation_in_it_is_no_leak() -> None:
+    sub = fact("SubscriptionActivated", T0, {"subscription_id": "s1", "order_id": "o1"})
+    sub = Fact(**{**sub.__dict__, "amounts": {"recurring_amount": "100.00"}})
+    order = fact("OrderPlaced", T0, {"order_id": "o1", "contract_id": "c1"})
+    order = Fact(**{**order.__dict__, "detail": {"trial_days": "14"}})
+    # first paid day T0 + 14 days, then a day's allowance
+    assert "subscription_not_invoiced" not in found([order, sub], T0 + 14 * D)
+    assert found([order, sub], T0 + 15 * D)["subscription_not_invoiced"] == Decimal("100.00")
+    cancelled = fact("SubscriptionTerminated", T0 + 9 * D, {"subscription_id": "s1"})
+    cancelled = Fact(**{**cancelled.__dict__, "detail": {"during_trial": "True"}})
+    assert found([order, sub, cancelled], T0 + 60 * D) == {}
+
+
 def test_overdue_invoice_without_dunning() -> None:
     first = fact("InvoiceOverdue", T0, {"invoice_id": "i1"}, balance="1428.00")
     # a partial payment later: the latest balance is at risk

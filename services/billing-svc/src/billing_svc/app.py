@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from billing_svc.api.invoices import router
 from billing_svc.api.setup import router as setup_router
 from billing_svc.consumers import subscriptions
-from billing_svc.jobs import close_revenue_months, run_billing
+from billing_svc.jobs import close_revenue_months, follow_free_trials, run_billing
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
@@ -27,7 +27,7 @@ definition = ServiceDefinition(
     migrations=MIGRATIONS,
     handlers=subscriptions,
     routers=[router, setup_router],
-    jobs=[run_billing, close_revenue_months],
+    jobs=[follow_free_trials, run_billing, close_revenue_months],
     produces=[BILLING_EVENTS],
 )
 

@@ -26,3 +26,9 @@ def auto_finalize() -> bool:
 def issuer_name() -> str:
     """Who issues the invoices, printed on each invoice document (env L2C_BILLING_ISSUER)."""
     return os.environ.get("L2C_BILLING_ISSUER", "L2C")
+
+
+def trial_notice_days() -> int:
+    """How many days before the first paid day TrialEnding is sent (env
+    L2C_BILLING_TRIAL_NOTICE_DAYS, default 3, as card networks and Stripe remind customers)."""
+    return int(os.environ.get("L2C_BILLING_TRIAL_NOTICE_DAYS", "3"))

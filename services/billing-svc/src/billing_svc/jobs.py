@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from billing_svc.config import usage_grace_days
+from billing_svc.config import trial_notice_days, usage_grace_days
 from billing_svc.handlers.billing_run import bill_subscriptions, claim_due
 from billing_svc.handlers.revenue import close_month
+from billing_svc.handlers.trials import follow_trials
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -73,6 +74,16 @@ async def run_billing(runtime: Runtime) -> None:
     issued = await billing_pass(runtime)
     if issued:
         log.info("billing run made %s invoices", issued)
+
+
+@periodic(5.0)
+async def follow_free_trials(runtime: Runtime) -> None:
+    """TrialEnding and TrialEnded when due, and the first paid period invoiced on its day."""
+    while True:
+        async with runtime.unit_of_work() as uow:
+            handled = await follow_trials(uow, trial_notice_days(), BATCH_SIZE)
+        if handled < BATCH_SIZE:
+            return
 
 
 @periodic(5.0)

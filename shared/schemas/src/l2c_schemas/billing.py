@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
@@ -31,6 +31,9 @@ class SubscriptionActivated(JourneyEvent):
     recurring_amount: Money
     """What one full billing period of the subscription costs, before tax."""
     activated_at: datetime
+    trial_end: date | None = None
+    """Last day of the free trial, if the order gave one; charging starts the day after."""
+    trial_requires_payment_method: bool = False
 
 
 class InvoiceLine(BoundedModel):
@@ -156,3 +159,117 @@ class UsageRecorded(Message):
     def message_key(self) -> str:
         # Per-subscription (else per-account) order, so one customer's usage stays in order.
         return str(self.subscription_id or self.account_id)
+
+
+class SubscriptionItemLine(BoundedModel):
+    """One item of a subscription: what one billing period of it costs."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    product_code: str
+    description: str
+    charge: Literal["recurring", "one_time"]
+    quantity: DecimalStr
+    unit_price: Money
+    discount_amount: Money
+    net_amount: Money
+
+
+class SubscriptionChanged(JourneyEvent):
+    """The subscription's items changed: an amendment (or a renewal's prices) was applied.
+
+    They are `new_items` from `effective_date`. `proration` is what the change is worth for
+    the days of periods it reaches into (credit of the old items as negative lines, charge of
+    the new ones as positive lines); `proration_total` is their sum: charged on the next
+    invoice when positive, credited by a credit note at once when negative."""
+
+    ce_type: ClassVar[str] = "l2c.billing.SubscriptionChanged.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    contract_id: UUID
+    amendment_id: UUID
+    account_id: UUID
+    currency: CurrencyCode
+    effective_date: date
+    reason: str = ""
+    old_items: list[SubscriptionItemLine]
+    new_items: list[SubscriptionItemLine]
+    proration: list[InvoiceLine] = []
+    proration_total: Money
+    changed_at: datetime
+
+
+class SubscriptionEnded(JourneyEvent):
+    """The subscription's term ran out without a renewal: nothing more is invoiced.
+
+    `reason` is why it was not renewed when the contract said (e.g. it expired)."""
+
+    ce_type: ClassVar[str] = "l2c.billing.SubscriptionEnded.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    end_date: date
+    """Last day of service."""
+    reason: str = ""
+    ended_at: datetime
+
+
+class SubscriptionTerminated(JourneyEvent):
+    """The subscription ended early: its contract was terminated before the term's end.
+
+    `last_day` is its last day of service (a termination on the term's last day is a term that
+    runs out: SubscriptionEnded). `final_credit` is the credit note for days invoiced after
+    it (None when there were none); a termination during the trial bills nothing at all."""
+
+    ce_type: ClassVar[str] = "l2c.billing.SubscriptionTerminated.v1"
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    contract_id: UUID
+    account_id: UUID
+    last_day: date
+    reason: str
+    during_trial: bool = False
+    final_credit: Money | None = None
+    credit_note_id: UUID | None = None
+    terminated_at: datetime
+
+
+class TrialEvent(JourneyEvent):
+    """What TrialEnding and TrialEnded share: whose trial, and its dates."""
+
+    topic: ClassVar[str] = BILLING_EVENTS
+    subject_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: UUID
+    account_id: UUID
+    trial_end: date
+    """Last free day."""
+    first_charge_date: date
+    """The day after the trial: the first paid day, whose invoice is issued on it."""
+
+
+class TrialEnding(TrialEvent):
+    """The free trial ends in a few days (a configurable number): remind the customer.
+
+    Ask for a payment method too when `payment_method_required`."""
+
+    ce_type: ClassVar[str] = "l2c.billing.TrialEnding.v1"
+
+    payment_method_required: bool = False
+    notified_at: datetime
+
+
+class TrialEnded(TrialEvent):
+    """The free trial is over and the subscription is paid from `first_charge_date` on."""
+
+    ce_type: ClassVar[str] = "l2c.billing.TrialEnded.v1"
+
+    ended_at: datetime

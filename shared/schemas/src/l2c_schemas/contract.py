@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.cpq import BillingPeriod, PricedLine
+from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, PricedLine
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
 from l2c_schemas.topics import CONTRACT_EVENTS, PROVISIONING
 
@@ -75,6 +75,10 @@ class OrderPlaced(JourneyEvent):
     lines: list[PricedLine]
     placed_at: datetime
     billing_timing: BillingTiming = "in_advance"
+    trial_days: int = Field(default=0, ge=0, le=MAX_TRIAL_DAYS)
+    """Free days from `start_date` (0: no trial); billing charges from the day after them."""
+    trial_requires_payment_method: bool = False
+    """Whether the customer must give a payment method before the trial ends."""
 
 
 class ContractAmended(JourneyEvent):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from l2c_schemas.base import JourneyEvent
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
@@ -14,6 +14,9 @@ from l2c_schemas.text import BoundedModel
 from l2c_schemas.topics import CPQ_EVENTS
 
 BillingPeriod = Literal["month", "quarter", "year"]
+
+MAX_TRIAL_DAYS = 365
+"""The longest free trial a quote or contract may give."""
 
 
 class PriceStep(BoundedModel):
@@ -133,6 +136,9 @@ class QuoteAccepted(JourneyEvent):
     waterfalls: list[LineWaterfall] = []
     """The price waterfall of each line, by line number."""
     valid_until: date | None = None
+    trial_days: int = Field(default=0, ge=0, le=MAX_TRIAL_DAYS)
+    """A free trial from the contract's start (0: none), as quoted."""
+    trial_requires_payment_method: bool = False
 
 
 class QuoteApprovalRequested(JourneyEvent):

@@ -35,6 +35,12 @@ subscriptions = sa.Table(
     # Added by migration 0006: the last day of service of a terminated contract.
     sa.Column("terminated_on", sa.Date),
     sa.Column("termination_reason", sa.Text),
+    # Added by migration 0012: the trial's payment-method flag and its two notices.
+    sa.Column(
+        "trial_requires_payment_method", sa.Boolean, nullable=False, server_default=sa.false()
+    ),
+    sa.Column("trial_ending_notified_at", sa.DateTime(timezone=True)),
+    sa.Column("trial_ended_at", sa.DateTime(timezone=True)),
 )
 
 subscription_items = sa.Table(
@@ -114,6 +120,17 @@ sa.Index(
     subscriptions.c.id,
     postgresql_where=subscriptions.c.status == "active",
 )
+# Added by migration 0012: subscriptions whose trial the trial job has still to follow.
+sa.Index(
+    "ix_subscriptions_in_trial",
+    subscriptions.c.trial_end,
+    subscriptions.c.id,
+    postgresql_where=sa.and_(
+        subscriptions.c.trial_ended_at.is_(None),
+        subscriptions.c.trial_end.is_not(None),
+        subscriptions.c.status == "active",
+    ),
+)
 
 # --- added by migration 0002: amendments, prorations, usage, taxes, credit notes, revenue ---
 
@@ -126,6 +143,7 @@ subscription_amendments = sa.Table(
     sa.Column("lines", JSONB, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True)),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),  # migration 0012
 )
 
 # Added by migration 0006: the terms a subscription was renewed for (lines: the amendment).

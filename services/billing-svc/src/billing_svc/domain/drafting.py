@@ -10,6 +10,7 @@ from decimal import Decimal
 from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_lines
 from billing_svc.domain.proration import segment_value
+from billing_svc.domain.trial import first_charge_date
 from billing_svc.domain.usage import UsageEvent, UsagePlan, usage_charge
 from l2c_schemas.money import round_money
 
@@ -60,10 +61,14 @@ class Draft:
         )
 
 
-def bill_date(anchor: date, months: int, index: int, timing: str) -> date:
+def bill_date(
+    anchor: date, months: int, index: int, timing: str, trial_end: date | None = None
+) -> date:
     """When period `index` is invoiced: on its first day in advance, the day after it ends in
-    arrears."""
-    return service_period(anchor, months, index + (1 if timing == "in_arrears" else 0)).start
+    arrears, and never before the first paid day after a trial (`trial_end`: its last free
+    day), so nothing is invoiced while the trial lasts."""
+    day = service_period(anchor, months, index + (1 if timing == "in_arrears" else 0)).start
+    return day if trial_end is None else max(day, first_charge_date(trial_end))
 
 
 def draft_invoice(

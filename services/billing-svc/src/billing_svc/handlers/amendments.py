@@ -33,7 +33,9 @@ from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.drafting import Adjustment
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_number
 from billing_svc.domain.proration import ProrationLine, RecurringCharge, prorate_change
+from billing_svc.domain.trial import charged_from
 from billing_svc.handlers.revenue import first_open_month, schedule_rows
+from billing_svc.handlers.subscription_events import emit_changed
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceLine, Money
@@ -86,19 +88,34 @@ async def apply_due(
     pending: list[Row[Any]],
 ) -> tuple[list[SubscriptionItem], list[Adjustment]]:
     """Apply the waiting amendments that take effect by the end of `period` (about to be
-    invoiced): the items to bill for the period and the proration lines for its invoice."""
+    invoiced): the items to bill for the period (those in force on its first day) and the
+    proration lines of the changes within it for its invoice."""
     extra: list[Adjustment] = []
     applied = False
+    billed = items
     for amendment in sorted(pending, key=lambda a: a.effective_date):
         if amendment.effective_date > min(period.end, sub.end_date):
             break  # later, or after the last day of service (a terminated subscription)
         new = items_from_lines(amendment.lines)
+        proration: list[Adjustment] = []
+        charged = charged_from(amendment.effective_date, sub.trial_end)  # free days are free
+        if period.start < charged <= period.end:
+            lines = prorate_change(recurring(items), recurring(new), period, charged, sub.currency)
+            proration = [_adjustment(line) for line in lines]
         if amendment.effective_date > period.start:
-            lines = prorate_change(
-                recurring(items), recurring(new), period, amendment.effective_date, sub.currency
-            )
-            extra += [_adjustment(line) for line in lines]
-            extra += _new_one_time(items, new, amendment.effective_date)
+            proration += _new_one_time(items, new, amendment.effective_date)
+        extra += proration
+        await emit_changed(
+            uow,
+            sub,
+            amendment.amendment_id,
+            amendment.effective_date,
+            amendment.reason,
+            (items, new),
+            proration,
+        )
+        if amendment.effective_date <= period.start:
+            billed = new
         items, applied = new, True
         await uow.session.execute(
             sa.update(subscription_amendments)
@@ -107,7 +124,7 @@ async def apply_due(
         )
     if applied:
         await store.replace_items(uow, sub.id, items)
-    return items, extra
+    return billed, extra
 
 
 def _new_one_time(
@@ -168,6 +185,7 @@ async def change_items(
             effective_date=effective,
             lines=lines,
             received_at=uow.clock.now(),
+            reason=reason,
         )
         .on_conflict_do_nothing()
         .returning(subscription_amendments.c.amendment_id)
@@ -188,6 +206,7 @@ async def change_items(
         .values(applied_at=uow.clock.now())
     )
     await settle(uow, sub, adjustments, effective, reason, f"amendment {amendment_id}")
+    await emit_changed(uow, sub, amendment_id, effective, reason, (old, new), adjustments)
     return True
 
 
@@ -195,7 +214,9 @@ def prorate_invoiced(
     sub: Row[Any], old: list[SubscriptionItem], new: list[SubscriptionItem], effective: date
 ) -> list[Adjustment]:
     """The proration of a change from `old` to `new` items on `effective` against every period
-    invoiced already (within the term) from that day on."""
+    invoiced already (within the term) from that day on (from the first paid day after a
+    trial at the earliest: free days were never charged)."""
+    effective = charged_from(effective, sub.trial_end)
     months = months_in(sub.billing_period)
     first = period_index_of(sub.start_date, months, max(effective, sub.start_date))
     last = min(sub.next_period_index, period_index_of(sub.start_date, months, sub.end_date) + 1)
@@ -215,12 +236,13 @@ async def settle(
     effective: date,
     reason: str,
     source: str,
-) -> None:
-    """A net charge waits for the next invoice; a net credit is a credit note issued now."""
+) -> tuple[UUID, Money] | None:
+    """A net charge waits for the next invoice; a net credit is a credit note issued now
+    (returned: its id and total)."""
     if sum((a.amount for a in adjustments), Decimal(0)) >= 0:
         await _defer_to_next_invoice(uow, sub.id, adjustments, source)
-    else:
-        await _issue_credit_note(uow, sub, adjustments, effective, reason)
+        return None
+    return await _issue_credit_note(uow, sub, adjustments, effective, reason)
 
 
 async def _defer_to_next_invoice(
@@ -240,7 +262,7 @@ async def _defer_to_next_invoice(
 
 async def _issue_credit_note(
     uow: UnitOfWork, sub: Row[Any], adjustments: list[Adjustment], effective: date, reason: str
-) -> None:
+) -> tuple[UUID, Money]:
     """A credit note for a downgrade or a termination: each line is the amount credited (a
     charge of the new, smaller line shows as a negative credit), tax credited at the credited
     invoice's rate."""
@@ -316,6 +338,7 @@ async def _issue_credit_note(
             issued_at=now,
         )
     )
+    return note_id, money(subtotal + tax)
 
 
 def _as_draft_lines(adjustments: list[Adjustment]) -> list[DraftLine]:

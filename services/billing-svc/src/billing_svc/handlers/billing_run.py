@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -34,11 +34,14 @@ from billing_svc.adapters.tables import (
 from billing_svc.domain.calendar import service_period
 from billing_svc.domain.drafting import Adjustment, Draft, bill_date, draft_invoice
 from billing_svc.domain.invoicing import DraftLine, due_date, invoice_number, invoice_totals
+from billing_svc.domain.trial import free_period
 from billing_svc.handlers import amendments
 from billing_svc.handlers.revenue import first_open_month, schedule_rows
+from billing_svc.handlers.subscription_events import about
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, InvoiceLine, Money
 from l2c_schemas.base import Message
+from l2c_schemas.billing import SubscriptionEnded
 from l2c_schemas.periods import months_in
 
 LEGAL_ENTITY = "INV"
@@ -135,6 +138,8 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             ended.append(sub.id)
             if not draft.lines:
                 continue
+        elif not draft.lines and free_period(sub.trial_end, period.end):
+            continue  # a period of the trial with nothing to bill: no invoice
         end = period.start if closing else min(period.end, sub.terminated_on or period.end)
         drafts.append((sub, draft, period.start, end, [i for i, _ in adjustment_rows]))
     invoice_rows, line_rows, to_issue, made = [], [], [], []
@@ -198,6 +203,10 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
         )
     await _advance(uow, subs, set(ended))
     await uow.emit_many(events)
+    # A terminated subscription said SubscriptionTerminated when its contract was terminated.
+    ran_out = [s for s in subs if s.id in ended and s.terminated_on is None]
+    if ran_out:
+        await uow.emit_many([(_ended_event(s, now), s.traceparent) for s in ran_out])
     return made
 
 
@@ -242,7 +251,7 @@ async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> N
             {
                 "sid": sub.id,
                 "idx": k,
-                "next": bill_date(sub.start_date, months, k, sub.billing_timing),
+                "next": bill_date(sub.start_date, months, k, sub.billing_timing, sub.trial_end),
                 "status": status,
             }
         )
@@ -255,6 +264,17 @@ async def _advance(uow: UnitOfWork, subs: list[Row[Any]], ended: set[UUID]) -> N
             status=sa.bindparam("status"),
         ),
         values,
+    )
+
+
+def _ended_event(sub: Row[Any], now: datetime) -> SubscriptionEnded:
+    """The term of the subscription ran out and the run closed it."""
+    return SubscriptionEnded(
+        **about(sub),
+        contract_id=sub.contract_id,
+        end_date=sub.end_date,
+        reason=sub.termination_reason or "",
+        ended_at=now,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +19,7 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.domain.drafting import bill_date
 from billing_svc.domain.invoicing import DraftLine
+from billing_svc.domain.trial import first_charge_date, trial_end
 from billing_svc.handlers.billing_run import Issuing, bill_subscriptions, issue
 from billing_svc.handlers.metering import file_pending_usage
 from billing_svc.handlers.revenue import reverse_schedule
@@ -34,7 +34,8 @@ from l2c_schemas.periods import months_in
 
 
 async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
-    """Turn an order into a subscription and bill its first period in advance."""
+    """Turn an order into a subscription and bill its first period in advance (with a trial,
+    on the first paid day instead: the trial job issues it then)."""
     existing = await uow.session.scalar(
         sa.select(subscriptions.c.id).where(subscriptions.c.order_id == order.order_id)
     )
@@ -44,6 +45,7 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
     subscription_id = uuid4()
     months = months_in(order.billing_period)
     timing = order.billing_timing
+    trial = trial_end(order.start_date, order.trial_days)
     await uow.session.execute(
         sa.insert(subscriptions).values(
             id=subscription_id,
@@ -58,9 +60,10 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             end_date=order.end_date,
             payment_terms_days=order.payment_terms_days,
             next_period_index=0,
-            next_period_start=bill_date(order.start_date, months, 0, timing),
+            next_period_start=bill_date(order.start_date, months, 0, timing, trial),
             billing_timing=timing,
-            trial_end=_trial_end(order),
+            trial_end=trial,
+            trial_requires_payment_method=order.trial_requires_payment_method,
             status="active",
             traceparent=current_traceparent(),
             activated_at=now,
@@ -102,19 +105,14 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             recurring_amount=Money.of(recurring, order.currency),
             activated_at=now,
             auto_finalize=config.auto_finalize(),
+            trial_end=trial,
+            trial_requires_payment_method=order.trial_requires_payment_method,
         )
     )
     await file_pending_usage(order.account_id, uow)  # usage that came before the order
-    if timing == "in_advance":
+    if timing == "in_advance" and (trial is None or first_charge_date(trial) <= now.date()):
         await issue_next_invoice(subscription_id, uow)  # the first period, billed at once
     return subscription_id
-
-
-def _trial_end(order: OrderPlaced) -> date | None:
-    """Last day of a free trial of `trial_days` from the start (an optional field contract-svc
-    may add to OrderPlaced; without it there is no trial)."""
-    days = int(getattr(order, "trial_days", 0) or 0)
-    return order.start_date + timedelta(days=days - 1) if days > 0 else None
 
 
 async def issue_next_invoice(subscription_id: UUID, uow: UnitOfWork) -> UUID | None:

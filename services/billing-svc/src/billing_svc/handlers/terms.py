@@ -14,7 +14,10 @@
   nothing); the period it falls in, when invoiced later (in arrears, or in advance after
   notice), is charged up to that day only; nothing after it is invoiced. The subscription is
   `terminated` once the run has closed it (leftover usage and adjustments on the closing
-  invoice).
+  invoice), or at once when the last day is inside the free trial (nothing is ever billed).
+  SubscriptionTerminated tells it, with the credit note if there is one. A last day that is
+  the term's own last day cuts nothing short: the term runs out and ends as any other
+  (SubscriptionEnded, with the termination's reason).
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from billing_svc.adapters.tables import (
 )
 from billing_svc.domain.calendar import period_index_of, service_period
 from billing_svc.domain.drafting import bill_date
+from billing_svc.domain.trial import cancelled_in_trial
 from billing_svc.handlers import amendments
+from billing_svc.handlers.subscription_events import emit_terminated
 from l2c_runtime.errors import RuleViolation
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.contract import ContractRenewed, ContractTerminated
@@ -71,6 +76,17 @@ async def renew_subscription(event: ContractRenewed, uow: UnitOfWork) -> None:
     )
     renewed = (await uow.session.execute(_select(sub.id))).one()
     await amendments.change_items(uow, renewed, amendment_id, event.start_date, lines, "renewal")
+
+
+async def _not_renewed(uow: UnitOfWork, sub: Row[Any], reason: str) -> None:
+    """A termination on the term's last day cuts nothing short (contract-svc's expiry of a
+    contract that does not renew, or notice given to the end of the term): the term runs
+    out, and the run ends the subscription (SubscriptionEnded, with this reason)."""
+    await uow.session.execute(
+        sa.update(subscriptions)
+        .where(subscriptions.c.id == sub.id)
+        .values(termination_reason=reason)
+    )
 
 
 def _select(subscription_id: Any) -> sa.Select[Any]:
@@ -146,7 +162,9 @@ async def _resumption(uow: UnitOfWork, sub: Row[Any], months: int) -> dict[str, 
     return {
         "status": "active",
         "next_period_index": resume,
-        "next_period_start": bill_date(sub.start_date, months, resume, sub.billing_timing),
+        "next_period_start": bill_date(
+            sub.start_date, months, resume, sub.billing_timing, sub.trial_end
+        ),
     }
 
 
@@ -167,6 +185,12 @@ async def terminate_subscription(event: ContractTerminated, uow: UnitOfWork) -> 
             f"later ({last_day})"
         )
     reason = event.reason or "termination"
+    if last_day == sub.end_date and not cancelled_in_trial(sub.trial_end, last_day):
+        await _not_renewed(uow, sub, reason)
+        return
+    # Cancelled inside the trial: nothing was ever due, so the subscription closes at once and
+    # the run never bills it (no recurring charge, one-time fee or usage).
+    in_trial = cancelled_in_trial(sub.trial_end, last_day)
     await uow.session.execute(
         sa.update(subscriptions)
         .where(subscriptions.c.id == sub.id)
@@ -174,9 +198,10 @@ async def terminate_subscription(event: ContractTerminated, uow: UnitOfWork) -> 
             end_date=last_day,
             terminated_on=last_day,
             termination_reason=reason,
-            status="terminated" if sub.status == "ended" else sub.status,
+            status="terminated" if sub.status == "ended" or in_trial else sub.status,
         )
     )
     old = (await store.items_of(uow, [sub.id]))[sub.id]
     credits = amendments.prorate_invoiced(sub, old, [], last_day + ONE_DAY)
-    await amendments.settle(uow, sub, credits, last_day + ONE_DAY, reason, "termination")
+    credit = await amendments.settle(uow, sub, credits, last_day + ONE_DAY, reason, "termination")
+    await emit_terminated(uow, sub, last_day, reason, in_trial, credit)

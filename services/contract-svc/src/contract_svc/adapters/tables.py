@@ -53,6 +53,11 @@ contracts = sa.Table(
     sa.Column("termination_notice_days", sa.Integer, nullable=False),
     sa.Column("automatic_countersignature", sa.Boolean, nullable=False),
     sa.Column("approval_status", sa.Text, nullable=False),
+    # 0007: a free trial from the start (days), and whether it needs a payment method
+    sa.Column("trial_days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column(
+        "trial_requires_payment_method", sa.Boolean, nullable=False, server_default=sa.false()
+    ),
     sa.Column("term_number", sa.Integer, nullable=False),
     sa.Column("term_start_date", sa.Date, nullable=False),
     sa.Column("countersigned_by", sa.Text),

@@ -18,7 +18,7 @@ from contract_svc.domain.amendment import LineChange
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import Principal, require
 from l2c_runtime.service import Runtime, runtime_of
-from l2c_schemas.cpq import BillingPeriod, PricedLine
+from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, PricedLine
 from l2c_schemas.money import DecimalBounds, DecimalStr, Percent
 from l2c_schemas.text import BoundedModel
 
@@ -46,6 +46,9 @@ class TermsChange(BoundedModel):
     renewal_notice_days: int | None = Field(default=None, ge=0, le=365)
     termination_notice_days: int | None = Field(default=None, ge=0, le=365)
     automatic_countersignature: bool | None = None
+    trial_days: int | None = Field(default=None, ge=0, le=MAX_TRIAL_DAYS)
+    """Free days from the contract's start (0: no trial)."""
+    trial_requires_payment_method: bool | None = None
 
 
 class ClauseRequest(BoundedModel):

@@ -53,6 +53,8 @@ class ContractView(BaseModel):
     renewal_notice_days: int
     termination_notice_days: int
     automatic_countersignature: bool
+    trial_days: int
+    trial_requires_payment_method: bool
     approval_status: str
     total_contract_value: Money
     lines: list[PricedLine]
@@ -96,6 +98,8 @@ def contract_view(record: ContractRecord, signatures: list[dict[str, Any]]) -> C
         renewal_notice_days=terms.renewal_notice_days,
         termination_notice_days=terms.termination_notice_days,
         automatic_countersignature=terms.automatic_countersignature,
+        trial_days=terms.trial_days,
+        trial_requires_payment_method=terms.trial_requires_payment_method,
         approval_status=row["approval_status"],
         total_contract_value=Money.of(row["total_contract_value"], row["currency"]),
         lines=record.lines,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from l2c_schemas.cpq import MAX_TRIAL_DAYS
 from l2c_schemas.errors import RuleViolation
 
 BillingTiming = Literal["in_advance", "in_arrears"]
@@ -39,6 +40,9 @@ class ContractTerms:
     renewal_notice_days: int
     termination_notice_days: int
     automatic_countersignature: bool
+    trial_days: int = 0
+    """Free days from the start (0: no trial); billing charges from the day after them."""
+    trial_requires_payment_method: bool = False
 
     def revised(self, **changes: object) -> ContractTerms:
         """These terms with some changed, checked."""
@@ -47,10 +51,17 @@ class ContractTerms:
         return terms
 
 
-def standard_terms(policy: ContractPolicy, payment_terms_days: int) -> ContractTerms:
-    """The terms a freshly drafted contract gets: the quote's payment terms, the rest from
-    the policy."""
+def standard_terms(
+    policy: ContractPolicy,
+    payment_terms_days: int,
+    trial_days: int = 0,
+    trial_requires_payment_method: bool = False,
+) -> ContractTerms:
+    """The terms a freshly drafted contract gets: the quote's payment terms and trial, the
+    rest from the policy."""
     terms = ContractTerms(
+        trial_days=trial_days,
+        trial_requires_payment_method=trial_requires_payment_method,
         payment_terms_days=payment_terms_days,
         billing_timing=policy.billing_timing,
         auto_renew=policy.auto_renew,
@@ -79,6 +90,8 @@ def check_terms(terms: ContractTerms) -> None:
         raise RuleViolation(
             f"renewal notice must be 0 to 365 days, not {terms.renewal_notice_days}"
         )
+    if not 0 <= terms.trial_days <= MAX_TRIAL_DAYS:
+        raise RuleViolation(f"a trial must be 0 to {MAX_TRIAL_DAYS} days, not {terms.trial_days}")
     if not 0 <= terms.termination_notice_days <= 365:
         raise RuleViolation(
             f"termination notice must be 0 to 365 days, not {terms.termination_notice_days}"

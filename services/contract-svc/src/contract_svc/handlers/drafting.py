@@ -28,13 +28,18 @@ from l2c_schemas.cpq import QuoteAccepted
 
 
 async def draft_contract(accepted: QuoteAccepted, uow: UnitOfWork) -> UUID | None:
-    """Draft the contract of an accepted quote: lines and payment terms frozen from the quote,
+    """Draft the contract of an accepted quote: lines, payment terms and trial from the quote,
     the other terms and the standard clauses from the policy. Payment terms beyond the policy
     start the approval chain. One contract per quote: when the quote already has one, nothing
     happens and None is returned."""
     _check_lines(accepted)
     policy = await load_policy(uow)
-    terms = standard_terms(policy, accepted.payment_terms_days)
+    terms = standard_terms(
+        policy,
+        accepted.payment_terms_days,
+        accepted.trial_days,
+        accepted.trial_requires_payment_method,
+    )
     term = contract_term(accepted.accepted_at, accepted.term_months, accepted.billing_period)
     value = total_contract_value(
         (charged(line, accepted.billing_period) for line in accepted.lines),
@@ -67,6 +72,8 @@ async def draft_contract(accepted: QuoteAccepted, uow: UnitOfWork) -> UUID | Non
             renewal_notice_days=terms.renewal_notice_days,
             termination_notice_days=terms.termination_notice_days,
             automatic_countersignature=terms.automatic_countersignature,
+            trial_days=terms.trial_days,
+            trial_requires_payment_method=terms.trial_requires_payment_method,
             approval_status=ApprovalStatus.NOT_REQUIRED.value,
             total_contract_value=value,
             traceparent=current_traceparent(),

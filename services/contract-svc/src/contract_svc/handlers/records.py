@@ -67,11 +67,20 @@ class ContractRecord:
                 "start_date": row["start_date"],
                 "end_date": row["end_date"],
                 "billing_period": row["billing_period"],
-                "terms": vars(self.terms),
+                "terms": _signed_terms(self.terms),
                 "lines": [line.model_dump(mode="json") for line in self.lines],
                 "clauses": [(c.title, c.body) for c in self.clauses],
             }
         )
+
+
+def _signed_terms(terms: ContractTerms) -> dict[str, Any]:
+    """The terms a signature covers. Without a trial they are those of contracts drafted
+    before trials existed, so the fingerprints of those contracts stay what they were."""
+    signed = dict(vars(terms))
+    if not terms.trial_days:
+        del signed["trial_days"], signed["trial_requires_payment_method"]
+    return signed
 
 
 def terms_of(row: Any) -> ContractTerms:
@@ -83,6 +92,8 @@ def terms_of(row: Any) -> ContractTerms:
         renewal_notice_days=row["renewal_notice_days"],
         termination_notice_days=row["termination_notice_days"],
         automatic_countersignature=row["automatic_countersignature"],
+        trial_days=row["trial_days"],
+        trial_requires_payment_method=row["trial_requires_payment_method"],
     )
 
 

@@ -216,6 +216,8 @@ async def _fully_signed(record: ContractRecord, customer_signer: str, uow: UnitO
             lines=record.lines,
             placed_at=now,
             billing_timing=row["billing_timing"],
+            trial_days=row["trial_days"],
+            trial_requires_payment_method=row["trial_requires_payment_method"],
         )
     )
     return order_id

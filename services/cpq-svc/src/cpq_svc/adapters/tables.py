@@ -120,6 +120,11 @@ quotes = sa.Table(
     sa.Column("term_months", sa.Integer, nullable=False),
     sa.Column("billing_period", sa.Text, nullable=False),
     sa.Column("payment_terms_days", sa.Integer, nullable=False),
+    # 0008: a free trial from the contract's start, and whether it needs a payment method
+    sa.Column("trial_days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column(
+        "trial_requires_payment_method", sa.Boolean, nullable=False, server_default=sa.false()
+    ),
     sa.Column("list_total", sa.Numeric(18, 2), nullable=False),
     sa.Column("discount_total", sa.Numeric(18, 2), nullable=False),
     sa.Column("net_total", sa.Numeric(18, 2), nullable=False),

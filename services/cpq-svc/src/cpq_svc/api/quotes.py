@@ -26,7 +26,7 @@ from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import DecimalStr, PricedLine
-from l2c_schemas.cpq import BillingPeriod, LineWaterfall, QuoteTotals, UsageRate
+from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, LineWaterfall, QuoteTotals, UsageRate
 from l2c_schemas.money import CurrencyCode, DecimalBounds, Percent
 from l2c_schemas.text import BoundedModel
 
@@ -55,6 +55,10 @@ class QuoteTermsRequest(BoundedModel):
     term_months: int = Field(default=12, ge=1, le=120)
     billing_period: BillingPeriod = "month"
     payment_terms_days: int = Field(default=30, ge=0, le=365)
+    trial_days: int = Field(
+        default=0, ge=0, le=MAX_TRIAL_DAYS, description="free days from the contract's start"
+    )
+    trial_requires_payment_method: bool = False
     quote_discount_percent: DiscountPercent = Field(default=Decimal(0), examples=["5"])
     price_book: str | None = Field(default=None, max_length=64, examples=["standard"])
     segment: str | None = Field(default=None, max_length=64, examples=["enterprise"])
@@ -102,6 +106,8 @@ class QuoteView(BaseModel):
     term_months: int
     billing_period: BillingPeriod
     payment_terms_days: int
+    trial_days: int
+    trial_requires_payment_method: bool
     quote_discount_percent: DecimalStr
     discretionary_percent: DecimalStr
     """The highest discount a salesperson gave on a line: what the approval policy judged."""
@@ -138,6 +144,8 @@ def _requested(
         term_months=request.term_months,
         billing_period=request.billing_period,
         payment_terms_days=request.payment_terms_days,
+        trial_days=request.trial_days,
+        trial_requires_payment_method=request.trial_requires_payment_method,
         quote_discount_percent=request.quote_discount_percent,
         price_book=request.price_book,
         segment=request.segment,
@@ -358,6 +366,8 @@ _ROW_FIELDS = (
     "term_months",
     "billing_period",
     "payment_terms_days",
+    "trial_days",
+    "trial_requires_payment_method",
     "quote_discount_percent",
     "discretionary_percent",
     "valid_until",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cpq_svc.adapters.quote_store import Quote
 from cpq_svc.domain.document import DocumentLine, DocumentStep, QuoteDocument
 
@@ -66,7 +68,16 @@ def quote_document(quote: Quote) -> QuoteDocument:
         terms=[
             f"Term: {row['term_months']} months, billed {every} in advance",
             f"Payment terms: net {row['payment_terms_days']} days",
+            *_trial(row),
             f"Prices from the {row['price_book']} price book as of {priced_on}",
             f"This quote is valid until {row['valid_until'].isoformat()}",
         ],
     )
+
+
+def _trial(row: Any) -> list[str]:
+    """The trial's term on the quote, when it gives one."""
+    if not row["trial_days"]:
+        return []
+    card = ", a payment method required" if row["trial_requires_payment_method"] else ""
+    return [f"Free trial: the first {row['trial_days']} days{card}; charged from the day after"]

@@ -201,6 +201,8 @@ async def accept_quote(quote_id: UUID, uow: UnitOfWork) -> None:
                 usage_rates=quote.usage_rates,
                 waterfalls=quote.waterfalls,
                 valid_until=row["valid_until"],
+                trial_days=row["trial_days"],
+                trial_requires_payment_method=row["trial_requires_payment_method"],
             )
         )
 

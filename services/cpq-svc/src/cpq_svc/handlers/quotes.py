@@ -50,6 +50,8 @@ class QuoteRequest:
     term_months: int = 12
     billing_period: BillingPeriod = "month"
     payment_terms_days: int = 30
+    trial_days: int = 0
+    trial_requires_payment_method: bool = False
     quote_discount_percent: Decimal = Decimal(0)
     price_book: str | None = None
     segment: str | None = None
@@ -186,6 +188,8 @@ async def _store_new_version(
         "term_months": request.term_months,
         "billing_period": request.billing_period,
         "payment_terms_days": request.payment_terms_days,
+        "trial_days": request.trial_days,
+        "trial_requires_payment_method": request.trial_requires_payment_method,
         "list_total": priced.totals.list_total,
         "discount_total": priced.totals.discount_total,
         "net_total": priced.totals.net_total,
@@ -305,6 +309,8 @@ def _request_of(quote: Quote) -> QuoteRequest:
         term_months=row["term_months"],
         billing_period=row["billing_period"],
         payment_terms_days=row["payment_terms_days"],
+        trial_days=row["trial_days"],
+        trial_requires_payment_method=row["trial_requires_payment_method"],
         quote_discount_percent=row["quote_discount_percent"],
         price_book=row["price_book"],
         validity_days=(row["valid_until"] - row["created_at"].date()).days,

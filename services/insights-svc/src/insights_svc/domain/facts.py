@@ -31,6 +31,8 @@ DETAIL_FIELDS = (
     "team",
     "billing_period",
     "billing_timing",
+    "trial_days",
+    "during_trial",
 )
 """The few descriptive fields a journey shows. Personal data (names, e-mail addresses) is
 never kept here."""

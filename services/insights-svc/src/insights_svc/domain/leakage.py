@@ -173,6 +173,12 @@ def subscription_not_invoiced(
 ) -> list[Finding]:
     invoices = _by_id(facts, "InvoiceIssued", "subscription_id")
     orders = _by_id(facts, "OrderPlaced", "order_id")
+    # Cancelled inside its free trial: nothing is ever invoiced, and rightly so.
+    cancelled_free = {
+        f.ids["subscription_id"]
+        for f in facts
+        if f.stage == "SubscriptionTerminated" and f.detail.get("during_trial") == "True"
+    }
     found = []
     for subscription_id, activated in _by_id(
         facts, "SubscriptionActivated", "subscription_id"
@@ -182,8 +188,10 @@ def subscription_not_invoiced(
         order = orders.get(first.ids.get("order_id", ""))
         if order and _first(order).detail.get("billing_timing") == "in_arrears":
             due += timedelta(days=PERIOD_DAYS.get(first.detail.get("billing_period", ""), 366))
+        if order:  # a free trial defers the first invoice to its first paid day
+            due += timedelta(days=int(_first(order).detail.get("trial_days", "0")))
         since = due + policy.first_invoice_after
-        if subscription_id in invoices or now < since:
+        if subscription_id in invoices or subscription_id in cancelled_free or now < since:
             continue
         found.append(
             _finding(
