@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 
 def usage_grace_days() -> int:
@@ -26,3 +27,10 @@ def auto_finalize() -> bool:
 def issuer_name() -> str:
     """Who issues the invoices, printed on each invoice document (env L2C_BILLING_ISSUER)."""
     return os.environ.get("L2C_BILLING_ISSUER", "L2C")
+
+
+def credit_approval_threshold() -> Decimal:
+    """A credit note by hand whose total (with tax, in the invoice's currency) is above this
+    waits for a second finance user's approval (env L2C_BILLING_CREDIT_APPROVAL_THRESHOLD,
+    default 1000.00; 0 makes every credit note by hand need one)."""
+    return Decimal(os.environ.get("L2C_BILLING_CREDIT_APPROVAL_THRESHOLD", "1000.00"))
