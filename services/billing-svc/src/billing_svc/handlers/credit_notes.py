@@ -126,17 +126,12 @@ async def credits_of(uow: UnitOfWork, invoice: Row[Any]) -> InvoiceCredits:
             ).where(credit_notes.c.invoice_id == invoice.id)
         )
     ).one()
-    by_line = dict(
-        (
-            await uow.session.execute(
-                sa.select(
-                    credited_invoice_lines.c.line_no, sa.func.sum(credited_invoice_lines.c.amount)
-                )
-                .where(credited_invoice_lines.c.invoice_id == invoice.id)
-                .group_by(credited_invoice_lines.c.line_no)
-            )
-        ).tuples()
+    rows = await uow.session.execute(
+        sa.select(credited_invoice_lines.c.line_no, sa.func.sum(credited_invoice_lines.c.amount))
+        .where(credited_invoice_lines.c.invoice_id == invoice.id)
+        .group_by(credited_invoice_lines.c.line_no)
     )
+    by_line = {line_no: Decimal(amount) for line_no, amount in rows}
     lines = await uow.session.execute(
         sa.select(invoice_lines)
         .where(invoice_lines.c.invoice_id == invoice.id)
@@ -341,4 +336,4 @@ async def credited_totals(uow: UnitOfWork, invoice_ids: list[UUID]) -> dict[UUID
         .where(credit_notes.c.invoice_id.in_(invoice_ids))
         .group_by(credit_notes.c.invoice_id)
     )
-    return {invoice_id: Decimal(total) for invoice_id, total in rows.tuples()}
+    return {invoice_id: Decimal(total) for invoice_id, total in rows}
