@@ -23,7 +23,7 @@ from l2c_platform.factories import invoice_issued
 from l2c_platform.testing import FixedClock, migrated_database
 from l2c_runtime.auth import Principal
 from l2c_runtime.db import session_factory
-from l2c_runtime.errors import Conflict, Forbidden, RuleViolation
+from l2c_runtime.errors import Conflict, Forbidden, NotFound, RuleViolation
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.unit_of_work import unit_of_work_factory
 from l2c_schemas import InvoiceIssued, Money
@@ -185,6 +185,13 @@ async def test_a_credited_paid_invoice_is_refunded_and_a_failed_refund_gives_the
     with pytest.raises(RuleViolation, match=r"only 0\.00 EUR is refundable"):
         await refund(uow, account, "0.01", payment_id=payment)
 
+    # A gateway's answer about a refund L2C never asked for is refused (to the DLQ).
+    with pytest.raises(NotFound):
+        async with uow() as u:
+            await refunds.complete_refund(
+                RefundCompleted(refund_id=uuid4(), account_id=account, completed_at=T0), u
+            )
+
 
 async def test_an_overpayment_is_refunded_as_unapplied_cash(uow: Any) -> None:
     account = uuid4()
@@ -233,6 +240,7 @@ async def test_a_write_off_needs_a_second_user_and_can_be_reversed(
         back = await write_offs.reverse_write_off(u, asked["write_off_id"], "paid late", "fin-1")
         row = await handlers.receivable(u, invoice.invoice_id)
     assert back["status"] == "reversed" and row.status == "open"
+    assert row.next_dunning_on is None  # not dunned again by itself (docs/finance.md)
     assert await balance(uow, account) == (D("30.00"), D("0.00"), [D("30.00")])
     (reversed_,) = await events(engine, account, "WriteOffReversed")
     assert reversed_["amount"]["amount"] == "30.00"

@@ -333,8 +333,8 @@ class RefundFailed(Message):
 
 
 class WriteOffReversed(JourneyEvent):
-    """A write-off was undone: the invoice owes what was written off again (and dunning of it
-    resumes)."""
+    """A write-off by hand was undone: the invoice owes what was written off again and is open
+    (billing-svc: uncollectible → issued)."""
 
     ce_type: ClassVar[str] = "l2c.ar.WriteOffReversed.v1"
     topic: ClassVar[str] = AR_EVENTS

@@ -113,9 +113,9 @@ async def reverse_write_off(
     runtime: RuntimeDep,
     caller: Annotated[Principal, require("write-offs:write")],
 ) -> WriteOffView:
-    """Reverse an approved write-off, with a reason: the invoice owes the amount again, is
-    open and dunned again (WriteOffReversed; billing marks it issued again). 409 unless it
-    was written off."""
+    """Reverse an approved write-off, with a reason: the invoice owes the amount again and is
+    open (WriteOffReversed; billing marks it issued again); the dunning job does not take it
+    up again by itself. 409 unless it was written off."""
     async with runtime.unit_of_work() as uow:
         reversed_ = await handlers.reverse_write_off(uow, write_off_id, body.reason, caller.subject)
         await record_action(

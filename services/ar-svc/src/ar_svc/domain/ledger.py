@@ -211,9 +211,11 @@ class Ledger:
             (p.amount for p in self.postings if p.invoice_id == invoice_id and p.kind == "invoice"),
             ZERO,
         )
-        if any(
-            p.invoice_id == invoice_id and p.kind in ("void", "write_off") for p in self.postings
-        ):
+        mine = [p for p in self.postings if p.invoice_id == invoice_id]
+        written_off = -sum(
+            (p.amount for p in mine if p.kind in ("write_off", "write_off_reversal")), ZERO
+        )
+        if any(p.kind == "void" for p in mine) or written_off > 0:
             raise LedgerError(f"invoice {invoice_id} is already voided or written off")
         added: list[Posting] = []
         for application in self.live_applications(invoice_id):

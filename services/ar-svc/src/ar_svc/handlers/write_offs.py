@@ -1,7 +1,9 @@
 """Write-offs by hand: finance asks to write off what is open on an invoice, with a reason; a
 second finance user approves (the postings and InvoiceWrittenOff, as dunning's automatic
 write-off makes them) or rejects; an approved write-off can be reversed (WriteOffReversed: the
-invoice owes the amount again and dunning resumes)."""
+invoice owes the amount again). A reversed invoice is not dunned again by itself: its dunning
+schedule had reached its end or been cut short by hand, and resuming it would write the
+invoice off again at once once it is past the policy's write-off day."""
 
 from __future__ import annotations
 
@@ -116,8 +118,8 @@ async def reject_write_off(
 async def reverse_write_off(
     uow: UnitOfWork, write_off_id: UUID, reason: str, subject: str
 ) -> dict[str, Any]:
-    """Undo an approved write-off: the invoice owes the amount again, open, and dunning looks
-    at it again today."""
+    """Undo an approved write-off: the invoice owes the amount again and is open (payments
+    and credit apply to it; the dunning job leaves it alone)."""
     row = await _write_off_row(uow, write_off_id)
     invoice = await locked_receivable(uow, row.invoice_id)
     row = await _in_status(uow, write_off_id, "written_off")
@@ -133,7 +135,7 @@ async def reverse_write_off(
     await uow.session.execute(
         sa.update(receivables)
         .where(receivables.c.invoice_id == invoice.invoice_id)
-        .values(status="open", closed_at=None, next_dunning_on=now.date())
+        .values(status="open", closed_at=None, next_dunning_on=None)
     )
     await uow.session.execute(
         sa.update(write_offs)
