@@ -318,6 +318,7 @@ async def test_a_lead_from_the_intake_topic_is_handled_in_the_trace_its_record_c
 
     (captured,) = await wait_for_records(infra.kafka_bootstrap, LEAD_EVENTS, ours)
     lead_id = captured.json()["lead_id"]
+    assert captured.json()["segment"] == "smb"  # 50 employees: under mid-market's 200
     span_id = captured.headers["traceparent"].split("-")[2]
     spans = journey_spans(read_spans(platform.config.span_file), lead_id)
     handling = [s for s in spans if s["span_id"] == span_id]

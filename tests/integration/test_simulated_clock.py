@@ -9,7 +9,8 @@ import pytest
 from l2c_platform.journey import eventually
 from l2c_platform.launcher import SERVICES, Infrastructure, Platform
 from l2c_platform.tokens import operator_client
-from l2c_runtime.clock_follower import advance_platform_clock
+from l2c_runtime.clock import SimulatedClock
+from l2c_runtime.clock_follower import advance_platform_clock, catch_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -38,3 +39,15 @@ async def test_advancing_the_platform_clock_moves_every_service(
     after = await eventually(all_moved, "every service to adopt the new time", timeout=30)
     # Moved by the advance, not more: at most a minute of real time passed meanwhile.
     assert all(after[n] - before[n] < timedelta(days=30, minutes=1) for n in after)
+
+
+async def test_a_starting_process_adopts_the_platform_time_before_anything_runs(
+    infra: Infrastructure,
+) -> None:
+    """`catch_up` (called by every service and relay before it consumes, serves or runs a job)
+    reads the newest offset at once: a restarted billing-svc must not issue an invoice dated
+    by the wall clock while its follower replays the topic."""
+    offset = await advance_platform_clock(infra.kafka_bootstrap, timedelta(days=400))
+    clock = SimulatedClock()
+    await catch_up(infra.kafka_bootstrap, clock)
+    assert clock.offset == offset

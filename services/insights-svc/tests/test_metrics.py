@@ -203,3 +203,23 @@ def test_journeys_listed_newest_capture_first_filtered_by_owner_and_status() -> 
     assert [m.lead_id for m in select(everyone)] == [DQ, C, B, A, UUID(int=9)]
     assert [m.lead_id for m in select(everyone, owner="ana")] == [C, A]
     assert [m.lead_id for m in select(everyone, status="paid")] == [A, UUID(int=9)]
+
+
+def test_groups_by_segment_of_the_capture() -> None:
+    # A and C enterprise, B and DQ SMB (as LeadCaptured says); facts are frozen: replace them
+    sizes = {A: "enterprise", B: "smb", C: "enterprise", DQ: "smb"}
+    sized = [
+        fact(f.lead_id, f.stage, f.occurred_at, detail={**f.detail, "segment": sizes[f.lead_id]})
+        if f.stage == "LeadCaptured"
+        else f
+        for f in FACTS
+    ]
+    # opportunities: enterprise A, C of 2; SMB B of B, DQ -> 1/2
+    to_opportunity = compute("lead_to_opportunity_rate", journeys(sized), by="segment")
+    assert to_opportunity == {
+        "enterprise": {"numerator": 2, "denominator": 2, "rate": "1.0000"},
+        "smb": {"numerator": 1, "denominator": 2, "rate": "0.5000"},
+    }
+    # closed: enterprise A won, C lost -> 1/2; SMB B won -> 1/1
+    won = compute("opportunity_win_rate", journeys(sized), by="segment")
+    assert (won["enterprise"]["rate"], won["smb"]["rate"]) == ("0.5000", "1.0000")

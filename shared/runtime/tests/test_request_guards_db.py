@@ -51,6 +51,7 @@ async def api() -> AsyncIterator[SimpleNamespace]:
     app.state.runtime = SimpleNamespace(engine=engine)
     gate = asyncio.Event()
     gate.set()
+    committed = asyncio.Event()
 
     @app.post("/notes", status_code=201)
     async def add_note(note: Note) -> dict[str, Any]:
@@ -69,11 +70,27 @@ async def api() -> AsyncIterator[SimpleNamespace]:
     async def fail(request: Request) -> None:
         raise RuntimeError("boom")
 
+    @app.post("/notes-then-fail")
+    async def add_note_then_fail(note: Note) -> None:
+        async with uow() as unit:
+            await unit.session.execute(sa.insert(notes).values(text=note.text))
+        raise RuntimeError("failed after its commit")
+
+    @app.post("/notes-then-stall", status_code=201)
+    async def add_note_then_stall(note: Note) -> dict[str, Any]:
+        first = not committed.is_set()
+        async with uow() as unit:
+            await unit.session.execute(sa.insert(notes).values(text=note.text))
+        committed.set()
+        if first:
+            await asyncio.Event().wait()  # killed here, before any answer
+        return {}
+
     _add_error_handlers(app)
-    add_request_guards(app, max_body_bytes=8192)
+    add_request_guards(app, max_body_bytes=8192, claim_timeout=timedelta(seconds=1))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-        yield SimpleNamespace(http=http, engine=engine, gate=gate, app=app)
+        yield SimpleNamespace(http=http, engine=engine, gate=gate, app=app, committed=committed)
     await engine.dispose()
 
 
@@ -213,3 +230,53 @@ async def test_malformed_keys_are_refused_and_old_keys_pruned(api: SimpleNamespa
     assert await prune_idempotency_keys(api.engine, timedelta(hours=24)) == 1
     async with api.engine.connect() as conn:
         assert set(await conn.scalars(sa.select(idempotency_keys.c.key))) == {"new"}
+
+
+async def test_a_request_that_failed_after_its_commit_never_runs_again(
+    api: SimpleNamespace,
+) -> None:
+    """Its key was marked in the transaction of its effect: a retry is told it took effect
+    (409 IdempotentRequestApplied) instead of adding a second note, even past the claim
+    timeout."""
+    headers = {"Idempotency-Key": "half-done"}
+    first = await api.http.post("/notes-then-fail", json={"text": "once"}, headers=headers)
+    assert first.status_code == 500
+    await asyncio.sleep(1.2)  # past the claim timeout
+    again = await api.http.post("/notes-then-fail", json={"text": "once"}, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["error"] == "IdempotentRequestApplied"
+    assert await _count(api.engine, notes) == 1
+
+
+async def test_a_request_killed_after_its_commit_is_not_run_again_by_a_retry(
+    api: SimpleNamespace,
+) -> None:
+    """The process stops between the commit and the answer (the task is cancelled there, as a
+    shutdown would): a retry, even past the claim timeout, gets 409 IdempotentRequestApplied
+    and the note exists once. A request killed before its commit is taken over and runs."""
+    headers = {"Idempotency-Key": "killed"}
+    request = asyncio.create_task(
+        api.http.post("/notes-then-stall", json={"text": "once"}, headers=headers)
+    )
+    await asyncio.wait_for(api.committed.wait(), 10)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await asyncio.sleep(1.2)  # past the claim timeout
+    retry = await api.http.post("/notes-then-stall", json={"text": "once"}, headers=headers)
+    assert retry.status_code == 409
+    assert retry.json()["error"] == "IdempotentRequestApplied"
+    assert await _count(api.engine, notes) == 1
+
+    api.gate.clear()
+    before_commit = {"Idempotency-Key": "killed-early"}
+    early = asyncio.create_task(api.http.post("/notes", json={"text": "x"}, headers=before_commit))
+    await asyncio.sleep(0.3)  # holding the key, waiting on the gate: nothing committed
+    early.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await early
+    api.gate.set()
+    await asyncio.sleep(1.2)  # past the claim timeout
+    taken_over = await api.http.post("/notes", json={"text": "x"}, headers=before_commit)
+    assert taken_over.status_code == 201
+    assert await _count(api.engine, notes) == 2

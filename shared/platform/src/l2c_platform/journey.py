@@ -186,9 +186,9 @@ class JourneyDriver:
         done: Callable[[], Awaitable[Any]] | None = None,
     ) -> Any:
         """POST a command. `done` reads the resource when the command's effect is there: a
-        409 after a try that may have been carried out (a service killed between its commit
-        and storing the key's answer; see l2c_runtime.http.idempotency) is that first try's
-        effect when `done` finds it."""
+        409 `IdempotentRequestApplied` after a try that may have been carried out (a service
+        killed between its commit and storing the key's answer; see
+        l2c_runtime.http.idempotency) is that first try's effect when `done` finds it."""
         response = await self._send(client, svc, path, body, str(uuid4()))
         if response.status_code == 409 and response.extensions.get("unsure") and done:
             effect = await done()

@@ -1,7 +1,11 @@
 """Keeps a SimulatedClock in step with the platform's clock topic.
 
 Every replica of every service reads the whole topic, outside any consumer group (each must see
-every change), starting from the beginning so a late starter adopts the current offset."""
+every change), starting from the beginning so a late starter adopts the current offset.
+
+A process adopts the platform's current offset (`catch_up`) before it starts consuming, serving
+or running jobs: a service restarted while the platform runs months ahead must not issue an
+invoice dated today, nor age one by that date, in the moment its follower is replaying."""
 
 from __future__ import annotations
 
@@ -61,6 +65,12 @@ async def current_offset(bootstrap: str) -> timedelta:
         return timedelta(seconds=decode_as(ClockAdvanced, record.value).offset_seconds)
     finally:
         await consumer.stop()
+
+
+async def catch_up(bootstrap: str, clock: SimulatedClock) -> None:
+    """Set `clock` to the platform's current offset, read from the clock topic now."""
+    clock.set_offset(await current_offset(bootstrap))
+    log.info("simulated clock now %s", clock.now().isoformat())
 
 
 async def advance_platform_clock(bootstrap: str, delta: timedelta) -> timedelta:

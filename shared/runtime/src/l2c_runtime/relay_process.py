@@ -23,7 +23,7 @@ import signal
 from prometheus_client import start_http_server
 
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
-from l2c_runtime.clock_follower import follow_clock
+from l2c_runtime.clock_follower import catch_up, follow_clock
 from l2c_runtime.db import create_engine
 from l2c_runtime.metrics import ServiceMetrics
 from l2c_runtime.metrics.sampler import sample_forever
@@ -64,6 +64,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
         loop.add_signal_handler(signum, relay.stop)
     follower = None
     if isinstance(clock, SimulatedClock):
+        await catch_up(settings.kafka_bootstrap, clock)
         follower = asyncio.create_task(follow_clock(settings.kafka_bootstrap, clock))
     log.info("%s started", name)
     relaying = asyncio.create_task(relay.run())

@@ -30,7 +30,7 @@ from l2c_runtime.audit_api import audit_router
 from l2c_runtime.auth import install_authentication, require
 from l2c_runtime.auth.guard import verified_subject
 from l2c_runtime.clock import Clock, SimulatedClock, SystemClock
-from l2c_runtime.clock_follower import follow_clock
+from l2c_runtime.clock_follower import catch_up, follow_clock
 from l2c_runtime.components import BackgroundTasks, Component, InlineRelay, TaskFactory, started
 from l2c_runtime.consumer import EventHandlers, EventProcessor
 from l2c_runtime.consumer_loop import ConsumerLoop
@@ -178,6 +178,8 @@ def create_app(
         await ensure_topics(
             settings.kafka_bootstrap, definition.provisioned_topics(), settings.topic_partitions
         )
+        if isinstance(clock, SimulatedClock):
+            await catch_up(settings.kafka_bootstrap, clock)
         # Started in this order, stopped in the reverse one (l2c_runtime.components).
         components: list[Component] = [broker, consumer_loop]
         if settings.relay_inline:  # else `l2c-relay <package>` publishes the outbox

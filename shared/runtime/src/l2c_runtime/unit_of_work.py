@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from l2c_runtime.auth.context import current_caller
 from l2c_runtime.clock import Clock
 from l2c_runtime.errors import RuleViolation
+from l2c_runtime.http.idempotency import mark_effect_committed
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.telemetry import current_traceparent
 from l2c_schemas.base import Message
@@ -204,6 +205,7 @@ def unit_of_work_factory(
         async with sessions() as session, session.begin():
             unit = UnitOfWork(session, clock, source, max_event_bytes)
             yield unit
+            await mark_effect_committed(session)
             if unit.emitted:
                 # Delivered at commit: wakes the relay without polling.
                 await session.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")))

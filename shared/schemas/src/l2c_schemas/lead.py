@@ -142,6 +142,9 @@ class LeadCaptured(JourneyEvent):
     source: str
     campaign: str | None = None
     captured_at: datetime
+    segment: Literal["smb", "mid_market", "enterprise"] | None = None
+    """Company size segment at capture (lead-svc's routing rule: enterprise 1,000+ employees,
+    mid-market 200-999, else SMB); None in events of older versions."""
 
 
 class LeadQualified(JourneyEvent):

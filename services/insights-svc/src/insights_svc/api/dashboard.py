@@ -276,7 +276,7 @@ async def conversion(
     to: Until = None,
     by: Annotated[str | None, Query(max_length=20, description=", ".join(metrics.GROUPS))] = None,
 ) -> HTMLResponse:
-    """The conversion rates and the funnel, grouped by owner, team, source, campaign,
+    """The conversion rates and the funnel, grouped by owner, team, segment, source, campaign,
     currency or cohort on request (an empty `by`: not grouped)."""
     group = _group(by)
     start, end = period(runtime, from_, to)

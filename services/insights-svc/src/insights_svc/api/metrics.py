@@ -31,5 +31,5 @@ async def metric(
     drop-off; `dso` (from and to required) gives per currency the receivables at `to`, the
     sales of the period and the days sales outstanding; `invoice_accuracy` and
     `discount_compliance` are rates of invoices and quotes (grouped by currency only). `by`
-    groups by owner, team, source, campaign, currency or cohort."""
+    groups by owner, team, segment, source, campaign, currency or cohort."""
     return await reports.metric(runtime.sessions, name, from_, to, by)

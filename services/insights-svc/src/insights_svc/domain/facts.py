@@ -17,6 +17,7 @@ from l2c_schemas.money import Money
 DETAIL_FIELDS = (
     "source",
     "campaign",
+    "segment",
     "outcome",
     "kind",
     "invoice_number",

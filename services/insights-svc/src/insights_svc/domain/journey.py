@@ -27,6 +27,7 @@ class Milestones:
     account_id: UUID | None = None
     source: str | None = None
     campaign: str | None = None
+    segment: str | None = None
     owner: str | None = None
     team: str | None = None
     currency: str | None = None
@@ -83,7 +84,7 @@ MILESTONE_STAGES = frozenset({*_FIRST_OF, "DealClosed", "LeadAssigned"})
 def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
     """The first time the journey reached each stage; the deal's outcome is that of its first
     closed opportunity; the owner and the team are the latest ones named (assignment,
-    opportunity); the source and the campaign are the capture's."""
+    opportunity); the source, the campaign and the segment are the capture's."""
     values: dict[str, object] = {}
     ordered = timeline(facts)
     for fact in ordered:
@@ -102,7 +103,7 @@ def milestones(lead_id: UUID, facts: Sequence[Fact]) -> Milestones:
             if outcome in ("won", "lost"):
                 values[f"{outcome}_at"] = fact.occurred_at
         if fact.stage == "LeadCaptured":
-            for name in ("source", "campaign"):
+            for name in ("source", "campaign", "segment"):
                 if name in fact.detail:
                     values.setdefault(name, fact.detail[name])
         if "team" in fact.detail:

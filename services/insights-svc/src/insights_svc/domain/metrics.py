@@ -13,8 +13,8 @@ from typing import Literal
 
 from insights_svc.domain.journey import Milestones
 
-GROUPS = ("owner", "team", "source", "campaign", "currency", "cohort")
-Group = Literal["owner", "team", "source", "campaign", "currency", "cohort"]
+GROUPS = ("owner", "team", "segment", "source", "campaign", "currency", "cohort")
+Group = Literal["owner", "team", "segment", "source", "campaign", "currency", "cohort"]
 """`cohort` is the month of capture (`2026-01`)."""
 NO_GROUP = "(none)"
 

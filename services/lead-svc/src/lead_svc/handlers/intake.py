@@ -29,6 +29,7 @@ from lead_svc.adapters.lead_store import (
 )
 from lead_svc.adapters.tables import lead_activities
 from lead_svc.domain.identity import company_key, normalise_email, person_key
+from lead_svc.domain.routing import segment_of
 from lead_svc.domain.scoring import Activity
 from lead_svc.handlers.qualification import assess
 
@@ -153,6 +154,7 @@ async def _announce_new_lead(
             source=submission.source,
             campaign=submission.campaign,
             captured_at=now,
+            segment=segment_of(submission.employees),
         ),
     )
     await assess(lead, uow, history, trigger="capture", activities=activities)

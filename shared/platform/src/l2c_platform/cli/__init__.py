@@ -5,9 +5,12 @@ so a new group is one module and one line here."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import typer
 
-from l2c_platform.cli import clock, insights, outbox, token, verify, watch
+from l2c_platform.cli import clock, dlq, insights, outbox, token, topics, verify, watch
 
 
 def build_app() -> typer.Typer:
@@ -20,6 +23,9 @@ def build_app() -> typer.Typer:
     # Command groups, one module each.
     app.add_typer(clock.app, name="clock")
     app.add_typer(outbox.app, name="outbox")
+    app.add_typer(dlq.app, name="dlq")
+    app.command(name="topics")(topics.topics)
+    app.command(name="demo")(demo)
     app.command(name="token")(token.token)
     app.command(name="journey")(insights.journey)
     app.command(name="metrics")(insights.metrics)
@@ -28,6 +34,19 @@ def build_app() -> typer.Typer:
     app.command(name="leakage")(watch.leakage)
     app.command(name="verify")(verify.verify_command)
     return app
+
+
+def demo(
+    exit_at_end: bool = typer.Option(
+        False, "--exit", help="stop the platform once the journey is paid (default: keep it up)"
+    ),
+) -> None:
+    """Start the platform and take one lead to cash, with its journey, metrics and dashboard
+    link at the end: `l2c demo` (what `make demo` runs)."""
+    from l2c_platform.demo import run_demo  # the launcher is heavy; only this command needs it
+
+    with contextlib.suppress(KeyboardInterrupt):
+        raise SystemExit(asyncio.run(run_demo(not exit_at_end)))
 
 
 def main() -> None:

@@ -11,9 +11,18 @@ query, sha256 of the body). For a known key:
 Only a request that succeeded (2xx/3xx) keeps its key. A refused or failed request rolled its
 transaction back and changed nothing, so the key is released and a retry runs afresh: in an
 event-driven platform a 404 "not known yet" often turns into a 201 a moment later. Keys are
-kept `retention` (at least 24 hours) and then pruned. A process killed between the handler's
-commit and the storing of its answer leaves the key claimed; after `claim_timeout` another
-request may take it over and run again.
+kept `retention` (at least 24 hours) and then pruned.
+
+The request's unit of work marks the key in its own transaction (`mark_effect_committed`):
+once the command's effect is committed, the key can never run the request again, whatever
+happens next. So:
+- a request that committed and then failed keeps its key with the answer it gave (a retry
+  gets that answer, not a second run);
+- a process killed between the commit and the storing of the answer leaves the key marked but
+  unanswered: a retry gets 409 `IdempotentRequestApplied` (it took effect; read the resource),
+  never a second quote;
+- a process killed before its commit left nothing: after `claim_timeout` another request
+  takes the key over and runs afresh.
 """
 
 from __future__ import annotations
@@ -24,12 +33,13 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from l2c_runtime.http.body_limit import buffered_body, send_json
@@ -52,6 +62,36 @@ handed to a caller who has not proven who they are, and the route answers 401 it
 
 async def anonymous(scope: Scope) -> str | None:
     return ""
+
+
+EFFECT_COMMITTED = "infinity"
+"""`locked_at` of a key whose request committed its effect: a claim that never expires."""
+
+
+def _effect_committed() -> sa.ColumnElement[bool]:
+    return idempotency_keys.c.locked_at == sa.literal(EFFECT_COMMITTED).cast(
+        idempotency_keys.c.locked_at.type
+    )
+
+
+_claim_in_flight: ContextVar[tuple[str, str] | None] = ContextVar(
+    "l2c_idempotency_claim", default=None
+)
+
+
+async def mark_effect_committed(session: AsyncSession) -> None:
+    """Called by the unit of work inside its transaction, before it commits: when the request
+    being handled holds an idempotency key, the key is marked as having taken effect in the
+    same transaction as the effect itself."""
+    claim = _claim_in_flight.get()
+    if claim is None:
+        return
+    caller, key = claim
+    await session.execute(
+        sa.update(idempotency_keys)
+        .where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
+        .values(locked_at=sa.literal(EFFECT_COMMITTED).cast(idempotency_keys.c.locked_at.type))
+    )
 
 
 class IdempotencyMiddleware:
@@ -116,12 +156,15 @@ class IdempotencyMiddleware:
                 body.append(message.get("body", b""))
             held.append(message)
 
+        claim = _claim_in_flight.set((caller, key))
         try:
             await self.app(scope, receive, capture)
         except BaseException:
             # Shielded: a failing or cancelled request must not leave the key claimed.
             await asyncio.shield(self._settle(engine, caller, key, None, None, b""))
             raise
+        finally:
+            _claim_in_flight.reset(claim)
         await asyncio.shield(
             self._settle(engine, caller, key, status, content_type, b"".join(body))
         )
@@ -166,9 +209,9 @@ class IdempotencyMiddleware:
                 return None
             row = (
                 await conn.execute(
-                    sa.select(idempotency_keys).where(
-                        idempotency_keys.c.caller == caller, idempotency_keys.c.key == key
-                    )
+                    sa.select(
+                        idempotency_keys, _effect_committed().label("effect_committed")
+                    ).where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
                 )
             ).first()
         if row is None:  # released meanwhile by a request that failed: claim it again
@@ -185,20 +228,25 @@ class IdempotencyMiddleware:
         body: bytes,
     ) -> None:
         where = (idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
+        applied = _effect_committed()
+        answer = idempotency_keys.update().values(
+            status_code=status,
+            response_body=body,
+            content_type=None if content_type is None else content_type.decode(),
+        )
         try:
             async with engine.begin() as conn:
                 if status is not None and 200 <= status < 400:
-                    await conn.execute(
-                        sa.update(idempotency_keys)
-                        .where(*where)
-                        .values(
-                            status_code=status,
-                            response_body=body,
-                            content_type=None if content_type is None else content_type.decode(),
-                        )
-                    )
+                    await conn.execute(answer.where(*where))
+                elif status is not None:
+                    # A refusal or failure after the effect committed is the request's answer
+                    # (it must not run again); otherwise nothing happened and the key is freed.
+                    await conn.execute(answer.where(*where, applied))
+                    await conn.execute(sa.delete(idempotency_keys).where(*where, ~applied))
                 else:
-                    await conn.execute(sa.delete(idempotency_keys).where(*where))
+                    # No answer at all (an exception escaped): free the key unless the effect
+                    # committed, which a retry then learns from 409 IdempotentRequestApplied.
+                    await conn.execute(sa.delete(idempotency_keys).where(*where, ~applied))
         except Exception:
             # The answer went out; a retry after the claim timeout runs the request again.
             log.exception("could not store the answer of idempotency key %r", key)
@@ -214,6 +262,18 @@ class IdempotencyMiddleware:
                     "detail": f"{HEADER} {key!r} was used for another request (other method, "
                     "path or body); use a new key for a new request",
                     "error": "IdempotencyKeyReused",
+                },
+            )
+            return
+        if stored.status_code is None and stored.effect_committed:
+            await _answer(
+                send,
+                409,
+                {
+                    "detail": f"the request with {HEADER} {key!r} took effect but its answer "
+                    "is not stored (not yet, or the service stopped before storing it); it "
+                    "will not run again: retry in a moment or read the resource",
+                    "error": "IdempotentRequestApplied",
                 },
             )
             return
