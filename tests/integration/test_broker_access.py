@@ -33,6 +33,7 @@ from l2c_schemas.topics import (
     CLOCK,
     INBOUND_TOPICS,
     LEAD_INTAKE,
+    OUTBOUND_TOPICS,
     PAYMENTS_INBOUND,
     dead_letter_topic,
 )
@@ -85,9 +86,13 @@ def test_each_service_is_granted_exactly_the_topics_and_groups_it_uses(spec: Any
     }
 
 
-def test_integration_writes_only_the_inbound_topics_and_reads_nothing() -> None:
+def test_integration_writes_only_the_inbound_topics_and_reads_only_the_outbound_ones() -> None:
     grants = {key: names for key, names in _grants().items() if key[0] == "integration"}
-    assert grants == {("integration", "Write", "topic"): set(INBOUND_TOPICS)}
+    assert grants == {
+        ("integration", "Write", "topic"): set(INBOUND_TOPICS),
+        ("integration", "Read", "topic"): set(OUTBOUND_TOPICS),
+        ("integration", "Read", "group"): {"integration*"},
+    }
 
 
 def _as(principal: str) -> dict[str, Any]:

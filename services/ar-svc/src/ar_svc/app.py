@@ -8,13 +8,15 @@ from fastapi import FastAPI
 
 from ar_svc.api.disputes import router as disputes_router
 from ar_svc.api.receivables import router
+from ar_svc.api.refunds import router as refunds_router
 from ar_svc.api.reports import router as reports_router
+from ar_svc.api.write_offs import router as write_offs_router
 from ar_svc.consumers import subscriptions
 from ar_svc.handlers.dunning import run_dunning
 from l2c_runtime.service import ServiceDefinition
 from l2c_runtime.service import create_app as create_service_app
 from l2c_runtime.settings import ServiceSettings
-from l2c_schemas.topics import AR_EVENTS
+from l2c_schemas.topics import AR_EVENTS, PAYMENTS_OUTBOUND
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -24,12 +26,13 @@ definition = ServiceDefinition(
     description=(
         "Receivables subledger, payments, cash application, dunning and reports; "
         "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent, "
-        "InvoiceDisputed, DisputeResolved."
+        "InvoiceDisputed, DisputeResolved, WriteOffReversed; refunds (RefundRequested) to the "
+        "payment gateway."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router, reports_router, disputes_router],
-    produces=[AR_EVENTS],
+    routers=[router, reports_router, disputes_router, refunds_router, write_offs_router],
+    produces=[AR_EVENTS, PAYMENTS_OUTBOUND],
     jobs=[run_dunning],
 )
 

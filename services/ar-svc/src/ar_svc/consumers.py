@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ar_svc.handlers import receivables as handlers
+from ar_svc.handlers import refunds
 from l2c_runtime.consumer import EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoiceIssued, PaymentNotified
+from l2c_schemas.ar import RefundCompleted, RefundFailed
 from l2c_schemas.billing import CreditNoteIssued, InvoiceVoided
 from l2c_schemas.envelope import CloudEvent
 
@@ -41,3 +43,13 @@ async def on_payment_notified(event: PaymentNotified, uow: UnitOfWork, _: CloudE
         ),
         uow,
     )
+
+
+@subscriptions.on(RefundCompleted)
+async def on_refund_completed(event: RefundCompleted, uow: UnitOfWork, _: CloudEvent) -> None:
+    await refunds.complete_refund(event, uow)
+
+
+@subscriptions.on(RefundFailed)
+async def on_refund_failed(event: RefundFailed, uow: UnitOfWork, _: CloudEvent) -> None:
+    await refunds.fail_refund(event, uow)

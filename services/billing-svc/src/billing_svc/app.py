@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from billing_svc.api.credit_notes import router as credit_notes_router
 from billing_svc.api.invoices import router
 from billing_svc.api.setup import router as setup_router
 from billing_svc.consumers import subscriptions
@@ -26,7 +27,7 @@ definition = ServiceDefinition(
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router, setup_router],
+    routers=[router, setup_router, credit_notes_router],
     jobs=[follow_free_trials, run_billing, close_revenue_months],
     produces=[BILLING_EVENTS],
 )

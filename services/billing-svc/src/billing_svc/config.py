@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 
 def usage_grace_days() -> int:
@@ -32,3 +33,10 @@ def trial_notice_days() -> int:
     """How many days before the first paid day TrialEnding is sent (env
     L2C_BILLING_TRIAL_NOTICE_DAYS, default 3, as card networks and Stripe remind customers)."""
     return int(os.environ.get("L2C_BILLING_TRIAL_NOTICE_DAYS", "3"))
+
+
+def credit_approval_threshold() -> Decimal:
+    """A credit note by hand whose total (with tax, in the invoice's currency) is above this
+    waits for a second finance user's approval (env L2C_BILLING_CREDIT_APPROVAL_THRESHOLD,
+    default 1000.00; 0 makes every credit note by hand need one)."""
+    return Decimal(os.environ.get("L2C_BILLING_CREDIT_APPROVAL_THRESHOLD", "1000.00"))

@@ -9,7 +9,7 @@ from billing_svc.handlers import invoices as handlers
 from l2c_runtime.consumer import Delivery, EventHandlers
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, OrderPlaced
-from l2c_schemas.ar import InvoiceWrittenOff
+from l2c_schemas.ar import InvoiceWrittenOff, WriteOffReversed
 from l2c_schemas.billing import UsageRecorded
 from l2c_schemas.contract import ContractAmended, ContractRenewed, ContractTerminated
 from l2c_schemas.envelope import CloudEvent
@@ -51,3 +51,8 @@ async def on_invoice_paid(event: InvoicePaid, uow: UnitOfWork, _: CloudEvent) ->
 @subscriptions.on(InvoiceWrittenOff)
 async def on_invoice_written_off(event: InvoiceWrittenOff, uow: UnitOfWork, _: CloudEvent) -> None:
     await handlers.mark_invoice_uncollectible(event, uow)
+
+
+@subscriptions.on(WriteOffReversed)
+async def on_write_off_reversed(event: WriteOffReversed, uow: UnitOfWork, _: CloudEvent) -> None:
+    await handlers.mark_invoice_collectible(event, uow)

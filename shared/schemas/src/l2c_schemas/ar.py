@@ -10,7 +10,7 @@ from pydantic import Field
 
 from l2c_schemas.base import JourneyEvent, Message
 from l2c_schemas.money import Cash, Money
-from l2c_schemas.topics import AR_EVENTS, PAYMENTS_INBOUND
+from l2c_schemas.topics import AR_EVENTS, PAYMENTS_INBOUND, PAYMENTS_OUTBOUND
 
 
 class PaymentNotified(Message):
@@ -215,6 +215,8 @@ class InvoiceWrittenOff(JourneyEvent):
     days_past_due: int
     reason: str
     written_off_at: datetime
+    write_off_id: UUID | None = None
+    """A write-off by hand (it can be reversed); absent for the automatic one of dunning."""
 
 
 class AccountReinstated(JourneyEvent):
@@ -273,3 +275,76 @@ class DisputeResolved(JourneyEvent):
     """What the invoice still owes after the resolution."""
     reason: str
     resolved_at: datetime
+
+
+class RefundRequested(JourneyEvent):
+    """Outbound on l2c.payments.outbound.v1: finance refunds money to the customer, and the
+    payment gateway is asked to send it (back to the payment `external_reference` names, or,
+    for unapplied cash with no payment named, by the gateway's payout). The gateway answers
+    with RefundCompleted or RefundFailed on l2c.payments.inbound.v1, naming `refund_id`."""
+
+    ce_type: ClassVar[str] = "l2c.ar.RefundRequested.v1"
+    topic: ClassVar[str] = PAYMENTS_OUTBOUND
+    subject_field: ClassVar[str] = "refund_id"
+
+    refund_id: UUID
+    account_id: UUID
+    payment_id: UUID | None = None
+    """The payment refunded; absent for a refund of the account's unapplied cash."""
+    external_reference: str | None = None
+    """The gateway's id of the payment refunded."""
+    amount: Money
+    reason: str
+    requested_at: datetime
+
+
+class RefundCompleted(Message):
+    """Inbound on l2c.payments.inbound.v1: the gateway sent the refund `refund_id`."""
+
+    ce_type: ClassVar[str] = "l2c.payments.RefundCompleted.v1"
+    topic: ClassVar[str] = PAYMENTS_INBOUND
+    subject_field: ClassVar[str] = "refund_id"
+
+    refund_id: UUID
+    account_id: UUID
+    gateway_reference: str | None = Field(default=None, max_length=200)
+    """The gateway's id of the refund."""
+    completed_at: datetime
+
+    def message_key(self) -> str:
+        return str(self.account_id)
+
+
+class RefundFailed(Message):
+    """Inbound on l2c.payments.inbound.v1: the gateway could not send the refund `refund_id`;
+    its money is the customer's unapplied cash again."""
+
+    ce_type: ClassVar[str] = "l2c.payments.RefundFailed.v1"
+    topic: ClassVar[str] = PAYMENTS_INBOUND
+    subject_field: ClassVar[str] = "refund_id"
+
+    refund_id: UUID
+    account_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
+    failed_at: datetime
+
+    def message_key(self) -> str:
+        return str(self.account_id)
+
+
+class WriteOffReversed(JourneyEvent):
+    """A write-off by hand was undone: the invoice owes what was written off again and is open
+    (billing-svc: uncollectible → issued)."""
+
+    ce_type: ClassVar[str] = "l2c.ar.WriteOffReversed.v1"
+    topic: ClassVar[str] = AR_EVENTS
+    subject_field: ClassVar[str] = "invoice_id"
+
+    write_off_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    account_id: UUID
+    amount: Money
+    """What the invoice owes again."""
+    reason: str
+    reversed_at: datetime

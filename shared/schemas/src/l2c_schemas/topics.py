@@ -17,11 +17,14 @@ LEAD_ACTIVITY = "l2c.lead.activity.v1"
 USAGE = "l2c.usage.v1"
 PAYMENTS_INBOUND = "l2c.payments.inbound.v1"
 PROVISIONING = "l2c.provisioning.v1"
+PAYMENTS_OUTBOUND = "l2c.payments.outbound.v1"
+"""Requests to payment gateways (refunds): ar-svc writes, the gateway integration reads."""
 CLOCK = "l2c.clock.v1"
 """Control topic of the simulated clock (dev/test); one partition, read by every replica."""
 
 CONTEXT_TOPICS = (LEAD_EVENTS, DEAL_EVENTS, CPQ_EVENTS, CONTRACT_EVENTS, BILLING_EVENTS, AR_EVENTS)
 INBOUND_TOPICS = (LEAD_INTAKE, LEAD_ACTIVITY, USAGE, PAYMENTS_INBOUND, PROVISIONING)
+OUTBOUND_TOPICS = (PAYMENTS_OUTBOUND,)
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -33,5 +36,6 @@ ALL_TOPICS = (
     *CONTEXT_TOPICS,
     INSIGHTS_EVENTS,
     *INBOUND_TOPICS,
+    *OUTBOUND_TOPICS,
     *(dead_letter_topic(t) for t in (*CONTEXT_TOPICS, *INBOUND_TOPICS)),
 )

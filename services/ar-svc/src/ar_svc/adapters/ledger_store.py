@@ -45,6 +45,7 @@ async def load_ledger(uow: UnitOfWork, account_id: UUID, currency: str) -> Ledge
             postings.c.payment_id,
             postings.c.credit_note_id,
             postings.c.application_id,
+            postings.c.refund_id,
         )
         .where(postings.c.account_id == account_id, postings.c.currency == currency)
         .order_by(postings.c.id)
@@ -58,6 +59,7 @@ async def load_ledger(uow: UnitOfWork, account_id: UUID, currency: str) -> Ledge
                 r.payment_id,
                 r.credit_note_id,
                 r.application_id,
+                r.refund_id,
             )
             for r in rows
         ]
@@ -82,6 +84,7 @@ async def save_postings(
             "payment_id": p.payment_id,
             "credit_note_id": p.credit_note_id,
             "application_id": p.application_id,
+            "refund_id": p.refund_id,
         }
         for p in new
     ]
@@ -123,3 +126,16 @@ async def open_receivables(uow: UnitOfWork, account_id: UUID, currency: str) -> 
         .order_by(receivables.c.issue_date, receivables.c.invoice_number)
     )
     return list(rows)
+
+
+async def latest_journey(uow: UnitOfWork, account_id: UUID) -> tuple[UUID, str | None] | None:
+    """The journey (lead id, trace context) of the account's latest receivable, if any."""
+    latest = (
+        await uow.session.execute(
+            sa.select(receivables.c.lead_id, receivables.c.traceparent)
+            .where(receivables.c.account_id == account_id)
+            .order_by(receivables.c.opened_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if latest is None else (latest.lead_id, latest.traceparent)

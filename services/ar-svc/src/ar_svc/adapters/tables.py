@@ -9,7 +9,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 MONEY = sa.Numeric(18, 2)
 POSTING_KINDS = (
-    "kind IN ('invoice', 'payment', 'application', 'unapplication', 'credit', 'write_off', 'void')"
+    "kind IN ('invoice', 'payment', 'application', 'unapplication', 'credit', 'write_off', 'void',"
+    " 'refund', 'refund_reversal', 'write_off_reversal')"
 )
 
 receivables = sa.Table(
@@ -97,6 +98,8 @@ postings = sa.Table(
     sa.Column("credit_note_id", sa.Uuid, sa.ForeignKey("credit_notes.credit_note_id")),
     # Names the pair of postings that applied funds to an invoice (and the pair reversing it).
     sa.Column("application_id", sa.Uuid, index=True),
+    # (0010) Names the postings of one refund (and those reversing it when it failed).
+    sa.Column("refund_id", sa.Uuid, index=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("amount", MONEY, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
@@ -136,4 +139,61 @@ sa.Index(
     disputes.c.invoice_id,
     unique=True,
     postgresql_where=disputes.c.status == "open",
+)
+
+# (0010) Refunds of a payment or of unapplied cash, sent through the payment gateway: the money
+# leaves unapplied funds when requested and comes back there if the gateway fails to send it.
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("refund_id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("lead_id", sa.Uuid, nullable=False),
+    sa.Column("payment_id", sa.Uuid, sa.ForeignKey("payments.id"), index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("settled_at", sa.DateTime(timezone=True)),
+    sa.Column("gateway_reference", sa.Text),
+    sa.Column("failure_reason", sa.Text),
+    sa.CheckConstraint("amount > 0", name="ck_refund_amount"),
+    sa.CheckConstraint("status IN ('requested', 'completed', 'failed')", name="ck_refund_status"),
+)
+
+# (0010) Write-offs by hand: requested with a reason, approved by a second finance user,
+# reversible. The automatic write-off of dunning has no row here.
+write_offs = sa.Table(
+    "write_offs",
+    metadata,
+    sa.Column("write_off_id", sa.Uuid, primary_key=True),
+    sa.Column(
+        "invoice_id", sa.Uuid, sa.ForeignKey("receivables.invoice_id"), nullable=False, index=True
+    ),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("reversed_by", sa.Text),
+    sa.Column("reversed_at", sa.DateTime(timezone=True)),
+    sa.Column("reversal_reason", sa.Text),
+    sa.CheckConstraint("amount > 0", name="ck_write_off_amount"),
+    sa.CheckConstraint(
+        "status IN ('pending_approval', 'written_off', 'rejected', 'reversed')",
+        name="ck_write_off_status",
+    ),
+)
+sa.Index(
+    "ux_write_offs_one_pending",
+    write_offs.c.invoice_id,
+    unique=True,
+    postgresql_where=write_offs.c.status == "pending_approval",
 )

@@ -8,10 +8,18 @@ by a reversing posting. Signs: what the customer owes is positive.
 - an application moves funds from unapplied to an invoice: +x unapplied, −x on the invoice;
   an unapplication is the same pair reversed;
 - a write-off posts −balance on the invoice; a void posts −total on it (after its applications
-  went back to unapplied).
+  went back to unapplied); reversing a write-off posts +amount on the invoice again;
+- a refund posts +amount on unapplied funds (money paid back out of a payment's or a credit
+  note's funds, each posting naming the one it draws on); a failed refund is reversed by the
+  opposite postings, and the money is unapplied again.
 
 So the account balance (the sum of all postings) is always
-invoices − payments − credits − write-offs − voids, and applications never change it.
+invoices − payments − credits − write-offs − voids + refunds + reversed write-offs, and
+applications never change it.
+
+Example: a paid invoice of 181.50 (a payment of 181.50 applied to it) credited 60.50 leaves the
+invoice at 0.00 and 60.50 of customer credit unapplied; refunding 60.50 of the payment draws
+them, leaving unapplied funds and the account balance at 0.00.
 """
 
 from __future__ import annotations
@@ -23,8 +31,18 @@ from typing import Literal
 from uuid import UUID
 
 PostingKind = Literal[
-    "invoice", "payment", "credit", "application", "unapplication", "write_off", "void"
+    "invoice",
+    "payment",
+    "credit",
+    "application",
+    "unapplication",
+    "write_off",
+    "void",
+    "refund",
+    "refund_reversal",
+    "write_off_reversal",
 ]
+PLUS_KINDS = frozenset({"invoice", "application", "refund", "write_off_reversal"})
 ZERO = Decimal(0)
 
 
@@ -40,6 +58,7 @@ class Posting:
     payment_id: UUID | None = None
     credit_note_id: UUID | None = None
     application_id: UUID | None = None
+    refund_id: UUID | None = None
 
     @property
     def source_id(self) -> UUID | None:
@@ -86,7 +105,7 @@ class Ledger:
     def total(self, kind: PostingKind) -> Decimal:
         """The sum of the postings of one kind, as a positive figure for the minus kinds."""
         amount = sum((p.amount for p in self.postings if p.kind == kind), ZERO)
-        return amount if kind in ("invoice", "application") else -amount
+        return amount if kind in PLUS_KINDS else -amount
 
     def live_applications(self, invoice_id: UUID | None = None) -> list[Application]:
         """Applications not reversed, optionally of one invoice, oldest first."""
@@ -192,12 +211,77 @@ class Ledger:
             (p.amount for p in self.postings if p.invoice_id == invoice_id and p.kind == "invoice"),
             ZERO,
         )
-        if any(
-            p.invoice_id == invoice_id and p.kind in ("void", "write_off") for p in self.postings
-        ):
+        mine = [p for p in self.postings if p.invoice_id == invoice_id]
+        written_off = -sum(
+            (p.amount for p in mine if p.kind in ("write_off", "write_off_reversal")), ZERO
+        )
+        if any(p.kind == "void" for p in mine) or written_off > 0:
             raise LedgerError(f"invoice {invoice_id} is already voided or written off")
         added: list[Posting] = []
         for application in self.live_applications(invoice_id):
             added += self.unapply(application.application_id)
         added += self._add([Posting("void", -total, invoice_id=invoice_id)])
         return added
+
+    def refund(
+        self, refund_id: UUID, amount: Decimal, sources: Iterable[tuple[UUID | None, UUID | None]]
+    ) -> list[Posting]:
+        """Pay `amount` back out of unapplied funds, drawing on `sources` ((payment id, credit
+        note id) pairs) in their order. Refused beyond what they have unapplied."""
+        if amount <= 0:
+            raise LedgerError("a refund must be positive")
+        if any(p.refund_id == refund_id for p in self.postings):
+            raise LedgerError(f"refund {refund_id} is already posted")
+        drawn: list[Posting] = []
+        left = amount
+        for payment_id, credit_note_id in sources:
+            available = self.unapplied(payment_id or credit_note_id)
+            take = min(left, available)
+            if take > 0:
+                drawn.append(
+                    Posting(
+                        "refund",
+                        take,
+                        payment_id=payment_id,
+                        credit_note_id=credit_note_id,
+                        refund_id=refund_id,
+                    )
+                )
+                left -= take
+            if left == 0:
+                return self._add(drawn)
+        raise LedgerError(f"only {amount - left} of the funds named is unapplied; {amount} asked")
+
+    def reverse_refund(self, refund_id: UUID) -> list[Posting]:
+        """A refund that failed: its money is unapplied again, in the funds it came from."""
+        mine = [p for p in self.postings if p.refund_id == refund_id]
+        if not any(p.kind == "refund" for p in mine):
+            raise LedgerError(f"refund {refund_id} is not posted")
+        if any(p.kind == "refund_reversal" for p in mine):
+            raise LedgerError(f"refund {refund_id} is already reversed")
+        return self._add(
+            [
+                Posting(
+                    "refund_reversal",
+                    -p.amount,
+                    payment_id=p.payment_id,
+                    credit_note_id=p.credit_note_id,
+                    refund_id=refund_id,
+                )
+                for p in mine
+            ]
+        )
+
+    def reverse_write_off(self, invoice_id: UUID, amount: Decimal) -> list[Posting]:
+        """The invoice owes `amount` written off again (at most what is written off on it)."""
+        written_off = -sum(
+            (
+                p.amount
+                for p in self.postings
+                if p.invoice_id == invoice_id and p.kind in ("write_off", "write_off_reversal")
+            ),
+            ZERO,
+        )
+        if amount <= 0 or amount > written_off:
+            raise LedgerError(f"invoice {invoice_id} has {written_off} written off; {amount} asked")
+        return self._add([Posting("write_off_reversal", amount, invoice_id=invoice_id)])

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ar_svc.adapters.ledger_store import (
+    latest_journey,
     load_ledger,
     lock_account,
     open_receivables,
@@ -317,15 +318,7 @@ async def _journey_of(
     invoice, else of the oldest open one, else of the account's latest receivable."""
     for row in sorted(open_rows, key=lambda r: (r.invoice_number != invoice_number, r.issue_date)):
         return row.lead_id, row.traceparent
-    latest = (
-        await uow.session.execute(
-            sa.select(receivables.c.lead_id, receivables.c.traceparent)
-            .where(receivables.c.account_id == account_id)
-            .order_by(receivables.c.opened_at.desc())
-            .limit(1)
-        )
-    ).first()
-    return None if latest is None else (latest.lead_id, latest.traceparent)
+    return await latest_journey(uow, account_id)
 
 
 async def apply_unapplied_funds(uow: UnitOfWork, ledger: Ledger, invoice: Any) -> None:

@@ -16,6 +16,7 @@ from billing_svc.adapters.tables import (
     account_tax_jurisdictions,
     billing_adjustments,
     invoice_number_sequences,
+    invoices,
     revenue_schedule,
     subscription_amendments,
     subscription_items,
@@ -26,6 +27,7 @@ from billing_svc.adapters.tables import (
 from billing_svc.domain.drafting import Adjustment, UsageGroup
 from billing_svc.domain.invoicing import SubscriptionItem
 from billing_svc.domain.usage import Tier, UsageEvent, UsagePlan
+from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
 
 
@@ -207,3 +209,15 @@ async def pending_amendments(uow: UnitOfWork, ids: list[UUID]) -> dict[UUID, lis
     for row in rows:
         result[row.subscription_id].append(row)
     return result
+
+
+async def locked_invoice(uow: UnitOfWork, invoice_id: UUID) -> Row[Any]:
+    """One invoice, locked for this transaction (NotFound when there is none)."""
+    row = (
+        await uow.session.execute(
+            sa.select(invoices).where(invoices.c.id == invoice_id).with_for_update()
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    return row

@@ -254,6 +254,43 @@ credit_notes = sa.Table(
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# (0012) Credit notes by hand: each request (issued at once, or waiting for a second finance
+# user above the approval threshold) and what each credit note by hand credited per line.
+credit_note_requests = sa.Table(
+    "credit_note_requests",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("invoice_id", sa.Uuid, sa.ForeignKey("invoices.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("lines", JSONB, nullable=False),
+    sa.Column("subtotal", MONEY, nullable=False),
+    sa.Column("tax_total", MONEY, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("credit_note_id", sa.Uuid, sa.ForeignKey("credit_notes.id")),
+    sa.CheckConstraint("total > 0", name="ck_credit_request_total"),
+    sa.CheckConstraint(
+        "status IN ('pending_approval', 'issued', 'rejected')", name="ck_credit_request_status"
+    ),
+)
+
+credited_invoice_lines = sa.Table(
+    "credited_invoice_lines",
+    metadata,
+    sa.Column("credit_note_id", sa.Uuid, sa.ForeignKey("credit_notes.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("invoice_id", sa.Uuid, sa.ForeignKey("invoices.id"), nullable=False, index=True),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.CheckConstraint("amount > 0", name="ck_credited_line_amount"),
+)
+
 revenue_schedule = sa.Table(
     "revenue_schedule",
     metadata,

@@ -64,6 +64,8 @@ class InvoiceView(BaseModel):
     tax_rate: DecimalStr = Decimal(0)
     voided_at: datetime | None = None
     void_reason: str | None = None
+    credited: DecimalStr = Decimal(0)
+    """What credit notes credited on the invoice so far, tax included."""
     lines: list[InvoiceLineView]
 
 

@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,22 +25,20 @@ from sqlalchemy.engine import Row
 from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     billing_adjustments,
-    credit_notes,
     invoices,
     subscription_amendments,
     subscriptions,
 )
 from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.drafting import Adjustment
-from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_number
+from billing_svc.domain.invoicing import DraftLine, SubscriptionItem
 from billing_svc.domain.proration import ProrationLine, RecurringCharge, prorate_change
 from billing_svc.domain.trial import charged_from
-from billing_svc.handlers.revenue import first_open_month, schedule_rows
+from billing_svc.handlers.credit_notes import record_credit_note
 from billing_svc.handlers.subscription_events import emit_changed
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
-from l2c_schemas import InvoiceLine, Money
-from l2c_schemas.billing import CreditNoteIssued
+from l2c_schemas import Money
 from l2c_schemas.contract import ContractAmended
 from l2c_schemas.money import round_money
 from l2c_schemas.periods import months_in
@@ -279,66 +278,15 @@ async def _issue_credit_note(
         )
     ).first()
     rate = credited.tax_rate if credited is not None else Decimal(0)
-    currency = sub.currency
     subtotal = -sum((a.amount for a in adjustments), Decimal(0))
-    tax = round_money(subtotal * rate, currency)
-    now = uow.clock.now()
-    seq = (await store.next_numbers(uow, "CN", now.year, 1))[0]
-    note_id, number = uuid4(), invoice_number("CN", now.year, seq)
-
-    def money(amount: Decimal) -> Money:
-        return Money(amount=amount, currency=currency)
-
+    tax = round_money(subtotal * rate, sub.currency)
     lines = [
-        InvoiceLine(
-            line_no=n,
-            product_code=a.product_code,
-            description=a.description,
-            quantity=a.quantity,
-            unit_price=money(-a.amount),
-            amount=money(-a.amount),
-            period_start=a.period_start,
-            period_end=a.period_end,
-        )
-        for n, a in enumerate(adjustments, start=1)
+        replace(line, amount=-line.amount, unit_price=-line.unit_price)
+        for line in _as_draft_lines(adjustments)
     ]
-    await uow.session.execute(
-        sa.insert(credit_notes).values(
-            id=note_id,
-            credit_note_number=number,
-            invoice_id=credited.id if credited is not None else None,
-            subscription_id=sub.id,
-            account_id=sub.account_id,
-            lead_id=sub.lead_id,
-            currency=currency,
-            subtotal=subtotal,
-            tax_total=tax,
-            total=subtotal + tax,
-            reason=reason,
-            lines=[line.model_dump(mode="json") for line in lines],
-            issued_at=now,
-        )
-    )
-    first_open = await first_open_month(uow)
-    rows = schedule_rows(note_id, sub, now.date(), _as_draft_lines(adjustments), first_open)
-    await store.insert_revenue(uow, rows)
-    await uow.emit(
-        CreditNoteIssued(
-            lead_id=sub.lead_id,
-            account_id=sub.account_id,
-            credit_note_id=note_id,
-            credit_note_number=number,
-            invoice_id=credited.id if credited is not None else None,
-            currency=currency,
-            lines=lines,
-            subtotal=money(subtotal),
-            tax_total=money(tax),
-            total=money(subtotal + tax),
-            reason=reason,
-            issued_at=now,
-        )
-    )
-    return note_id, money(subtotal + tax)
+    invoice_id = credited.id if credited is not None else None
+    note_id = await record_credit_note(uow, sub, invoice_id, lines, tax, reason)
+    return note_id, Money(amount=subtotal + tax, currency=sub.currency)
 
 
 def _as_draft_lines(adjustments: list[Adjustment]) -> list[DraftLine]:

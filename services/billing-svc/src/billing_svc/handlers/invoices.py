@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from billing_svc import config
+from billing_svc.adapters import store
 from billing_svc.adapters.tables import (
     invoice_lines,
     invoices,
@@ -21,6 +22,7 @@ from billing_svc.domain.drafting import bill_date
 from billing_svc.domain.invoicing import DraftLine
 from billing_svc.domain.trial import first_charge_date, trial_end
 from billing_svc.handlers.billing_run import Issuing, bill_subscriptions, issue
+from billing_svc.handlers.credit_notes import credited_totals
 from billing_svc.handlers.metering import file_pending_usage
 from billing_svc.handlers.revenue import reverse_schedule
 from l2c_runtime.errors import Conflict, NotFound
@@ -28,7 +30,7 @@ from l2c_runtime.http.params import Page
 from l2c_runtime.telemetry import current_traceparent, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import InvoicePaid, Money, OrderPlaced, SubscriptionActivated
-from l2c_schemas.ar import InvoiceWrittenOff
+from l2c_schemas.ar import InvoiceWrittenOff, WriteOffReversed
 from l2c_schemas.billing import InvoiceVoided
 from l2c_schemas.periods import months_in
 
@@ -151,6 +153,7 @@ async def list_invoices(
         if value is not None:
             query = query.where(invoices.c[name] == value)
     rows = (await uow.session.execute(query)).all()
+    credited = await credited_totals(uow, [row.id for row in rows])
     result = []
     for row in rows:
         lines = await uow.session.execute(
@@ -158,19 +161,14 @@ async def list_invoices(
             .where(invoice_lines.c.invoice_id == row.id)
             .order_by(invoice_lines.c.line_no)
         )
-        result.append({**row._mapping, "lines": [dict(line._mapping) for line in lines]})
-    return result
-
-
-async def _locked_invoice(uow: UnitOfWork, invoice_id: UUID) -> Row[Any]:
-    row = (
-        await uow.session.execute(
-            sa.select(invoices).where(invoices.c.id == invoice_id).with_for_update()
+        result.append(
+            {
+                **row._mapping,
+                "credited": credited.get(row.id, Decimal(0)),
+                "lines": [dict(line._mapping) for line in lines],
+            }
         )
-    ).first()
-    if row is None:
-        raise NotFound(f"no invoice {invoice_id}")
-    return row
+    return result
 
 
 def _name(invoice: Row[Any]) -> str:
@@ -180,7 +178,7 @@ def _name(invoice: Row[Any]) -> str:
 async def finalize_invoice(invoice_id: UUID, uow: UnitOfWork) -> None:
     """Issue a draft: draft → issued with the next gapless number, issued today, InvoiceIssued
     and its revenue schedule, exactly as the billing run issues (409 unless it is a draft)."""
-    row = await _locked_invoice(uow, invoice_id)
+    row = await store.locked_invoice(uow, invoice_id)
     if row.status != "draft":
         raise Conflict(f"{_name(row)} is {row.status}; only a draft can be finalized")
     sub = (
@@ -211,7 +209,7 @@ async def void_invoice(invoice_id: UUID, reason: str, uow: UnitOfWork) -> dict[s
     the receivable) and its revenue reversed. A draft: draft → void, still without a number,
     and without an event (nobody was told of it). Its usage and adjustments are not re-billed:
     voiding is a cancellation."""
-    row = await _locked_invoice(uow, invoice_id)
+    row = await store.locked_invoice(uow, invoice_id)
     if row.status not in ("issued", "draft"):
         raise Conflict(f"{_name(row)} is {row.status}; only a draft or issued one can be voided")
     now = uow.clock.now()
@@ -286,4 +284,13 @@ async def mark_invoice_uncollectible(event: InvoiceWrittenOff, uow: UnitOfWork) 
         sa.update(invoices)
         .where(invoices.c.id == event.invoice_id, invoices.c.status == "issued")
         .values(status="uncollectible")
+    )
+
+
+async def mark_invoice_collectible(event: WriteOffReversed, uow: UnitOfWork) -> None:
+    """ar-svc reversed a write-off: the invoice is owed again, uncollectible → issued."""
+    await uow.session.execute(
+        sa.update(invoices)
+        .where(invoices.c.id == event.invoice_id, invoices.c.status == "uncollectible")
+        .values(status="issued")
     )

@@ -44,6 +44,10 @@ SCOPES: frozenset[str] = frozenset(
         "receivables:read",  # balances, aging, DSO, cash collected
         "disputes:write",  # open a dispute on an invoice (a customer portal, finance)
         "disputes:resolve",  # uphold (credit note) or reject a dispute
+        "credit-notes:write",  # request a credit note by hand on an issued or paid invoice
+        "refunds:write",  # refund a payment or unapplied cash
+        "write-offs:write",  # request a write-off by hand, reverse one
+        "corrections:approve",  # approve another person's credit note or write-off
         "audit:read",
         "insights:read",  # journeys and lead-to-cash metrics (insights-svc)
         "insights:admin",  # hand-off SLA definitions (insights-svc)
@@ -118,6 +122,10 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = {
             "payments:apply",
             "disputes:write",
             "disputes:resolve",
+            "credit-notes:write",
+            "refunds:write",
+            "write-offs:write",
+            "corrections:approve",
         }
     ),
     "revops_admin": frozenset(
