@@ -4,15 +4,21 @@ disqualification and recycling, erasure, versioned scoring rules, and list queri
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
-from l2c_platform.journey import DEMO_LEAD
+from l2c_platform.erasure_scan import ErasureReport, scan_for_person
+from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.tokens import operator_client
@@ -407,3 +413,69 @@ async def test_a_breach_under_the_reassign_policy_hands_the_lead_to_the_next_rep
     assert now["first_contact_due_at"] > lead["first_contact_due_at"]  # a new 30 minutes
     async with operator_client() as client:
         await client.delete(f"{platform.config.base_url('lead-svc')}/routing-rules/sla-{marker}")
+
+
+MESSAGING_TABLES = {"outbox", "inbox", "dead_letter"}
+"""Where an erased person may remain until retention prunes the rows (docs/privacy.md)."""
+
+
+async def test_l2c_verify_erasure_finds_the_person_before_and_only_in_messages_after(
+    platform: Platform,
+) -> None:
+    marker = uuid4().hex[:8]
+    email, name = f"ada-{marker}@x{marker}.example", f"Ada Lovelace {marker}"
+    async with operator_client() as client:
+        api = LeadApi(platform, client)
+        lead = await api.post("/leads", _lead(marker, full_name=name), expect=201)
+    lead_id = lead["lead_id"]
+    needles = {"e-mail": email, "name": name}
+
+    async def reached_deal_svc() -> ErasureReport | None:
+        found = await scan_for_person(platform.config, UUID(lead_id), needles)
+        return found if any(r.service == "deal-svc" for r in found.remnants) else None
+
+    before = await eventually(reached_deal_svc, "the person to reach deal-svc's contacts")
+    assert not before.erased
+    assert ("lead-svc", "leads", "email", "e-mail") in {
+        (r.service, r.table, r.column, r.found) for r in before.remnants
+    }
+
+    async with operator_client() as client:
+        await LeadApi(platform, client).post(f"/leads/{lead_id}/erase", {})
+
+    async def scrubbed() -> ErasureReport | None:
+        found = await scan_for_person(platform.config, UUID(lead_id), needles)
+        kept = {r.table for r in found.remnants} - MESSAGING_TABLES
+        return found if found.erased and not kept else None
+
+    after = await eventually(scrubbed, "every service to scrub its copies")
+    # LeadQualified, with the contact's e-mail, is still in lead-svc's sent outbox rows
+    assert ("lead-svc", "outbox") in {(r.service, r.table) for r in after.remnants}
+
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-c",
+            "from l2c_platform.cli import main; main()",
+            "verify",
+            "--erasure",
+            lead_id,
+            "--email",
+            email,
+            "--name",
+            name,
+            "--database-prefix",
+            platform.config.database_prefix,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "L2C_PG_URL": platform.config.pg_url},
+    )
+    assert done.returncode == 1, done.stderr  # the outbox rows still hold the person
+    shown = json.loads(done.stdout)
+    assert shown["erased"] is True and shown["ok"] is False
+    assert {r["table"] for r in shown["remnants"]} <= MESSAGING_TABLES

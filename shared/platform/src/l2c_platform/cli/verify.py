@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import asdict
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from asyncpg import PostgresError
 
+from l2c_platform.erasure_scan import ErasureReport, scan_for_person
 from l2c_platform.invariants import DeadLetterAllowance, Report, verify
 from l2c_platform.launcher import PlatformConfig
 from l2c_platform.platform_state import Scope, read_platform_state
@@ -45,10 +48,27 @@ def verify_command(
         typer.Option(min=0, max=3600, help="check again until clean or this many seconds passed"),
     ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+    erasure: Annotated[
+        UUID | None,
+        typer.Option(
+            help="instead: check that this erased lead's person is nowhere (give --email, --name)"
+        ),
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="with --erasure: the person's e-mail address")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="with --erasure: the person's name")] = None,
 ) -> None:
     """Check the platform: journeys paid exactly once, one invoice per period, balances,
-    outboxes, dead letters. Exit 1 when anything is violated."""
+    outboxes, dead letters. Exit 1 when anything is violated.
+
+    With `--erasure <lead_id> --email ada@example.com --name "Ada Lovelace"`: check that the
+    lead is erased and that no service's database still holds the person's e-mail or name
+    (L2C no longer knows them: give them from the erasure request)."""
     config = PlatformConfig(database_prefix=database_prefix, group_suffix=group_suffix)
+    if erasure is not None:
+        _verify_erasure(config, erasure, email, name, as_json)
+        return
     allowed = DeadLetterAllowance(allow_dead_letters, frozenset(dead_letter_type or ()))
     deadline = time.monotonic() + wait
     try:
@@ -68,5 +88,37 @@ def verify_command(
         )
         for violation in report.violations:
             typer.echo(f"  {violation}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_erasure(
+    config: PlatformConfig, lead_id: UUID, email: str | None, name: str | None, as_json: bool
+) -> None:
+    needles = {k: v.strip() for k, v in (("e-mail", email), ("name", name)) if v and v.strip()}
+    if not needles:
+        raise typer.BadParameter("give the person's --email and/or --name", param_hint="--erasure")
+    try:
+        report: ErasureReport = asyncio.run(scan_for_person(config, lead_id, needles))
+    except (OSError, PostgresError) as exc:
+        typer.echo(f"cannot read the platform's databases: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "lead_id": str(lead_id),
+                    "erased": report.erased,
+                    "remnants": [asdict(r) for r in report.remnants],
+                    "ok": report.ok,
+                },
+                indent=2,
+            )
+        )
+    else:
+        typer.echo(f"lead {lead_id}: {'erased' if report.erased else 'NOT erased'} in lead-svc")
+        for r in report.remnants:
+            typer.echo(f"  {r.service} {r.table}.{r.column}: the {r.found} in {r.rows} row(s)")
+        typer.echo(f"{len(report.remnants)} place(s) still hold the person")
     if not report.ok:
         raise typer.Exit(1)
