@@ -76,6 +76,17 @@ async def api() -> AsyncIterator[SimpleNamespace]:
             await unit.session.execute(sa.insert(notes).values(text=note.text))
         raise RuntimeError("failed after its commit")
 
+    slow_once: list[bool] = []
+
+    @app.post("/notes-slowly", status_code=201)
+    async def add_note_slowly(note: Note) -> dict[str, Any]:
+        async with uow() as unit:
+            await unit.session.execute(sa.insert(notes).values(text=note.text))
+            if not slow_once:
+                slow_once.append(True)
+                await asyncio.sleep(1.6)  # a lock wait, a paused process: past the claim
+        return {"text": note.text}
+
     @app.post("/notes-then-stall", status_code=201)
     async def add_note_then_stall(note: Note) -> dict[str, Any]:
         first = not committed.is_set()
@@ -280,3 +291,23 @@ async def test_a_request_killed_after_its_commit_is_not_run_again_by_a_retry(
     taken_over = await api.http.post("/notes", json={"text": "x"}, headers=before_commit)
     assert taken_over.status_code == 201
     assert await _count(api.engine, notes) == 2
+
+
+async def test_a_request_that_outlives_its_claim_is_rolled_back_and_the_retry_runs_once(
+    api: SimpleNamespace,
+) -> None:
+    """The first request's transaction outlasts the claim timeout; a retry takes the key over
+    and runs. The first one finds its claim gone when it marks the key, so its effect is
+    rolled back (409 ClaimTakenOver): one note, and later retries replay the retry's answer."""
+    headers = {"Idempotency-Key": "slow-commit"}
+    first = asyncio.create_task(
+        api.http.post("/notes-slowly", json={"text": "once"}, headers=headers)
+    )
+    await asyncio.sleep(1.2)  # past the 1 s claim, the first still in its transaction
+    retry = await api.http.post("/notes-slowly", json={"text": "once"}, headers=headers)
+    assert retry.status_code == 201, retry.text
+    late = await first
+    assert late.status_code == 409 and late.json()["error"] == "ClaimTakenOver"
+    assert await _count(api.engine, notes) == 1
+    again = await api.http.post("/notes-slowly", json={"text": "once"}, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"

@@ -8,8 +8,8 @@ query, sha256 of the body). For a known key:
 - same fingerprint, first request still running: 409, retry later;
 - another fingerprint: 422, a key names one request only.
 
-Only a request that succeeded (2xx/3xx) keeps its key. A refused or failed request rolled its
-transaction back and changed nothing, so the key is released and a retry runs afresh: in an
+A request that succeeded (2xx/3xx) keeps its key. A request refused or failed before it
+committed anything changed nothing, so the key is released and a retry runs afresh: in an
 event-driven platform a 404 "not known yet" often turns into a 201 a moment later. Keys are
 kept `retention` (at least 24 hours) and then pruned.
 
@@ -34,7 +34,8 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from l2c_runtime.errors import Conflict
 from l2c_runtime.http.body_limit import buffered_body, send_json
 from l2c_runtime.messaging_tables import idempotency_keys
 
@@ -74,24 +76,52 @@ def _effect_committed() -> sa.ColumnElement[bool]:
     )
 
 
-_claim_in_flight: ContextVar[tuple[str, str] | None] = ContextVar(
-    "l2c_idempotency_claim", default=None
-)
+@dataclass
+class _Claim:
+    """The key a request holds. `token` is the `locked_at` its claim wrote: the claim is still
+    this request's only while the row has it (a retry past `claim_timeout` writes its own)."""
+
+    caller: str
+    key: str
+    token: datetime
+    marked: bool = False
+    """Its effect is committed (the row's `locked_at` is EFFECT_COMMITTED, by this request)."""
+    active: bool = True
+    """False once the request ended: a task it spawned that outlives it marks nothing."""
+
+
+_claim_in_flight: ContextVar[_Claim | None] = ContextVar("l2c_idempotency_claim", default=None)
+
+
+class ClaimTakenOver(Conflict):
+    """The request outlived its claim and a retry took the key over: its effect is rolled back
+    so the command is carried out once, by the retry."""
 
 
 async def mark_effect_committed(session: AsyncSession) -> None:
     """Called by the unit of work inside its transaction, before it commits: when the request
     being handled holds an idempotency key, the key is marked as having taken effect in the
-    same transaction as the effect itself."""
+    same transaction as the effect itself. A claim lost to a retry raises ClaimTakenOver,
+    which rolls the effect back."""
     claim = _claim_in_flight.get()
-    if claim is None:
+    if claim is None or not claim.active or claim.marked:
         return
-    caller, key = claim
-    await session.execute(
+    marked = await session.execute(
         sa.update(idempotency_keys)
-        .where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
+        .where(
+            idempotency_keys.c.caller == claim.caller,
+            idempotency_keys.c.key == claim.key,
+            idempotency_keys.c.locked_at == claim.token,
+        )
         .values(locked_at=sa.literal(EFFECT_COMMITTED).cast(idempotency_keys.c.locked_at.type))
+        .returning(idempotency_keys.c.key)
     )
+    if marked.first() is None:
+        raise ClaimTakenOver(
+            f"this request ran longer than its {HEADER} claim and a retry took the key over; "
+            "nothing was done by it"
+        )
+    claim.marked = True
 
 
 class IdempotencyMiddleware:
@@ -137,9 +167,10 @@ class IdempotencyMiddleware:
         fingerprint = _fingerprint(scope)
         engine = self.engine_of(scope)
         stored = await self._claim(engine, caller, key, fingerprint)
-        if stored is not None:
+        if not isinstance(stored, datetime):
             await self._answer_known(send, key, fingerprint, stored)
             return
+        claim = _Claim(caller, key, stored)
         status: int | None = None
         content_type: bytes | None = None
         body: list[bytes] = []
@@ -156,28 +187,28 @@ class IdempotencyMiddleware:
                 body.append(message.get("body", b""))
             held.append(message)
 
-        claim = _claim_in_flight.set((caller, key))
+        reset = _claim_in_flight.set(claim)
         try:
             await self.app(scope, receive, capture)
         except BaseException:
             # Shielded: a failing or cancelled request must not leave the key claimed.
-            await asyncio.shield(self._settle(engine, caller, key, None, None, b""))
+            await asyncio.shield(self._settle(engine, claim, None, None, b""))
             raise
         finally:
-            _claim_in_flight.reset(claim)
-        await asyncio.shield(
-            self._settle(engine, caller, key, status, content_type, b"".join(body))
-        )
+            claim.active = False
+            _claim_in_flight.reset(reset)
+        await asyncio.shield(self._settle(engine, claim, status, content_type, b"".join(body)))
         for message in held:
             await send(message)
 
     async def _claim(
         self, engine: AsyncEngine, caller: str, key: str, fingerprint: str
-    ) -> sa.Row[Any] | None:
-        """Claim the key for this request (None), or return the row of the request that
-        holds it. A claim older than `claim_timeout` whose request never finished (its process
-        died) is taken over."""
-        now = sa.func.now()
+    ) -> datetime | sa.Row[Any]:
+        """Claim the key for this request (the claim's token), or return the row of the
+        request that holds it. A claim older than `claim_timeout` whose request never finished
+        (its process died) is taken over."""
+        # The statement's own time, not the transaction's: each claim's token is its own.
+        now = sa.func.clock_timestamp()
         async with engine.begin() as conn:
             claimed = await conn.execute(
                 insert(idempotency_keys)
@@ -189,10 +220,11 @@ class IdempotencyMiddleware:
                     created_at=now,
                 )
                 .on_conflict_do_nothing()
-                .returning(idempotency_keys.c.key)
+                .returning(idempotency_keys.c.locked_at)
             )
-            if claimed.first() is not None:
-                return None
+            token: datetime | None = claimed.scalar()
+            if token is not None:
+                return token
             taken_over = await conn.execute(
                 sa.update(idempotency_keys)
                 .where(
@@ -203,10 +235,11 @@ class IdempotencyMiddleware:
                     idempotency_keys.c.locked_at < now - self.claim_timeout,
                 )
                 .values(locked_at=now)
-                .returning(idempotency_keys.c.key)
+                .returning(idempotency_keys.c.locked_at)
             )
-            if taken_over.first() is not None:
-                return None
+            retaken: datetime | None = taken_over.scalar()
+            if retaken is not None:
+                return retaken
             row = (
                 await conn.execute(
                     sa.select(
@@ -221,14 +254,19 @@ class IdempotencyMiddleware:
     async def _settle(
         self,
         engine: AsyncEngine,
-        caller: str,
-        key: str,
+        claim: _Claim,
         status: int | None,
         content_type: bytes | None,
         body: bytes,
     ) -> None:
-        where = (idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
-        applied = _effect_committed()
+        """Store the answer or free the key, touching the row only while it is still this
+        request's: marked by it, or still holding its claim's token (a retry that took the
+        key over owns it now)."""
+        where = (
+            idempotency_keys.c.caller == claim.caller,
+            idempotency_keys.c.key == claim.key,
+            _effect_committed() if claim.marked else idempotency_keys.c.locked_at == claim.token,
+        )
         answer = idempotency_keys.update().values(
             status_code=status,
             response_body=body,
@@ -236,20 +274,20 @@ class IdempotencyMiddleware:
         )
         try:
             async with engine.begin() as conn:
-                if status is not None and 200 <= status < 400:
+                if claim.marked and status is not None:
+                    # after the effect committed, any answer (even a refusal) is the key's
                     await conn.execute(answer.where(*where))
-                elif status is not None:
-                    # A refusal or failure after the effect committed is the request's answer
-                    # (it must not run again); otherwise nothing happened and the key is freed.
-                    await conn.execute(answer.where(*where, applied))
-                    await conn.execute(sa.delete(idempotency_keys).where(*where, ~applied))
+                elif claim.marked:
+                    pass  # an exception escaped after the commit: 409 IdempotentRequestApplied
+                elif status is not None and 200 <= status < 400:
+                    await conn.execute(answer.where(*where))  # succeeded without a unit of work
                 else:
-                    # No answer at all (an exception escaped): free the key unless the effect
-                    # committed, which a retry then learns from 409 IdempotentRequestApplied.
-                    await conn.execute(sa.delete(idempotency_keys).where(*where, ~applied))
+                    # refused or failed before committing anything: the key is free again
+                    await conn.execute(sa.delete(idempotency_keys).where(*where))
         except Exception:
-            # The answer went out; a retry after the claim timeout runs the request again.
-            log.exception("could not store the answer of idempotency key %r", key)
+            # The answer went out; a retry gets 409 (IdempotentRequestApplied once the effect
+            # committed, else IdempotencyKeyInUse until the claim times out and it runs).
+            log.exception("could not store the answer of idempotency key %r", claim.key)
 
     async def _answer_known(
         self, send: Send, key: str, fingerprint: str, stored: sa.Row[Any]
