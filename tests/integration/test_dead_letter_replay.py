@@ -111,3 +111,4 @@ async def test_the_l2c_command_lists_shows_and_replays_dead_letters(
     assert (described[dlq]["records"], described[topic]["records"]) == (2, 1)
     assert described[dlq]["role"] == "dead letters"
     assert described["l2c.lead.intake.v1"]["role"] == "inbound from outside systems"
+    assert described["l2c.payments.outbound.v1"]["role"] == "outbound to outside systems"

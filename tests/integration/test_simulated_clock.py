@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from l2c_platform.journey import eventually
+from l2c_platform.kafka_io import publish
 from l2c_platform.launcher import SERVICES, Infrastructure, Platform
 from l2c_platform.tokens import operator_client
 from l2c_runtime.clock import SimulatedClock
 from l2c_runtime.clock_follower import advance_platform_clock, catch_up
+from l2c_schemas.topics import CLOCK
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -48,6 +50,8 @@ async def test_a_starting_process_adopts_the_platform_time_before_anything_runs(
     reads the newest offset at once: a restarted billing-svc must not issue an invoice dated
     by the wall clock while its follower replays the topic."""
     offset = await advance_platform_clock(infra.kafka_bootstrap, timedelta(hours=1))
+    # a record that is not a clock change, newest on the topic: passed over for the one before
+    await publish(infra.kafka_bootstrap, CLOCK, b"not a clock change", [], b"clock")
     clock = SimulatedClock()
     await catch_up(infra.kafka_bootstrap, clock)
     assert clock.offset == offset

@@ -24,6 +24,9 @@ from l2c_schemas.topics import CLOCK
 
 log = logging.getLogger(__name__)
 
+_READ_BACK = 100
+"""How many records back from the newest `current_offset` looks for a readable one."""
+
 
 async def follow_clock(bootstrap: str, clock: SimulatedClock) -> None:
     await ensure_topics(bootstrap, [CLOCK], partitions=1)
@@ -48,7 +51,8 @@ async def follow_clock(bootstrap: str, clock: SimulatedClock) -> None:
 
 
 async def current_offset(bootstrap: str) -> timedelta:
-    """The platform's simulated offset: that of the newest clock record (0 if none)."""
+    """The platform's simulated offset: that of the newest readable clock record (0 if none).
+    A record that does not decode is passed over for the one before it."""
     await ensure_topics(bootstrap, [CLOCK], partitions=1)
     consumer = AIOKafkaConsumer(
         **kafka_client_options(), bootstrap_servers=bootstrap, enable_auto_commit=False
@@ -57,12 +61,18 @@ async def current_offset(bootstrap: str) -> timedelta:
     try:
         partition = TopicPartition(CLOCK, 0)
         consumer.assign([partition])
+        first = (await consumer.beginning_offsets([partition]))[partition]
         end = (await consumer.end_offsets([partition]))[partition]
-        if end == 0:
-            return timedelta(0)
-        consumer.seek(partition, end - 1)
-        record = await asyncio.wait_for(consumer.getone(), 10)
-        return timedelta(seconds=decode_as(ClockAdvanced, record.value).offset_seconds)
+        for offset in range(end - 1, max(first, end - _READ_BACK) - 1, -1):
+            consumer.seek(partition, offset)
+            record = await asyncio.wait_for(consumer.getone(), 10)
+            try:
+                change = decode_as(ClockAdvanced, record.value)
+            except InvalidMessage as exc:
+                log.warning("ignoring bad clock record at offset %s: %s", record.offset, exc)
+                continue
+            return timedelta(seconds=change.offset_seconds)
+        return timedelta(0)
     finally:
         await consumer.stop()
 

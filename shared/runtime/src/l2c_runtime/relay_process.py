@@ -46,6 +46,8 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     provider = setup_tracing(name, settings.span_file)
     await ensure_topics(settings.kafka_bootstrap, definition.produces, settings.topic_partitions)
     clock: Clock = SimulatedClock() if settings.clock == "simulated" else SystemClock()
+    if isinstance(clock, SimulatedClock):  # the platform's time before anything is stamped
+        await catch_up(settings.kafka_bootstrap, clock)
     engine = create_engine(settings.database_url, 2)
     metrics = ServiceMetrics()
     relay, publisher = relay_with_publisher(engine, settings, clock, name, metrics)
@@ -64,7 +66,6 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
         loop.add_signal_handler(signum, relay.stop)
     follower = None
     if isinstance(clock, SimulatedClock):
-        await catch_up(settings.kafka_bootstrap, clock)
         follower = asyncio.create_task(follow_clock(settings.kafka_bootstrap, clock))
     log.info("%s started", name)
     relaying = asyncio.create_task(relay.run())

@@ -12,7 +12,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from l2c_runtime.kafka_client import kafka_client_options
-from l2c_schemas.topics import ALL_TOPICS, CLOCK, CONTEXT_TOPICS, INBOUND_TOPICS, INSIGHTS_EVENTS
+from l2c_schemas.topics import (
+    ALL_TOPICS,
+    CLOCK,
+    CONTEXT_TOPICS,
+    INBOUND_TOPICS,
+    INSIGHTS_EVENTS,
+    OUTBOUND_TOPICS,
+)
 
 Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP", help="Kafka bootstrap servers")]
 
@@ -24,6 +31,8 @@ def role_of(topic: str) -> str:
         return "events of a context"
     if topic in INBOUND_TOPICS:
         return "inbound from outside systems"
+    if topic in OUTBOUND_TOPICS:
+        return "outbound to outside systems"
     if topic == CLOCK:
         return "simulated clock"
     return "not L2C's"
