@@ -123,6 +123,9 @@ async def test_every_metric_of_a_mixed_population_is_the_hand_computed_one(
             "InvoicePaid",
         ):
             assert expected in stages, (expected, stages)
+        # paid late: overdue (and reminded) before the payment came
+        for late in ("InvoiceOverdue", "DunningNoticeSent"):
+            assert stages.index(late) < stages.index("PaymentReceived"), stages
         # v1 created, then revised into v2
         assert stages.count("QuoteCreated") == stages.count("QuoteRevised") == 1, stages
         await _journey_once(finance, url("insights-svc"), lost_lead, "lost")
@@ -239,6 +242,7 @@ class _CashJourney:
         elif name == "invoice issued":
             await self._dispute_and_credit(journey.invoice["id"])
             await self._advance(20)
+            await self._overdue(journey.account_id, journey.invoice["id"])
 
     async def negotiate(self, rep: httpx.AsyncClient, v1: dict[str, Any]) -> dict[str, Any]:
         """Send v1; revise it into v2 (20 % off, net 14), which the sales manager approves;
@@ -282,6 +286,19 @@ class _CashJourney:
             decided = await legal.post(f"{contracts}/approvals/1/approve", json={})
         assert decided.status_code == 200, decided.text
         assert decided.json()["approval_status"] == "approved", decided.json()
+
+    async def _overdue(self, account_id: str, invoice_id: str) -> None:
+        """6 days past the due date (issue + 14): dunning's first step (the reminder 1 day
+        after it) has been taken before the customer pays."""
+        balance = self._url("ar-svc") + f"/accounts/{account_id}/balance"
+        async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
+
+            async def dunned() -> bool | None:
+                invoices = (await finance.get(balance)).json()["invoices"]
+                mine = next(i for i in invoices if i["invoice_id"] == invoice_id)
+                return mine["dunning_step"] >= 1 or None
+
+            await eventually(dunned, "dunning to reach the overdue invoice", 60)
 
     async def _dispute_and_credit(self, invoice_id: str) -> None:
         ar = self._url("ar-svc")
