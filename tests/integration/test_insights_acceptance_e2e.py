@@ -6,7 +6,8 @@ The population has a lead source of its own (`acceptance-<hex>`):
 
 - W: a lead too weak to qualify, left as it is (captured, nothing more);
 - D: another weak lead, disqualified by sales (reason `no_budget`);
-- L: the demo lead, qualified, contacted at once, its deal closed lost by its rep;
+- L: the demo lead, qualified, contacted at once, quoted (the quote sent at once), its deal
+  closed lost by its rep;
 - C: the demo lead driven to cash by the journey driver, with the platform clock advanced:
   once its opportunity is open, 1 day, then the first contact, then 1 more day; quote v1
   (DEMO_LINES, 10 % off, within policy) is sent, then revised into v2 with 20 % off the seats
@@ -32,6 +33,7 @@ simulated days.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -87,12 +89,13 @@ async def test_every_metric_of_a_mixed_population_is_the_hand_computed_one(
         assert ruled_out.status_code == 200, ruled_out.text
         assert ruled_out.json()["status"] == "disqualified"
 
-        # L: contacted at once, then lost.
+        # L: contacted at once, quoted (v1 sent), then lost.
         lost_lead = await _capture_demo_lead(url, source)
         lost_opportunity = await _opportunity_of(url, lost_lead)
         contacted = await operator.post(url("lead-svc") + f"/leads/{lost_lead}/contacted", json={})
         assert contacted.status_code == 200, contacted.text
     async with _owning_rep(lost_opportunity) as rep:
+        await _quote_and_send(rep, url("cpq-svc"), lost_opportunity["opportunity_id"])
         closed = await rep.post(
             url("deal-svc") + f"/opportunities/{lost_opportunity['opportunity_id']}/close-lost",
             json={"reason": "no budget this year"},
@@ -144,8 +147,8 @@ async def test_every_metric_of_a_mixed_population_is_the_hand_computed_one(
         assert await metric("lead_to_opportunity_rate") == _rate(2, 4, "0.5000")
         # Closed: C won, L lost -> 1/2.
         assert await metric("opportunity_win_rate") == _rate(1, 2, "0.5000")
-        # A quote was sent only in C's journey, which was won -> 1/1.
-        assert await metric("quote_to_close_rate") == _rate(1, 1, "1.0000")
+        # A quote was sent in L's journey (lost) and C's (won) -> 1/2.
+        assert await metric("quote_to_close_rate") == _rate(1, 2, "0.5000")
         # C's first invoice's subtotal 2480.00 is the accepted v2's net total -> 1/1.
         assert await metric("quote_accuracy") == _rate(1, 1, "1.0000")
         # L contacted within seconds of capture, C 1 day after: nearest-rank p50 is the
@@ -155,8 +158,13 @@ async def test_every_metric_of_a_mixed_population_is_the_hand_computed_one(
         assert contact["p50_seconds"] < SLACK
         _about(contact["p90_seconds"], 1)
         _about(contact["mean_seconds"], 0.5)
-        # C only: opportunity -> v1 sent = 1 + 1 days.
-        _only(await metric("quote_generation_time"), 2)
+        # L's quote sent within seconds of its opportunity, C's v1 after 1 + 1 days:
+        # p50 the smaller, p90 the larger, the mean 1 day.
+        quoting = await metric("quote_generation_time")
+        assert quoting["count"] == 2
+        assert quoting["p50_seconds"] < SLACK
+        _about(quoting["p90_seconds"], 2)
+        _about(quoting["mean_seconds"], 1)
         # C only: drafted -> approved by legal = the 2 days the approval waited.
         _only(await metric("contract_approval_time"), 2)
         # C only: opportunity -> won = 1 + 1 + 2 days.
@@ -177,25 +185,37 @@ async def test_every_metric_of_a_mixed_population_is_the_hand_computed_one(
         assert funnel.status_code == 200, funnel.text
         counts = {row["stage"]: row["count"] for row in funnel.json()["stages"]}
         assert counts["captured"] >= 4 and counts["paid"] >= 1, counts
+        # The API's EUR figures hold ours among others': what can be checked is that ours
+        # count (C's invoice sold 2480.00 in the period and is not accurate; C's v2 complied).
+        period = {"from": start.isoformat(), "to": (start + timedelta(days=60)).isoformat()}
+        api: dict[str, Any] = {}
         for name in ("dso", "invoice_accuracy", "discount_compliance"):
-            period = {"from": start.isoformat(), "to": (start + timedelta(days=60)).isoformat()}
-            answer = await finance.get(url("insights-svc") + f"/metrics/{name}", params=period)
+            by = {} if name == "dso" else {"by": "currency"}  # dso is always per currency
+            answer = await finance.get(
+                url("insights-svc") + f"/metrics/{name}", params={**period, **by}
+            )
             assert answer.status_code == 200, answer.text
+            api[name] = answer.json()["groups"]["EUR"]
+        assert Decimal(api["dso"]["sales"]) >= Decimal("2480.00"), api
+        invoices = api["invoice_accuracy"]
+        assert invoices["denominator"] - invoices["numerator"] >= 1, api
+        assert api["discount_compliance"]["numerator"] >= 1, api
 
     journeys, documents = await _live_projection(platform, start, source, ours)
     assert len(journeys) == 4
-    # Of the 4 captured: contacted (or later) L and C; qualified, opportunity L and C; a
-    # quote sent and every later stage C only. Drop-off = the share of the stage before
-    # that did not go on: 2 of 4, then none, then 1 of 2, then none.
+    # Of the 4 captured: contacted (or later), qualified, opportunity, quote sent: L and C;
+    # accepted and every later stage C only. Drop-off = the share of the stage before that
+    # did not go on: 2 of 4, then none, then 1 of 2, then none.
     assert metrics.funnel(journeys, start) == [
         {"stage": "captured", "count": 4, "drop_off": None},
         {"stage": "contacted", "count": 2, "drop_off": "0.5000"},
         {"stage": "qualified", "count": 2, "drop_off": "0.0000"},
         {"stage": "opportunity", "count": 2, "drop_off": "0.0000"},
-        {"stage": "quote_sent", "count": 1, "drop_off": "0.5000"},
+        {"stage": "quote_sent", "count": 2, "drop_off": "0.0000"},
+        {"stage": "quote_accepted", "count": 1, "drop_off": "0.5000"},
         *(
             {"stage": stage, "count": 1, "drop_off": "0.0000"}
-            for stage in ("quote_accepted", "contract_signed", "won", "invoiced", "paid")
+            for stage in ("contract_signed", "won", "invoiced", "paid")
         ),
     ]
     # C's one invoice, disputed (and credited) within 30 days of its issue -> 0/1.
@@ -322,6 +342,22 @@ class _CashJourney:
             )
         assert resolved.status_code == 200, resolved.text
         assert resolved.json()["credit_note_id"] is not None, resolved.json()
+
+
+async def _quote_and_send(rep: httpx.AsyncClient, cpq: str, opportunity_id: str) -> None:
+    """The demo lines quoted (within policy) and sent to the customer."""
+    body = {"opportunity_id": opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
+
+    async def created() -> dict[str, Any] | None:
+        response = await rep.post(f"{cpq}/quotes", json=body)
+        if response.status_code == 404:
+            return None  # OpportunityOpened not in cpq-svc yet
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    quote = await eventually(created, "cpq-svc to know the opportunity", 60)
+    sent = await rep.post(f"{cpq}/quotes/{quote['quote_id']}/send")
+    assert sent.status_code == 200, sent.text
 
 
 async def _capture_weak_lead(base_url: Any, source: str) -> str:
