@@ -53,8 +53,8 @@ from .test_insights_e2e import (
     DAY,
     SLACK,
     _advance,
-    _capture,
     _capture_demo_lead,
+    _capture_weak_lead,
     _journey_once,
     _opportunity_of,
     _times,
@@ -62,12 +62,6 @@ from .test_insights_e2e import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-WEAK_LEAD = {
-    "full_name": "Tom Tinker",
-    "company": "Tinker Garage",
-    "employees": 2,
-    "title": "Student",
-}
 REVISED_LINES = [{**DEMO_LINES[0], "discount_percent": "20"}, DEMO_LINES[1]]
 """v2: 20 % off the seats, above the 15 % the sales manager must approve."""
 
@@ -358,12 +352,6 @@ async def _quote_and_send(rep: httpx.AsyncClient, cpq: str, opportunity_id: str)
     quote = await eventually(created, "cpq-svc to know the opportunity", 60)
     sent = await rep.post(f"{cpq}/quotes/{quote['quote_id']}/send")
     assert sent.status_code == 200, sent.text
-
-
-async def _capture_weak_lead(base_url: Any, source: str) -> str:
-    captured = await _capture(base_url, source, WEAK_LEAD)
-    assert captured["status"] not in ("sales_qualified", "qualified"), captured
-    return str(captured["lead_id"])
 
 
 async def _live_projection(

@@ -39,6 +39,13 @@ from l2c_schemas.topics import CONTRACT_EVENTS, dead_letter_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
+WEAK_LEAD = {
+    "full_name": "Tom Tinker",
+    "company": "Tinker Garage",
+    "employees": 2,
+    "title": "Student",
+}
+"""A lead too small, with too junior a title, to qualify."""
 DAY = 86400.0
 SLACK = 600.0
 """Real seconds that may pass while the steps run, on top of the simulated days."""
@@ -74,20 +81,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
     start = (await _times(platform))["insights-svc"]
 
     # L2: too weak to qualify
-    async with client_as(["integration"], "web-forms", timeout=10.0) as intake:
-        weak = await intake.post(
-            config.base_url("lead-svc") + "/leads",
-            json={
-                "full_name": "Tom Tinker",
-                "company": "Tinker Garage",
-                "email": f"tom+{uuid4().hex[:8]}@garage.example",
-                "employees": 2,
-                "title": "Student",
-                "source": source,
-            },
-        )
-    assert weak.status_code in (200, 201), weak.text
-    assert weak.json()["status"] not in ("sales_qualified", "qualified"), weak.json()
+    weak = await _capture_weak_lead(config.base_url, source)
 
     # L3: qualified, then lost
     lost_lead = await _capture_demo_lead(config.base_url, source)
@@ -203,7 +197,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
         assert counts["captured"] >= 3 and counts["paid"] >= 1
 
     await _rebuild_gives_the_same_answers(
-        platform, infra, source, start, [journey.lead_id, lost_lead, weak.json()["lead_id"]]
+        platform, infra, source, start, [journey.lead_id, lost_lead, weak]
     )
 
     async with client_as(["sales_rep"], "sally.sales", ["EMEA"], timeout=10.0) as rep:
@@ -254,6 +248,12 @@ async def _journey_once(
         return dict(body) if body and body["status"] == status else None
 
     return await eventually(reached, f"insights-svc to see {lead_id} {status}", 90)
+
+
+async def _capture_weak_lead(base_url: Any, source: str) -> str:
+    captured = await _capture(base_url, source, WEAK_LEAD)
+    assert captured["status"] not in ("sales_qualified", "qualified"), captured
+    return str(captured["lead_id"])
 
 
 async def _capture_demo_lead(base_url: Any, source: str) -> str:
