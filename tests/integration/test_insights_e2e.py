@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -38,6 +39,13 @@ from l2c_schemas.topics import CONTRACT_EVENTS, dead_letter_topic
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
+WEAK_LEAD = {
+    "full_name": "Tom Tinker",
+    "company": "Tinker Garage",
+    "employees": 2,
+    "title": "Student",
+}
+"""A lead too small, with too junior a title, to qualify."""
 DAY = 86400.0
 SLACK = 600.0
 """Real seconds that may pass while the steps run, on top of the simulated days."""
@@ -73,20 +81,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
     start = (await _times(platform))["insights-svc"]
 
     # L2: too weak to qualify
-    async with client_as(["integration"], "web-forms", timeout=10.0) as intake:
-        weak = await intake.post(
-            config.base_url("lead-svc") + "/leads",
-            json={
-                "full_name": "Tom Tinker",
-                "company": "Tinker Garage",
-                "email": f"tom+{uuid4().hex[:8]}@garage.example",
-                "employees": 2,
-                "title": "Student",
-                "source": source,
-            },
-        )
-    assert weak.status_code in (200, 201), weak.text
-    assert weak.json()["status"] not in ("sales_qualified", "qualified"), weak.json()
+    weak = await _capture_weak_lead(config.base_url, source)
 
     # L3: qualified, then lost
     lost_lead = await _capture_demo_lead(config.base_url, source)
@@ -113,13 +108,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
     journey = await JourneyDriver(config.base_url, after_step=after_step).run(source=source)
 
     async with client_as(["finance"], "fiona.finance", timeout=10.0) as finance:
-
-        async def paid_journey() -> dict[str, Any] | None:
-            response = await finance.get(f"{insights}/journeys/{journey.lead_id}")
-            body = response.json() if response.status_code == 200 else None
-            return body if body and body["status"] == "paid" else None
-
-        seen = await eventually(paid_journey, "insights-svc to see the journey paid", 90)
+        seen = await _journey_once(finance, insights, journey.lead_id, "paid")
         stages = [s["stage"] for s in seen["stages"]]
         for expected in (
             "LeadCaptured",
@@ -147,11 +136,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
         assert seen["account_id"] == journey.account_id
         assert seen["source"] == source
 
-        async def lost_seen() -> bool | None:
-            response = await finance.get(f"{insights}/journeys/{lost_lead}")
-            return (response.status_code == 200 and response.json()["status"] == "lost") or None
-
-        await eventually(lost_seen, "insights-svc to see the lost deal", 60)
+        await _journey_once(finance, insights, lost_lead, "lost")
 
         async def listed(**params: str) -> list[str]:
             response = await finance.get(f"{insights}/journeys", params=params)
@@ -212,7 +197,7 @@ async def test_journeys_and_metrics_of_a_mixed_population(
         assert counts["captured"] >= 3 and counts["paid"] >= 1
 
     await _rebuild_gives_the_same_answers(
-        platform, infra, source, start, [journey.lead_id, lost_lead, weak.json()["lead_id"]]
+        platform, infra, source, start, [journey.lead_id, lost_lead, weak]
     )
 
     async with client_as(["sales_rep"], "sally.sales", ["EMEA"], timeout=10.0) as rep:
@@ -252,14 +237,38 @@ async def _rebuild_gives_the_same_answers(
     assert rebuilt == live
 
 
+async def _journey_once(
+    finance: httpx.AsyncClient, insights: str, lead_id: str, status: str
+) -> dict[str, Any]:
+    """The lead's journey once insights-svc has seen it reach `status`."""
+
+    async def reached() -> dict[str, Any] | None:
+        response = await finance.get(f"{insights}/journeys/{lead_id}")
+        body = response.json() if response.status_code == 200 else None
+        return dict(body) if body and body["status"] == status else None
+
+    return await eventually(reached, f"insights-svc to see {lead_id} {status}", 90)
+
+
+async def _capture_weak_lead(base_url: Any, source: str) -> str:
+    captured = await _capture(base_url, source, WEAK_LEAD)
+    assert captured["status"] not in ("sales_qualified", "qualified"), captured
+    return str(captured["lead_id"])
+
+
 async def _capture_demo_lead(base_url: Any, source: str) -> str:
+    return str((await _capture(base_url, source, DEMO_LEAD))["lead_id"])
+
+
+async def _capture(base_url: Any, source: str, lead: dict[str, Any]) -> dict[str, Any]:
+    """The lead as lead-svc captured it from a web form, with a fresh e-mail address."""
     async with client_as(["integration"], "web-forms", timeout=10.0) as intake:
         response = await intake.post(
             base_url("lead-svc") + "/leads",
-            json={**DEMO_LEAD, "source": source, "email": f"ada+{uuid4().hex[:8]}@x.example"},
+            json={**lead, "source": source, "email": f"lead+{uuid4().hex[:8]}@x.example"},
         )
     assert response.status_code in (200, 201), response.text
-    return str(response.json()["lead_id"])
+    return dict(response.json())
 
 
 async def _opportunity_of(base_url: Any, lead_id: str) -> dict[str, Any]:

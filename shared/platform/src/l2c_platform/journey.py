@@ -91,6 +91,10 @@ def demo_quote_accepted(accepted_at: datetime, payment_terms_days: int = 30) -> 
     )
 
 
+Negotiation = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""The owning rep's client and a quote just created → the quote version to accept."""
+
+
 @dataclass
 class Stage:
     name: str
@@ -130,12 +134,16 @@ class JourneyDriver:
         base_url: Callable[[str], str],
         timeout: float = 60.0,
         after_step: Callable[[str], Awaitable[None]] | None = None,
+        negotiate: Negotiation | None = None,
     ) -> None:
         """`after_step` is awaited after each step with its name (e.g. to advance the
-        simulated clock between steps)."""
+        simulated clock between steps); `negotiate` (the owning rep's client and the quote
+        just created) returns the version the customer accepts, e.g. after a revision and its
+        discount approval (by default the quote as created)."""
         self._url = base_url
         self._timeout = timeout
         self._after_step = after_step
+        self._negotiate = negotiate
         self.journey = Journey()
         self._started = time.monotonic()
 
@@ -224,6 +232,8 @@ class JourneyDriver:
             return response.json()
 
         created = await eventually(quote, "cpq-svc to know the opportunity", self._timeout)
+        if self._negotiate is not None:
+            created = await self._negotiate(rep, created)
         j.quote_id = created["quote_id"]
         quote_path = f"/quotes/{j.quote_id}"
 
@@ -317,9 +327,11 @@ class JourneyDriver:
 
             async def receivable() -> Any:
                 balance = await self._get(c, "ar-svc", f"/accounts/{j.account_id}/balance")
-                return balance if balance and balance["invoices"] else None
+                invoices = balance["invoices"] if balance else []
+                return next((i for i in invoices if i["invoice_id"] == j.invoice["id"]), None)
 
-            await eventually(receivable, "the receivable", self._timeout)
+            # the customer pays what the invoice still owes (its total, less any credit)
+            owed = (await eventually(receivable, "the receivable", self._timeout))["balance"]
             paid = await self._post(
                 intake,
                 "ar-svc",
@@ -327,12 +339,12 @@ class JourneyDriver:
                 {
                     "external_reference": f"bank-{uuid4().hex[:12]}",
                     "account_id": j.account_id,
-                    "amount": {"amount": j.invoice["total"], "currency": "EUR"},
+                    "amount": {"amount": owed, "currency": "EUR"},
                     "invoice_number": j.invoice["invoice_number"],
                 },
             )
             j.payment_id = paid["payment_id"]
-            await self._mark("payment received & applied", f"{j.invoice['total']} EUR")
+            await self._mark("payment received & applied", f"{owed} EUR")
 
             async def invoice_paid() -> Any:
                 found = await self._get(c, "billing-svc", f"/invoices/{j.invoice['id']}")
