@@ -118,3 +118,9 @@ def test_a_third_is_rounded_half_up_to_four_places() -> None:
     [ana] = accuracy(call, won, NOVEMBER, "owner")
     # 1/3 = 0.33333 -> 0.3333; |1 - 3| / 3 = 0.66666 -> 0.6667
     assert (ana.attainment, ana.error) == (Decimal("0.3333"), Decimal("0.6667"))
+    # a tie: 1/32 = 0.03125 -> 0.0313 (half-even would give 0.0312); 31/32 = 0.96875 -> 0.9688
+    call = snapshot(
+        [deal("32.00", 100, "commit", date(2026, 11, 2), "ana", "emea")], NOVEMBER, CALL_DAY
+    )
+    [ana] = accuracy(call, won, NOVEMBER, "owner")
+    assert (ana.attainment, ana.error) == (Decimal("0.0313"), Decimal("0.9688"))

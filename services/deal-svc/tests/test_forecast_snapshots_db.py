@@ -114,8 +114,9 @@ async def test_the_daily_snapshot_is_taken_once_and_the_first_day_is_the_call(
     )
     november = parse_period("2026-11")
     async with runtime.unit_of_work() as uow:
-        call = await queries.period_call(uow, november)
+        called_on, call = await queries.period_call(uow, november)
         deals = await queries.forecast_deals(uow, november)
+    assert called_on == date(2026, 11, 2)
     assert {line.taken_on for line in call} == {date(2026, 11, 2)}
     [ana] = accuracy(call, deals, november, "team")
     assert (ana.key, ana.commit_forecast, ana.actual) == (
@@ -124,3 +125,26 @@ async def test_the_daily_snapshot_is_taken_once_and_the_first_day_is_the_call(
         Decimal("1200.00"),
     )
     assert (ana.attainment, ana.error) == (Decimal("1.2000"), Decimal("0.2000"))
+
+
+async def test_a_day_with_nothing_forecast_is_a_call_of_nothing(engine: AsyncEngine) -> None:
+    """Nothing closes in December when its first snapshot is taken: December's call is that
+    day, with no lines, even though a 900.00 commit deal is opened on the 10th."""
+    clock = FixedClock(datetime(2026, 12, 1, 9, tzinfo=UTC))
+    runtime = SimpleNamespace(
+        clock=clock, unit_of_work=unit_of_work_factory(session_factory(engine), clock, "/test")
+    )
+    await take_snapshots(runtime)  # type: ignore[arg-type]
+    await _opportunity(
+        engine,
+        amount=Decimal("900.00"),
+        probability=90,
+        status="open",
+        forecast_category="commit",
+        expected_close_date=date(2026, 12, 20),
+    )
+    clock.moment = datetime(2026, 12, 10, 9, tzinfo=UTC)
+    await take_snapshots(runtime)  # type: ignore[arg-type]
+    async with runtime.unit_of_work() as uow:
+        called_on, call = await queries.period_call(uow, parse_period("2026-12"))
+    assert (called_on, call) == (date(2026, 12, 1), [])

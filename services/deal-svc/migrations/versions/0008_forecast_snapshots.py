@@ -15,6 +15,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "forecast_snapshot_days",
+        sa.Column("period", sa.Text, primary_key=True),
+        sa.Column("taken_on", sa.Date, primary_key=True),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
         "forecast_snapshots",
         sa.Column("period", sa.Text, primary_key=True),
         sa.Column("taken_on", sa.Date, primary_key=True),
@@ -31,3 +37,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("forecast_snapshots")
+    op.drop_table("forecast_snapshot_days")

@@ -22,7 +22,7 @@ async def take_snapshots(runtime: Runtime) -> None:
             if await queries.snapshot_taken(uow, label, today):
                 continue
             deals = await queries.forecast_deals(uow, period)
-            await queries.save_snapshot(uow, snapshot(deals, period, today), now)
+            await queries.save_snapshot(uow, label, today, snapshot(deals, period, today), now)
 
 
 snapshot_forecasts = periodic(300.0)(take_snapshots)

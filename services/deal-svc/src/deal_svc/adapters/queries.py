@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from deal_svc.adapters.tables import (
     accounts,
+    forecast_snapshot_days,
     forecast_snapshots,
     opportunities,
     opportunity_stage_history,
@@ -218,42 +219,52 @@ async def closed_deals(uow: UnitOfWork, pipeline: Pipeline, period: Period) -> l
     ]
 
 
-async def save_snapshot(uow: UnitOfWork, lines: list[SnapshotLine], taken_at: datetime) -> int:
-    """Keep a day's snapshot lines; a day already kept for a period stays as it was (the
-    first pass of the day is the day's snapshot). Returns how many lines were added."""
-    if not lines:
-        return 0
-    added = await uow.session.execute(
-        insert(forecast_snapshots)
-        .values([{**asdict(line), "taken_at": taken_at} for line in lines])
+async def save_snapshot(
+    uow: UnitOfWork, period: str, day: date, lines: list[SnapshotLine], taken_at: datetime
+) -> bool:
+    """Keep the day's snapshot of `period` (its lines may be none: a call of 0). A day already
+    kept stays as it was (the first pass of the day is the day's snapshot; replicas may race).
+    True when this call kept it."""
+    kept = await uow.session.execute(
+        insert(forecast_snapshot_days)
+        .values(period=period, taken_on=day, taken_at=taken_at)
         .on_conflict_do_nothing()
-        .returning(forecast_snapshots.c.owner)
+        .returning(forecast_snapshot_days.c.period)
     )
-    return len(added.all())
+    if kept.first() is None:
+        return False
+    if lines:
+        await uow.session.execute(
+            insert(forecast_snapshots).values(
+                [{**asdict(line), "taken_at": taken_at} for line in lines]
+            )
+        )
+    return True
 
 
 async def snapshot_taken(uow: UnitOfWork, period: str, day: date) -> bool:
-    s = forecast_snapshots.c
+    d = forecast_snapshot_days.c
     found = await uow.session.scalar(
-        sa.select(sa.literal(True)).where(s.period == period, s.taken_on == day).limit(1)
+        sa.select(sa.literal(True)).where(d.period == period, d.taken_on == day)
     )
     return bool(found)
 
 
-async def period_call(uow: UnitOfWork, period: Period) -> list[SnapshotLine]:
-    """The period's call: its snapshot of the earliest day within the period."""
-    s = forecast_snapshots.c
+async def period_call(uow: UnitOfWork, period: Period) -> tuple[date | None, list[SnapshotLine]]:
+    """The period's call: the day of its earliest snapshot within the period and that day's
+    lines (none when nothing was forecast then); (None, []) when no snapshot was kept."""
+    d, s = forecast_snapshot_days.c, forecast_snapshots.c
     first = await uow.session.scalar(
-        sa.select(sa.func.min(s.taken_on)).where(
-            s.period == period.label, s.taken_on.between(period.first_day, period.last_day)
+        sa.select(sa.func.min(d.taken_on)).where(
+            d.period == period.label, d.taken_on.between(period.first_day, period.last_day)
         )
     )
     if first is None:
-        return []
+        return None, []
     rows = await uow.session.execute(
         sa.select(forecast_snapshots).where(s.period == period.label, s.taken_on == first)
     )
-    return [
+    return first, [
         SnapshotLine(
             period=row.period,
             taken_on=row.taken_on,

@@ -127,6 +127,15 @@ opportunity_stage_history = sa.Table(
 )
 sa.Index("ix_opportunity_stage_history_opportunity", opportunity_stage_history.c.opportunity_id)
 
+# The days a period's forecast was kept, even a day with nothing forecast (a call of 0).
+forecast_snapshot_days = sa.Table(
+    "forecast_snapshot_days",
+    metadata,
+    sa.Column("period", sa.Text, primary_key=True),
+    sa.Column("taken_on", sa.Date, primary_key=True),
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # The forecast as it stood each day, per period, owner, team and currency (forecast accuracy).
 forecast_snapshots = sa.Table(
     "forecast_snapshots",

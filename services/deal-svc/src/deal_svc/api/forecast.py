@@ -20,6 +20,7 @@ from deal_svc.domain.forecast import (
     parse_period,
 )
 from l2c_runtime.auth import require
+from l2c_runtime.errors import RuleViolation
 from l2c_schemas import Money
 
 router = APIRouter(prefix="/forecast", tags=["forecast"])
@@ -133,7 +134,7 @@ class ForecastAccuracyView(BaseModel):
 async def get_forecast_accuracy(
     runtime: RuntimeDep,
     period: Annotated[
-        str, Query(max_length=7, examples=["2026-11"], description="2026-Q4, 2026-11 or 2026")
+        str, Query(max_length=7, examples=["2026-11"], description="a month or a quarter")
     ],
     group_by: AccuracyGroup = "owner",
 ) -> ForecastAccuracyView:
@@ -142,13 +143,17 @@ async def get_forecast_accuracy(
     against what was actually won in the period, per owner, team or overall and per
     currency. A period still running compares the call with what was won so far."""
     wanted = parse_period(period)
+    if wanted.label.isdigit():
+        raise RuleViolation(
+            "forecasts are kept for months and quarters: ask for 2026-11 or 2026-Q4, not a year"
+        )
     async with runtime.unit_of_work() as uow:
-        call = await queries.period_call(uow, wanted)
+        called_on, call = await queries.period_call(uow, wanted)
         deals = await queries.forecast_deals(uow, wanted)
     results = accuracy(call, deals, wanted, group_by)
     return ForecastAccuracyView(
         period=wanted.label,
-        called_on=call[0].taken_on if call else None,
+        called_on=called_on,
         group_by=group_by,
         groups=[
             AccuracyView(

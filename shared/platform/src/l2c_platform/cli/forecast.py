@@ -21,7 +21,7 @@ GROUPS = ("owner", "team", "none")
 
 
 def forecast(
-    period: Annotated[str, typer.Argument(help="a month (2026-11), quarter (2026-Q4) or year")],
+    period: Annotated[str, typer.Argument(help="a month (2026-11) or a quarter (2026-Q4)")],
     by: Annotated[str, typer.Option(help="owner, team or none")] = "owner",
     url: Annotated[
         str, typer.Option(envvar="L2C_DEAL_URL", help="deal-svc's base URL")
