@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from ar_svc.api.disputes import router as disputes_router
 from ar_svc.api.receivables import router
 from ar_svc.api.reports import router as reports_router
+from ar_svc.api.statements import MAX_STATEMENT_BYTES
+from ar_svc.api.statements import router as statements_router
 from ar_svc.consumers import subscriptions
 from ar_svc.handlers.dunning import run_dunning
 from l2c_runtime.service import ServiceDefinition
@@ -24,13 +26,14 @@ definition = ServiceDefinition(
     description=(
         "Receivables subledger, payments, cash application, dunning and reports; "
         "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent, "
-        "InvoiceDisputed, DisputeResolved."
+        "InvoiceDisputed, DisputeResolved; imports bank statements (CAMT.053, CSV)."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router, reports_router, disputes_router],
+    routers=[router, reports_router, disputes_router, statements_router],
     produces=[AR_EVENTS],
     jobs=[run_dunning],
+    body_limits={"/bank-statements": MAX_STATEMENT_BYTES},
 )
 
 

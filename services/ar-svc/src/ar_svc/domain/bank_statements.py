@@ -1,0 +1,317 @@
+"""Bank statements as ar-svc reads them: ISO 20022 CAMT.053 (any `camt.053.001.xx` version)
+and a CSV layout of our own, both turned into the same lines.
+
+Only credits that the bank has booked are cash in; debits (fees, refunds going out) and
+pending entries are kept as `ignored` lines so the statement's report accounts for every
+line. A line is identified by its statement's id and its entry reference (CAMT's `NtryRef`,
+else `AcctSvcrRef`; an entry with several transactions gets `/1`, `/2`, … after it), which is
+what makes a second import of the same file change nothing.
+
+The XML is parsed with defusedxml and any DTD is refused: a CAMT.053 document never needs
+one, and entity expansion is how an XML bomb works. Text fields are bounded, control
+characters refused (PostgreSQL cannot store NUL).
+
+CSV layout (UTF-8, comma-separated, a header row naming these columns in any order)::
+
+    statement_id,entry_reference,booking_date,amount,currency,payer_name,payer_account,reference
+    2026-11-30-001,E-0001,2026-11-30,1102.50,EUR,Ada Ltd,DE89370400440532013000,INV-2026-000001
+
+`amount` is a decimal string with a dot, positive for money in and negative for money out;
+`payer_name`, `payer_account` (an IBAN) and `reference` (the remittance text) may be empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from l2c_schemas.errors import RuleViolation
+from l2c_schemas.money import currency_exponent
+from l2c_schemas.text import refuse_control_characters
+
+MAX_STATEMENT_LINES = 250_000
+MAX_TEXT = 500
+MAX_ID = 140  # ISO 20022's Max140Text for ids and references
+CSV_COLUMNS = (
+    "statement_id",
+    "entry_reference",
+    "booking_date",
+    "amount",
+    "currency",
+    "payer_name",
+    "payer_account",
+    "reference",
+)
+
+Direction = Literal["credit", "debit"]
+
+
+class StatementError(RuleViolation):
+    """A statement file ar-svc cannot read, with where and why (HTTP 422)."""
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    entry_reference: str
+    booking_date: date
+    amount: Decimal
+    """Always positive; `direction` tells money in from money out."""
+    currency: str
+    direction: Direction
+    booked: bool
+    payer_name: str | None
+    payer_account: str | None
+    """The payer's IBAN, without spaces, upper case."""
+    reference: str | None
+    """Remittance information: the structured creditor reference and the free text."""
+
+
+@dataclass(frozen=True)
+class BankStatement:
+    statement_id: str
+    bank_account: str | None
+    """Our own account the statement is of (IBAN), when the file names it."""
+    format: Literal["camt.053", "csv"]
+    lines: tuple[StatementLine, ...]
+
+
+def read_statement(data: bytes) -> BankStatement:
+    """A CAMT.053 document (the data starts with `<`) or a CSV file of the layout above."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return read_camt053(data)
+    return read_csv(data)
+
+
+# -- CAMT.053 -------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _find(element: Any, path: str) -> Any:
+    """The first descendant along `path` (local names separated by /), ignoring namespaces."""
+    current = [element]
+    for name in path.split("/"):
+        current = [child for parent in current for child in parent if _local(child.tag) == name]
+        if not current:
+            return None
+    return current[0]
+
+
+def _text(element: Any, path: str, limit: int = MAX_TEXT) -> str | None:
+    found = _find(element, path)
+    if found is None or found.text is None or not found.text.strip():
+        return None
+    return _bounded(found.text.strip(), path, limit)
+
+
+def _all_texts(element: Any, path: str) -> list[str]:
+    parent_path, _, name = path.rpartition("/")
+    parent = _find(element, parent_path) if parent_path else element
+    if parent is None:
+        return []
+    return [
+        _bounded(child.text.strip(), path, MAX_TEXT)
+        for child in parent
+        if _local(child.tag) == name and child.text and child.text.strip()
+    ]
+
+
+def _bounded(value: str, what: str, limit: int) -> str:
+    if len(value) > limit:
+        raise StatementError(f"{what} is longer than {limit} characters")
+    try:
+        return refuse_control_characters(value)
+    except ValueError as exc:
+        raise StatementError(f"{what}: {exc}") from None
+
+
+def read_camt053(data: bytes) -> BankStatement:
+    """The first statement (`Stmt`) of a CAMT.053 document; its booked and pending entries."""
+    statement_id: str | None = None
+    bank_account: str | None = None
+    lines: list[StatementLine] = []
+    try:
+        for _, element in iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
+            name = _local(element.tag)
+            if name == "Ntry":
+                lines.extend(_entry_lines(element, len(lines)))
+                if len(lines) > MAX_STATEMENT_LINES:
+                    raise StatementError(f"more than {MAX_STATEMENT_LINES} lines in a statement")
+                element.clear()  # keep memory flat on a large file
+            elif name == "Stmt":
+                if statement_id is not None:
+                    raise StatementError("one statement (Stmt) per file, please")
+                statement_id = _text(element, "Id", MAX_ID)
+                iban = _text(element, "Acct/Id/IBAN", 34)
+                bank_account = _iban(iban) if iban else None
+                element.clear()
+    except DefusedXmlException as exc:
+        raise StatementError(f"refused XML: {type(exc).__name__} (no DTD or entities)") from None
+    except SyntaxError as exc:  # ElementTree.ParseError
+        raise StatementError(f"not well-formed XML: {exc}") from None
+    if statement_id is None:
+        raise StatementError("no BkToCstmrStmt/Stmt with an Id: not a CAMT.053 statement")
+    return BankStatement(statement_id, bank_account, "camt.053", tuple(lines))
+
+
+def _entry_lines(entry: Any, seen: int) -> Iterator[StatementLine]:
+    where = f"entry {seen + 1}"
+    reference = _text(entry, "NtryRef", MAX_ID) or _text(entry, "AcctSvcrRef", MAX_ID)
+    if reference is None:
+        raise StatementError(f"{where}: neither NtryRef nor AcctSvcrRef identifies it")
+    amount_element = _find(entry, "Amt")
+    if amount_element is None:
+        raise StatementError(f"{where} ({reference}): no Amt")
+    currency = _currency(amount_element.get("Ccy"), where)
+    indicator = _text(entry, "CdtDbtInd")
+    if indicator not in ("CRDT", "DBIT"):
+        raise StatementError(f"{where} ({reference}): CdtDbtInd must be CRDT or DBIT")
+    status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
+    booked_on = _text(entry, "BookgDt/Dt") or (_text(entry, "BookgDt/DtTm") or "")[:10]
+    day = _date(booked_on, where)
+    entry_details = _find(entry, "NtryDtls")
+    details = (
+        [] if entry_details is None else [d for d in entry_details if _local(d.tag) == "TxDtls"]
+    )
+
+    def line(suffix: str, amount: Decimal, detail: Any) -> StatementLine:
+        payer_name, payer_account, remittance = _parties(detail)
+        return StatementLine(
+            entry_reference=reference + suffix,
+            booking_date=day,
+            amount=amount,
+            currency=currency,
+            direction="credit" if indicator == "CRDT" else "debit",
+            booked=status == "BOOK",
+            payer_name=payer_name,
+            payer_account=payer_account,
+            reference=remittance,
+        )
+
+    if len(details) <= 1:
+        yield line("", _amount(amount_element.text, currency, where), next(iter(details), None))
+        return
+    for number, detail in enumerate(details, 1):
+        amount = _find(detail, "AmtDtls/TxAmt/Amt")
+        amount = _find(detail, "Amt") if amount is None else amount
+        if amount is None:
+            raise StatementError(f"{where} ({reference}), transaction {number}: no amount")
+        yield line(f"/{number}", _amount(amount.text, currency, where), detail)
+
+
+def _parties(detail: Any) -> tuple[str | None, str | None, str | None]:
+    """Payer's name and IBAN, and the remittance information, of a transaction (the paths of
+    camt.053.001.02 and of the later versions)."""
+    if detail is None:
+        return None, None, None
+    name = _text(detail, "RltdPties/Dbtr/Nm") or _text(detail, "RltdPties/Dbtr/Pty/Nm")
+    iban = _text(detail, "RltdPties/DbtrAcct/Id/IBAN", 34)
+    texts = [
+        *_all_texts(detail, "RmtInf/Strd/CdtrRefInf/Ref"),
+        *_all_texts(detail, "RmtInf/Ustrd"),
+    ]
+    end_to_end = _text(detail, "Refs/EndToEndId", MAX_ID)
+    if end_to_end and end_to_end != "NOTPROVIDED":
+        texts.append(end_to_end)
+    return name, _iban(iban) if iban else None, " ".join(texts)[:MAX_TEXT] or None
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+def read_csv(data: bytes) -> BankStatement:
+    """A statement in the CSV layout of this module's docstring: one statement per file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StatementError(f"the CSV file is not UTF-8: {exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+        raise StatementError(f"CSV header lacks {', '.join(sorted(missing))}")
+    statement_id: str | None = None
+    lines: list[StatementLine] = []
+    for number, row in enumerate(reader, 2):
+        where = f"line {number}"
+        if None in row:
+            raise StatementError(f"{where}: more fields than the header names")
+        cells = {k: _bounded((row[k] or "").strip(), f"{where} {k}", MAX_TEXT) for k in CSV_COLUMNS}
+        if statement_id is None:
+            statement_id = cells["statement_id"]
+        if not cells["statement_id"] or cells["statement_id"] != statement_id:
+            raise StatementError(f"{where}: every line needs the same statement_id")
+        if not cells["entry_reference"] or len(cells["entry_reference"]) > MAX_ID:
+            raise StatementError(f"{where}: entry_reference must have 1 to {MAX_ID} characters")
+        currency = _currency(cells["currency"], where)
+        signed = _amount(cells["amount"], currency, where, signed=True)
+        lines.append(
+            StatementLine(
+                entry_reference=cells["entry_reference"],
+                booking_date=_date(cells["booking_date"], where),
+                amount=abs(signed),
+                currency=currency,
+                direction="credit" if signed > 0 else "debit",
+                booked=True,
+                payer_name=cells["payer_name"] or None,
+                payer_account=_iban(cells["payer_account"]) if cells["payer_account"] else None,
+                reference=cells["reference"] or None,
+            )
+        )
+        if len(lines) > MAX_STATEMENT_LINES:
+            raise StatementError(f"more than {MAX_STATEMENT_LINES} lines in a statement")
+    if statement_id is None or len(statement_id) > MAX_ID:
+        raise StatementError(f"a CSV statement needs lines and a statement_id of ≤ {MAX_ID}")
+    return BankStatement(statement_id, None, "csv", tuple(lines))
+
+
+# -- fields ---------------------------------------------------------------------------------
+
+_AMOUNT = re.compile(r"^-?\d{1,16}(\.\d{1,3})?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$")
+
+
+def _amount(raw: str | None, currency: str, where: str, signed: bool = False) -> Decimal:
+    value = (raw or "").strip()
+    if not _AMOUNT.match(value) or (value.startswith("-") and not signed):
+        raise StatementError(f"{where}: amount {value!r} is not a decimal such as 1102.50")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise StatementError(f"{where}: amount {value!r} is not a decimal") from None
+    if amount == 0:
+        raise StatementError(f"{where}: amount is zero")
+    if -amount.as_tuple().exponent > currency_exponent(currency):  # type: ignore[operator]
+        raise StatementError(f"{where}: {value} has more decimals than {currency} allows")
+    return amount
+
+
+def _currency(raw: str | None, where: str) -> str:
+    if raw is None or not _CURRENCY.match(raw):
+        raise StatementError(f"{where}: currency {raw!r} is not an ISO 4217 code")
+    return raw
+
+
+def _date(raw: str, where: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise StatementError(f"{where}: booking date {raw!r} is not YYYY-MM-DD") from None
+
+
+def _iban(raw: str) -> str:
+    iban = raw.replace(" ", "").upper()
+    if not _IBAN.match(iban):
+        raise StatementError(f"{raw!r} is not an IBAN")
+    return iban
