@@ -109,15 +109,18 @@ async def learn_payers(uow: UnitOfWork, learnt: dict[str, UUID]) -> None:
     """Remember payers' bank accounts; the first customer an account was learnt for stays."""
     if not learnt:
         return
+    ordered = sorted(learnt.items())
     await uow.session.execute(
-        pg_insert(payer_accounts)
-        .values(
-            [
-                {"bank_account": iban, "account_id": account, "learnt_at": uow.clock.now()}
-                for iban, account in sorted(learnt.items())
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["bank_account"])
+        sa.text(
+            "INSERT INTO payer_accounts (bank_account, account_id, learnt_at)"
+            " SELECT b, a, :now FROM unnest(CAST(:banks AS text[]), CAST(:accounts AS uuid[]))"
+            " AS p(b, a) ON CONFLICT (bank_account) DO NOTHING"
+        ),
+        {
+            "banks": [b for b, _ in ordered],
+            "accounts": [a for _, a in ordered],
+            "now": uow.clock.now(),
+        },
     )
 
 

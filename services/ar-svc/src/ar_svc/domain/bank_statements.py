@@ -94,37 +94,41 @@ def read_statement(data: bytes) -> BankStatement:
 # -- CAMT.053 -------------------------------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+class _Fields:
+    """An element's descendants by their path of local names (namespaces ignored), e.g.
+    `Sts/Cd`, found in one walk of the element; `stop` names elements not walked into."""
 
+    def __init__(self, element: Any, stop: str = "") -> None:
+        self.by_path: dict[str, list[Any]] = {}
+        self._walk(element, "", stop)
 
-def _find(element: Any, path: str) -> Any:
-    """The first descendant along `path` (local names separated by /), ignoring namespaces."""
-    current = [element]
-    for name in path.split("/"):
-        current = [child for parent in current for child in parent if _local(child.tag) == name]
-        if not current:
+    def _walk(self, element: Any, prefix: str, stop: str) -> None:
+        for child in element:
+            name = child.tag.rpartition("}")[2]
+            path = prefix + name
+            self.by_path.setdefault(path, []).append(child)
+            if name != stop:
+                self._walk(child, path + "/", stop)
+
+    def first(self, path: str) -> Any:
+        found = self.by_path.get(path)
+        return found[0] if found else None
+
+    def all(self, path: str) -> list[Any]:
+        return self.by_path.get(path, [])
+
+    def text(self, path: str, limit: int = MAX_TEXT) -> str | None:
+        found = self.first(path)
+        if found is None or found.text is None or not found.text.strip():
             return None
-    return current[0]
+        return _bounded(found.text.strip(), path, limit)
 
-
-def _text(element: Any, path: str, limit: int = MAX_TEXT) -> str | None:
-    found = _find(element, path)
-    if found is None or found.text is None or not found.text.strip():
-        return None
-    return _bounded(found.text.strip(), path, limit)
-
-
-def _all_texts(element: Any, path: str) -> list[str]:
-    parent_path, _, name = path.rpartition("/")
-    parent = _find(element, parent_path) if parent_path else element
-    if parent is None:
-        return []
-    return [
-        _bounded(child.text.strip(), path, MAX_TEXT)
-        for child in parent
-        if _local(child.tag) == name and child.text and child.text.strip()
-    ]
+    def texts(self, path: str) -> list[str]:
+        return [
+            _bounded(e.text.strip(), path, MAX_TEXT)
+            for e in self.all(path)
+            if e.text and e.text.strip()
+        ]
 
 
 def _bounded(value: str, what: str, limit: int) -> str:
@@ -143,7 +147,7 @@ def read_camt053(data: bytes) -> BankStatement:
     lines: list[StatementLine] = []
     try:
         for _, element in iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
-            name = _local(element.tag)
+            name = element.tag.rpartition("}")[2]
             if name == "Ntry":
                 lines.extend(_entry_lines(element, len(lines)))
                 if len(lines) > MAX_STATEMENT_LINES:
@@ -152,8 +156,9 @@ def read_camt053(data: bytes) -> BankStatement:
             elif name == "Stmt":
                 if statement_id is not None:
                     raise StatementError("one statement (Stmt) per file, please")
-                statement_id = _text(element, "Id", MAX_ID)
-                iban = _text(element, "Acct/Id/IBAN", 34)
+                fields = _Fields(element, stop="Ntry")
+                statement_id = fields.text("Id", MAX_ID)
+                iban = fields.text("Acct/Id/IBAN", 34)
                 bank_account = _iban(iban) if iban else None
                 element.clear()
     except DefusedXmlException as exc:
@@ -167,25 +172,23 @@ def read_camt053(data: bytes) -> BankStatement:
 
 def _entry_lines(entry: Any, seen: int) -> Iterator[StatementLine]:
     where = f"entry {seen + 1}"
-    reference = _text(entry, "NtryRef", MAX_ID) or _text(entry, "AcctSvcrRef", MAX_ID)
+    fields = _Fields(entry, stop="TxDtls")
+    reference = fields.text("NtryRef", MAX_ID) or fields.text("AcctSvcrRef", MAX_ID)
     if reference is None:
         raise StatementError(f"{where}: neither NtryRef nor AcctSvcrRef identifies it")
-    amount_element = _find(entry, "Amt")
+    amount_element = fields.first("Amt")
     if amount_element is None:
         raise StatementError(f"{where} ({reference}): no Amt")
     currency = _currency(amount_element.get("Ccy"), where)
-    indicator = _text(entry, "CdtDbtInd")
+    indicator = fields.text("CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise StatementError(f"{where} ({reference}): CdtDbtInd must be CRDT or DBIT")
-    status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
-    booked_on = _text(entry, "BookgDt/Dt") or (_text(entry, "BookgDt/DtTm") or "")[:10]
+    status = fields.text("Sts/Cd") or fields.text("Sts")
+    booked_on = fields.text("BookgDt/Dt") or (fields.text("BookgDt/DtTm") or "")[:10]
     day = _date(booked_on, where)
-    entry_details = _find(entry, "NtryDtls")
-    details = (
-        [] if entry_details is None else [d for d in entry_details if _local(d.tag) == "TxDtls"]
-    )
+    details = [_Fields(d) for d in fields.all("NtryDtls/TxDtls")]
 
-    def line(suffix: str, amount: Decimal, detail: Any) -> StatementLine:
+    def line(suffix: str, amount: Decimal, detail: _Fields | None) -> StatementLine:
         payer_name, payer_account, remittance = _parties(detail)
         return StatementLine(
             entry_reference=reference + suffix,
@@ -203,25 +206,22 @@ def _entry_lines(entry: Any, seen: int) -> Iterator[StatementLine]:
         yield line("", _amount(amount_element.text, currency, where), next(iter(details), None))
         return
     for number, detail in enumerate(details, 1):
-        amount = _find(detail, "AmtDtls/TxAmt/Amt")
-        amount = _find(detail, "Amt") if amount is None else amount
+        amount = detail.first("AmtDtls/TxAmt/Amt")
+        amount = detail.first("Amt") if amount is None else amount
         if amount is None:
             raise StatementError(f"{where} ({reference}), transaction {number}: no amount")
         yield line(f"/{number}", _amount(amount.text, currency, where), detail)
 
 
-def _parties(detail: Any) -> tuple[str | None, str | None, str | None]:
+def _parties(detail: _Fields | None) -> tuple[str | None, str | None, str | None]:
     """Payer's name and IBAN, and the remittance information, of a transaction (the paths of
     camt.053.001.02 and of the later versions)."""
     if detail is None:
         return None, None, None
-    name = _text(detail, "RltdPties/Dbtr/Nm") or _text(detail, "RltdPties/Dbtr/Pty/Nm")
-    iban = _text(detail, "RltdPties/DbtrAcct/Id/IBAN", 34)
-    texts = [
-        *_all_texts(detail, "RmtInf/Strd/CdtrRefInf/Ref"),
-        *_all_texts(detail, "RmtInf/Ustrd"),
-    ]
-    end_to_end = _text(detail, "Refs/EndToEndId", MAX_ID)
+    name = detail.text("RltdPties/Dbtr/Nm") or detail.text("RltdPties/Dbtr/Pty/Nm")
+    iban = detail.text("RltdPties/DbtrAcct/Id/IBAN", 34)
+    texts = [*detail.texts("RmtInf/Strd/CdtrRefInf/Ref"), *detail.texts("RmtInf/Ustrd")]
+    end_to_end = detail.text("Refs/EndToEndId", MAX_ID)
     if end_to_end and end_to_end != "NOTPROVIDED":
         texts.append(end_to_end)
     return name, _iban(iban) if iban else None, " ".join(texts)[:MAX_TEXT] or None
