@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from l2c_platform.cli import clock, insights, outbox, token, verify, watch
+from l2c_platform.cli import clock, insights, outbox, statements, token, verify, watch
 
 
 def build_app() -> typer.Typer:
@@ -20,6 +20,7 @@ def build_app() -> typer.Typer:
     # Command groups, one module each.
     app.add_typer(clock.app, name="clock")
     app.add_typer(outbox.app, name="outbox")
+    app.add_typer(statements.app, name="statements")
     app.command(name="token")(token.token)
     app.command(name="journey")(insights.journey)
     app.command(name="metrics")(insights.metrics)
