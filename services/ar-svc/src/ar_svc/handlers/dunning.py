@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from ar_svc.adapters import dunning_store as store
+from ar_svc.adapters.ledger_store import posting_rows
 from ar_svc.adapters.tables import postings
 from ar_svc.domain.dunning import (
     DEFAULT_POLICY,
@@ -139,7 +140,9 @@ async def dun_invoices(
         overdue_at = now if d.decision.overdue else row.overdue_at
         if d.decision.write_off:
             ledger = Ledger([Posting("invoice", d.balance, invoice_id=row.invoice_id)])
-            write_offs += [_posting_row(row, p, now) for p in ledger.write_off(row.invoice_id)]
+            write_offs += posting_rows(
+                row.account_id, row.currency, ledger.write_off(row.invoice_id), now
+            )
             changes[row.invoice_id] = replace(
                 change, dunning_step=step, overdue_at=overdue_at, status="written_off",
                 closed_at=now,
@@ -215,17 +218,3 @@ def _notices(
             )
         )
     return found
-
-
-def _posting_row(row: Any, posting: Posting, now: datetime) -> dict[str, Any]:
-    return {
-        "account_id": row.account_id,
-        "currency": row.currency,
-        "posted_at": now,
-        "kind": posting.kind,
-        "amount": posting.amount,
-        "invoice_id": posting.invoice_id,
-        "payment_id": posting.payment_id,
-        "credit_note_id": posting.credit_note_id,
-        "application_id": posting.application_id,
-    }

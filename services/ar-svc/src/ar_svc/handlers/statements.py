@@ -20,13 +20,15 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from ar_svc.adapters import statement_store as store
+from ar_svc.adapters.ledger_store import posting_rows
 from ar_svc.adapters.tables import payments, postings
 from ar_svc.domain.bank_statements import BankStatement, StatementLine
 from ar_svc.domain.cash_application import OpenInvoice
 from ar_svc.domain.ledger import Ledger, Posting
 from ar_svc.domain.statement_matching import LineMatch, match_lines, reference_words
+from ar_svc.handlers.cash import invoice_paid
 from l2c_runtime.unit_of_work import UnitOfWork
-from l2c_schemas import InvoicePaid, Money, PaymentApplied, PaymentReceived
+from l2c_schemas import Money, PaymentApplied, PaymentReceived
 from l2c_schemas.ar import AccountReinstated
 from l2c_schemas.base import Message
 
@@ -103,7 +105,7 @@ async def import_statement(statement: BankStatement, actor: str, uow: UnitOfWork
     await uow.copy_rows(postings, booking.postings)
     await store.mark_many_paid(uow, list(booking.paid), now)
     for invoice in booking.paid.values():
-        booking.events.append((_invoice_paid(invoice, now), invoice.traceparent))
+        booking.events.append((invoice_paid(invoice, now), invoice.traceparent))
     paid_by_account = {r.account_id: r for r in booking.paid.values()}
     for account_id in await store.clear_delinquencies(uow, paid_by_account, now):
         invoice = paid_by_account[account_id]
@@ -210,32 +212,8 @@ def _book(
         )
         if allocation.remaining_balance == 0:
             booking.paid[invoice.invoice_id] = invoice
-    booking.postings += [
-        {
-            "account_id": account_id,
-            "currency": line.currency,
-            "posted_at": booking.now,
-            "kind": p.kind,
-            "amount": p.amount,
-            "invoice_id": p.invoice_id,
-            "payment_id": p.payment_id,
-            "credit_note_id": p.credit_note_id,
-            "application_id": p.application_id,
-        }
-        for p in added
-    ]
+    booking.postings += posting_rows(account_id, line.currency, added, booking.now)
     return payment_id
-
-
-def _invoice_paid(invoice: store.OpenReceivable, now: datetime) -> InvoicePaid:
-    return InvoicePaid(
-        lead_id=invoice.lead_id,
-        account_id=invoice.account_id,
-        invoice_id=invoice.invoice_id,
-        invoice_number=invoice.invoice_number,
-        amount=Money(amount=invoice.amount, currency=invoice.currency),
-        paid_at=now,
-    )
 
 
 def _line_row(

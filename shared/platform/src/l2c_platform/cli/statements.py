@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from l2c_platform.cli.insights import AsJson
 from l2c_platform.tokens import bearer
 
 app = typer.Typer(help="Bank statements: import them into ar-svc, report on them.")
@@ -28,7 +29,6 @@ Token = Annotated[
         help="bearer token of a finance user; default: one of the local issuer (development)",
     ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="one JSON document")]
 DEFAULT_URL = "http://127.0.0.1:8006"
 STATUSES = ("matched", "partly_matched", "unmatched", "ignored")
 MAX_FILE_BYTES = 64 * 1024 * 1024
