@@ -93,9 +93,23 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <Document><BkToCstmrStmt><Stmt><Id>&x;</Id></Stmt></BkToCstmrStmt></Document>"""
 
 
-@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["bomb", "external"])
-def test_xml_with_a_dtd_or_entities_is_refused_before_anything_expands(data: bytes) -> None:
-    with pytest.raises(StatementError, match="refused XML"):
+# The same bomb in UTF-16, where a byte search for `<!DOCTYPE` would not see it.
+UTF16_BOMB = BILLION_LAUGHS.decode().encode("utf-16")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (BILLION_LAUGHS, "refused XML: a DTD"),
+        (EXTERNAL_ENTITY, "refused XML: a DTD"),
+        (UTF16_BOMB, "not UTF-8"),
+    ],
+    ids=["bomb", "external", "utf-16"],
+)
+def test_xml_with_a_dtd_or_entities_is_refused_before_anything_expands(
+    data: bytes, reason: str
+) -> None:
+    with pytest.raises(StatementError, match=reason):
         read_statement(data)
 
 

@@ -7,9 +7,13 @@ line. A line is identified by its statement's id and its entry reference (CAMT's
 else `AcctSvcrRef`; an entry with several transactions gets `/1`, `/2`, … after it), which is
 what makes a second import of the same file change nothing.
 
-The XML is parsed with defusedxml and any DTD is refused: a CAMT.053 document never needs
-one, and entity expansion is how an XML bomb works. Text fields are bounded, control
-characters refused (PostgreSQL cannot store NUL).
+XML bombs: a CAMT.053 document never needs a DTD, and entity declarations (expanded a
+billion times, or naming a file or URL) live only in one, so a document with `<!DOCTYPE` is
+refused before anything parses it. The check is exact because the parser is made to read
+the bytes as UTF-8 whatever the document declares (ISO 20022 messages are UTF-8), and a
+document that is not UTF-8 is refused; expat (the standard library's parser) also limits
+entity amplification itself. Text fields are bounded, control characters refused
+(PostgreSQL cannot store NUL).
 
 CSV layout (UTF-8, comma-separated, a header row naming these columns in any order)::
 
@@ -30,9 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from xml.etree.ElementTree import XMLParser, iterparse
 
 from l2c_schemas.errors import RuleViolation
 from l2c_schemas.money import currency_exponent
@@ -142,11 +144,13 @@ def _bounded(value: str, what: str, limit: int) -> str:
 
 def read_camt053(data: bytes) -> BankStatement:
     """The first statement (`Stmt`) of a CAMT.053 document; its booked and pending entries."""
+    _refuse_dtd(data)
     statement_id: str | None = None
     bank_account: str | None = None
     lines: list[StatementLine] = []
+    parser = XMLParser(encoding="utf-8")  # whatever the document declares
     try:
-        for _, element in iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
+        for _, element in iterparse(io.BytesIO(data), events=("end",), parser=parser):
             name = element.tag.rpartition("}")[2]
             if name == "Ntry":
                 lines.extend(_entry_lines(element, len(lines)))
@@ -161,13 +165,20 @@ def read_camt053(data: bytes) -> BankStatement:
                 iban = fields.text("Acct/Id/IBAN", 34)
                 bank_account = _iban(iban) if iban else None
                 element.clear()
-    except DefusedXmlException as exc:
-        raise StatementError(f"refused XML: {type(exc).__name__} (no DTD or entities)") from None
     except SyntaxError as exc:  # ElementTree.ParseError
         raise StatementError(f"not well-formed XML: {exc}") from None
     if statement_id is None:
         raise StatementError("no BkToCstmrStmt/Stmt with an Id: not a CAMT.053 statement")
     return BankStatement(statement_id, bank_account, "camt.053", tuple(lines))
+
+
+def _refuse_dtd(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StatementError("refused XML: a CAMT.053 document is UTF-8") from None
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise StatementError("refused XML: a DTD or entity declaration (no DTD is allowed)")
 
 
 def _entry_lines(entry: Any, seen: int) -> Iterator[StatementLine]:
