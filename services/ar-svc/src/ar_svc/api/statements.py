@@ -12,12 +12,13 @@ from pydantic import BaseModel
 
 from ar_svc.adapters import statement_reports as reports
 from ar_svc.domain.bank_statements import MAX_ID, read_statement
-from ar_svc.handlers.statements import import_statement
+from ar_svc.handlers.statements import ImportOutcome, import_statement
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.auth.context import current_caller
 from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
+from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.money import DecimalStr
 
 router = APIRouter(tags=["bank statements"])
@@ -69,27 +70,33 @@ async def import_bank_statement(request: Request, runtime: RuntimeDep) -> Import
     invoice number in its remittance information, else by its amount and a payer's bank
     account known from earlier lines; the cash pays invoices by the cash application rule;
     the rest stays unapplied for review. Importing the same file again changes nothing
-    (every line answers as a duplicate). 422 with the reason when the file cannot be read."""
+    (every line answers as a duplicate). 422 with the reason when the file cannot be read.
+    Lines are imported a thousand per transaction (each audited): after a failure, importing
+    the file again completes it."""
     statement = read_statement(await request.body())
     caller = current_caller()
     actor = caller.subject if caller else "unknown"
-    async with runtime.unit_of_work() as uow:
-        outcome = await import_statement(statement, actor, uow)
-        view = ImportView(
-            statement_id=outcome.statement_id,
-            lines=outcome.lines,
-            duplicates=outcome.duplicates,
-            imported=outcome.counts,
-            amounts=outcome.amounts,
-        )
+
+    async def audit(uow: UnitOfWork, part: ImportOutcome) -> None:
         await record_action(
             uow,
             "bank_statement.import",
             "bank_statement",
             statement.statement_id,
-            {"format": statement.format, **view.model_dump(mode="json")},
+            {"format": statement.format, **_view(part).model_dump(mode="json")},
         )
-    return view
+
+    return _view(await import_statement(statement, actor, runtime.unit_of_work, audit))
+
+
+def _view(outcome: ImportOutcome) -> ImportView:
+    return ImportView(
+        statement_id=outcome.statement_id,
+        lines=outcome.lines,
+        duplicates=outcome.duplicates,
+        imported=outcome.counts,
+        amounts=outcome.amounts,
+    )
 
 
 class StatementView(BaseModel):

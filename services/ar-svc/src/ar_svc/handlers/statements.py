@@ -1,7 +1,10 @@
 """Import a bank statement: record each new line once, match its credits
 (`domain/statement_matching`), and book their cash as payments applied by the cash
-application rule, all in one transaction and set-wise (a few queries and one COPY per table
-whatever the number of lines).
+application rule, set-wise: a chunk of `CHUNK_LINES` lines per transaction, each with a few
+queries and one COPY per table whatever its size. A chunk takes the advisory lock of every
+customer it pays (as one payment does), and PostgreSQL's lock table is shared and bounded
+(`max_locks_per_transaction`), hence chunks rather than one transaction per statement. A
+failed import leaves its earlier chunks in place; importing the file again completes it.
 
 What each payment does is what `cash.record_payment` does for one: a `payments` row, its
 postings made by the pure `Ledger`, `PaymentReceived`, a `PaymentApplied` per invoice paid,
@@ -13,6 +16,7 @@ change nothing.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -33,6 +37,7 @@ from l2c_schemas.ar import AccountReinstated
 from l2c_schemas.base import Message
 
 ZERO = Decimal(0)
+CHUNK_LINES = 1_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,15 @@ class ImportOutcome:
     """New lines by status: matched, partly_matched, unmatched, ignored."""
     amounts: dict[str, Decimal] = field(default_factory=dict)
 
+    def __add__(self, other: ImportOutcome) -> ImportOutcome:
+        counts, amounts = dict(self.counts), dict(self.amounts)
+        for status, count in other.counts.items():
+            counts[status] = counts.get(status, 0) + count
+            amounts[status] = amounts.get(status, ZERO) + other.amounts[status]
+        return ImportOutcome(
+            self.statement_id, self.lines, self.duplicates + other.duplicates, counts, amounts
+        )
+
 
 @dataclass
 class _Booking:
@@ -58,13 +72,34 @@ class _Booking:
     paid: dict[UUID, store.OpenReceivable] = field(default_factory=dict)
 
 
-async def import_statement(statement: BankStatement, actor: str, uow: UnitOfWork) -> ImportOutcome:
+Audit = Callable[[UnitOfWork, ImportOutcome], Awaitable[None]]
+
+
+async def import_statement(
+    statement: BankStatement, actor: str, unit_of_work: Any, audit: Audit | None = None
+) -> ImportOutcome:
+    """Import the statement a chunk per transaction (`unit_of_work()` opens one); `audit`
+    records each chunk's outcome in its transaction. Returns the whole import's outcome."""
+    total = ImportOutcome(statement.statement_id, len(statement.lines), 0)
+    lines = statement.lines
+    for start in range(0, max(len(lines), 1), CHUNK_LINES):
+        async with unit_of_work() as uow:
+            part = await _import_chunk(statement, lines[start : start + CHUNK_LINES], actor, uow)
+            if audit is not None:
+                await audit(uow, part)
+        total += part
+    return total
+
+
+async def _import_chunk(
+    statement: BankStatement, chunk: Sequence[StatementLine], actor: str, uow: UnitOfWork
+) -> ImportOutcome:
     now = uow.clock.now()
     seen = await store.claim_statement(
         uow, statement.statement_id, statement.format, statement.bank_account, actor
     )
     new: list[StatementLine] = []
-    for line in statement.lines:
+    for line in chunk:
         if line.entry_reference not in seen:
             seen.add(line.entry_reference)
             new.append(line)
@@ -123,11 +158,7 @@ async def import_statement(statement: BankStatement, actor: str, uow: UnitOfWork
     for row in line_rows:
         amounts[row["status"]] = amounts.get(row["status"], ZERO) + row["amount"]
     return ImportOutcome(
-        statement.statement_id,
-        len(statement.lines),
-        len(statement.lines) - len(new),
-        dict(counts),
-        amounts,
+        statement.statement_id, len(chunk), len(chunk) - len(new), dict(counts), amounts
     )
 
 
