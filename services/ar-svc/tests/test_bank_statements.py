@@ -71,6 +71,8 @@ def test_a_csv_statement_reads_signed_amounts_as_credits_and_debits() -> None:
         ("S-1,,2026-11-30,10.00,EUR,,,", "entry_reference"),
         ("S-1,A,2026-11-30,10.00,EUR,,not-an-iban,", "is not an IBAN"),
         ("S-1,A,2026-11-30,10.00,EUR,,,\x00", "control character"),
+        ("S-1,A,2026-11-30,10.000,KWD,,,", "more decimals than KWD allows here"),
+        ("S-1,A,2026-11-30,10.00,EUR,,," + "x" * 200_000, "unreadable CSV|longer than"),
     ],
 )
 def test_a_bad_csv_line_is_refused_with_its_line_number_and_reason(row: str, reason: str) -> None:
@@ -122,6 +124,13 @@ def test_xml_with_a_dtd_or_entities_is_refused_before_anything_expands(
             b"<Document><BkToCstmrStmt><Stmt><Id>S</Id><Ntry><Amt Ccy='EUR'>1.00</Amt>"
             b"</Ntry></Stmt></BkToCstmrStmt></Document>",
             "neither NtryRef nor AcctSvcrRef",
+        ),
+        (
+            b"<Document><BkToCstmrStmt><Stmt><Id>S</Id><Ntry>"
+            + b"<a>" * 5000
+            + b"</a>" * 5000
+            + b"</Ntry></Stmt></BkToCstmrStmt></Document>",
+            "nested too deep",
         ),
     ],
 )

@@ -167,6 +167,8 @@ def read_camt053(data: bytes) -> BankStatement:
                 element.clear()
     except SyntaxError as exc:  # ElementTree.ParseError
         raise StatementError(f"not well-formed XML: {exc}") from None
+    except RecursionError:
+        raise StatementError("refused XML: elements nested too deep") from None
     if statement_id is None:
         raise StatementError("no BkToCstmrStmt/Stmt with an Id: not a CAMT.053 statement")
     return BankStatement(statement_id, bank_account, "camt.053", tuple(lines))
@@ -251,6 +253,13 @@ def read_csv(data: bytes) -> BankStatement:
     missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
     if missing:
         raise StatementError(f"CSV header lacks {', '.join(sorted(missing))}")
+    try:
+        return _csv_statement(reader)
+    except csv.Error as exc:
+        raise StatementError(f"unreadable CSV: {exc}") from None
+
+
+def _csv_statement(reader: csv.DictReader[str]) -> BankStatement:
     statement_id: str | None = None
     lines: list[StatementLine] = []
     for number, row in enumerate(reader, 2):
@@ -303,8 +312,9 @@ def _amount(raw: str | None, currency: str, where: str, signed: bool = False) ->
         raise StatementError(f"{where}: amount {value!r} is not a decimal") from None
     if amount == 0:
         raise StatementError(f"{where}: amount is zero")
-    if -amount.as_tuple().exponent > currency_exponent(currency):  # type: ignore[operator]
-        raise StatementError(f"{where}: {value} has more decimals than {currency} allows")
+    # The subledger keeps cents (NUMERIC(18, 2)): no currency gets more than two decimals.
+    if -amount.as_tuple().exponent > min(currency_exponent(currency), 2):  # type: ignore[operator]
+        raise StatementError(f"{where}: {value} has more decimals than {currency} allows here")
     return amount
 
 
