@@ -52,10 +52,15 @@ class Journey:
 
 
 async def claim_statement(
-    uow: UnitOfWork, statement_id: str, fmt: str, bank_account: str | None, actor: str
+    uow: UnitOfWork,
+    statement_id: str,
+    fmt: str,
+    bank_account: str | None,
+    actor: str,
+    references: Sequence[str],
 ) -> set[str]:
     """Hold the statement until commit (two imports of one file run one after the other),
-    record it if it is new, and return the entry references already imported."""
+    record it if it is new, and return which of these entry references it already has."""
     key = sa.func.hashtextextended("bank-statement:" + statement_id, 0)
     await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     await uow.session.execute(
@@ -71,7 +76,8 @@ async def claim_statement(
     )
     seen = await uow.session.scalars(
         sa.select(bank_statement_lines.c.entry_reference).where(
-            bank_statement_lines.c.statement_id == statement_id
+            bank_statement_lines.c.statement_id == statement_id,
+            bank_statement_lines.c.entry_reference == _any(sorted(set(references)), sa.Text),
         )
     )
     return set(seen)

@@ -96,7 +96,12 @@ async def _import_chunk(
 ) -> ImportOutcome:
     now = uow.clock.now()
     seen = await store.claim_statement(
-        uow, statement.statement_id, statement.format, statement.bank_account, actor
+        uow,
+        statement.statement_id,
+        statement.format,
+        statement.bank_account,
+        actor,
+        [line.entry_reference for line in chunk],
     )
     new: list[StatementLine] = []
     for line in chunk:
