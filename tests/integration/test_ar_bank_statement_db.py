@@ -45,6 +45,7 @@ from l2c_platform.factories import invoice_issued
 from l2c_platform.launcher import Infrastructure
 from l2c_platform.testing import FixedClock, migrated_database
 from l2c_runtime.db import session_factory
+from l2c_runtime.errors import Conflict, NotFound
 from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.unit_of_work import unit_of_work_factory
 
@@ -118,17 +119,7 @@ async def state(uow: Any) -> dict[str, Any]:
     }
 
 
-async def import_fixture(uow: Any) -> ImportOutcome:
-    return await import_statement(read_statement(FIXTURE.read_bytes()), "finance-1", uow)
-
-
-@pytest.mark.parametrize("chunk", [1000, 3], ids=["one-chunk", "chunks-of-3"])
-async def test_a_statement_imported_twice_gives_the_same_hand_computed_books(
-    uow: Any, chunk: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Chunks of 3 lines: the repeated E-002 and the payers learnt come from earlier
-    # transactions; the figures are the same.
-    monkeypatch.setattr(statements, "CHUNK_LINES", chunk)
+async def open_fixture_invoices(uow: Any) -> None:
     november = date(2026, 11, 1)
     for account, number, total, issued in (
         (ADA, "INV-ST-1001", "1102.50", november),
@@ -141,6 +132,20 @@ async def test_a_statement_imported_twice_gives_the_same_hand_computed_books(
             await handlers.open_receivable(
                 invoice_issued(account, total, issued, number=number, issued_at=T0), u
             )
+
+
+async def import_fixture(uow: Any) -> ImportOutcome:
+    return await import_statement(read_statement(FIXTURE.read_bytes()), "finance-1", uow)
+
+
+@pytest.mark.parametrize("chunk", [1000, 3], ids=["one-chunk", "chunks-of-3"])
+async def test_a_statement_imported_twice_gives_the_same_hand_computed_books(
+    uow: Any, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of 3 lines: the repeated E-002 and the payers learnt come from earlier
+    # transactions; the figures are the same.
+    monkeypatch.setattr(statements, "CHUNK_LINES", chunk)
+    await open_fixture_invoices(uow)
     async with uow() as u:
         events_before = await u.session.scalar(sa.select(sa.func.count()).select_from(outbox))
 
@@ -209,3 +214,36 @@ async def test_a_statement_imported_twice_gives_the_same_hand_computed_books(
     second = await import_fixture(uow)
     assert (second.lines, second.duplicates, second.counts) == (11, 11, {})
     assert await state(uow) == after_first
+
+
+async def test_finance_names_the_customer_of_an_unidentified_line(uow: Any) -> None:
+    await open_fixture_invoices(uow)
+    await import_fixture(uow)
+    # E-005, 99.99 from a stranger, is Cy's: no invoice of Cy owes 99.99, so the oldest open
+    # one (INV-ST-3002, 50.00 left after the statement) is paid and 49.99 stays unapplied.
+    async with uow() as u:
+        match = await statements.assign_line("STMT-2026-11-30-ACCEPT", "E-005", CY, u)
+    assert (match.status, match.method, match.invoice_number, match.invoice_balance) == (
+        PARTLY,
+        "manual",
+        "INV-ST-3002",
+        D("0.00"),
+    )
+    assert (match.applied, match.unapplied) == (D("50.00"), D("49.99"))
+    # Cy: 1550.00 − 1500.00 − 99.99 = −49.99, all of it unapplied.
+    assert await books(uow, CY) == (
+        D("-49.99"),
+        D("49.99"),
+        [("INV-ST-3001", "paid", D("0.00")), ("INV-ST-3002", "paid", D("0.00"))],
+    )
+    for entry, error in (("E-005", Conflict), ("E-001", Conflict), ("E-404", NotFound)):
+        with pytest.raises(error):
+            async with uow() as u:
+                await statements.assign_line("STMT-2026-11-30-ACCEPT", entry, CY, u)
+    again = await import_fixture(uow)
+    assert (again.duplicates, again.counts) == (11, {})
+    assert await books(uow, CY) == (
+        D("-49.99"),
+        D("49.99"),
+        [("INV-ST-3001", "paid", D("0.00")), ("INV-ST-3002", "paid", D("0.00"))],
+    )

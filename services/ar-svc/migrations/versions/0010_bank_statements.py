@@ -54,7 +54,7 @@ STATEMENTS = (
         CONSTRAINT ck_bank_statement_line_status
             CHECK (status IN ('matched', 'partly_matched', 'unmatched', 'ignored')),
         CONSTRAINT ck_bank_statement_line_method
-            CHECK (method IN ('reference', 'amount_and_payer', 'payer', 'none')),
+            CHECK (method IN ('reference', 'amount_and_payer', 'payer', 'none', 'manual')),
         CONSTRAINT ck_bank_statement_line_cash CHECK (applied + unapplied = amount)
     )
     """,

@@ -24,6 +24,7 @@ from ar_svc.adapters.tables import (
     receivables,
 )
 from ar_svc.domain.statement_matching import KnownInvoice
+from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
 
 
@@ -226,3 +227,51 @@ async def clear_delinquencies(
 
 async def save_lines(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     await uow.copy_rows(bank_statement_lines, rows)
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    statement_id: str
+    entry_reference: str
+    booking_date: date
+    amount: Decimal
+    currency: str
+    status: str
+    account_id: UUID | None
+
+
+async def locked_line(uow: UnitOfWork, statement_id: str, entry_reference: str) -> StoredLine:
+    """One line of a statement, held until commit (with the statement, as an import holds
+    it); NotFound when there is none."""
+    key = sa.func.hashtextextended("bank-statement:" + statement_id, 0)
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    row = (
+        await uow.session.execute(
+            sa.select(
+                bank_statement_lines.c.statement_id,
+                bank_statement_lines.c.entry_reference,
+                bank_statement_lines.c.booking_date,
+                bank_statement_lines.c.amount,
+                bank_statement_lines.c.currency,
+                bank_statement_lines.c.status,
+                bank_statement_lines.c.account_id,
+            ).where(
+                bank_statement_lines.c.statement_id == statement_id,
+                bank_statement_lines.c.entry_reference == entry_reference,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"statement {statement_id} has no line {entry_reference}")
+    return StoredLine(*row)
+
+
+async def settle_line(uow: UnitOfWork, line: StoredLine, values: dict[str, Any]) -> None:
+    await uow.session.execute(
+        sa.update(bank_statement_lines)
+        .where(
+            bank_statement_lines.c.statement_id == line.statement_id,
+            bank_statement_lines.c.entry_reference == line.entry_reference,
+        )
+        .values(**values)
+    )

@@ -187,7 +187,7 @@ bank_statement_lines = sa.Table(
         name="ck_bank_statement_line_status",
     ),
     sa.CheckConstraint(
-        "method IN ('reference', 'amount_and_payer', 'payer', 'none')",
+        "method IN ('reference', 'amount_and_payer', 'payer', 'none', 'manual')",
         name="ck_bank_statement_line_method",
     ),
     sa.CheckConstraint("applied + unapplied = amount", name="ck_bank_statement_line_cash"),

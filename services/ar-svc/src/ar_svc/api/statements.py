@@ -1,5 +1,5 @@
 """ar-svc's bank statement API: import a CAMT.053 or CSV statement, list the statements,
-and the report of one statement's lines."""
+the report of one statement's lines, and the customer of an unidentified line."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ar_svc.adapters import statement_reports as reports
 from ar_svc.domain.bank_statements import MAX_ID, read_statement
-from ar_svc.handlers.statements import ImportOutcome, import_statement
+from ar_svc.handlers.statements import ImportOutcome, assign_line, import_statement
 from l2c_runtime.audit import record_action
 from l2c_runtime.auth import require
 from l2c_runtime.auth.context import current_caller
@@ -20,6 +20,7 @@ from l2c_runtime.http.params import PageDep
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.money import DecimalStr
+from l2c_schemas.text import BoundedModel
 
 router = APIRouter(tags=["bank statements"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -170,3 +171,53 @@ async def bank_statement_report(
         totals={t.status: StatusTotal(**t.figures()) for t in totals},
         lines=[LineView.model_validate(r, from_attributes=True) for r in lines],
     )
+
+
+class AssignIn(BoundedModel):
+    entry_reference: str = Field(min_length=1, max_length=MAX_ID)
+    account_id: UUID
+    """The customer finance found the credit to come from."""
+
+
+class AssignedView(BaseModel):
+    entry_reference: str
+    status: str
+    account_id: UUID
+    invoice_number: str | None
+    """The first invoice the cash paid."""
+    invoice_balance: DecimalStr | None
+    applied: DecimalStr
+    unapplied: DecimalStr
+
+
+@router.post(
+    "/bank-statements/{statement_id}/assign",
+    response_model=AssignedView,
+    dependencies=[require("payments:apply")],
+)
+async def assign_bank_statement_line(
+    statement_id: StatementIdPath, body: AssignIn, runtime: RuntimeDep
+) -> AssignedView:
+    """Name the customer of an unidentified credit (status unmatched, method none): it
+    becomes a payment of that customer, applied like any payment (an invoice whose balance
+    equals it, else oldest first; the rest unapplied). 404 for an unknown line or a customer
+    without receivables in the line's currency, 409 for a line that is not unidentified."""
+    async with runtime.unit_of_work() as uow:
+        match = await assign_line(statement_id, body.entry_reference, body.account_id, uow)
+        view = AssignedView(
+            entry_reference=body.entry_reference,
+            status=match.status,
+            account_id=body.account_id,
+            invoice_number=match.invoice_number,
+            invoice_balance=match.invoice_balance,
+            applied=match.applied,
+            unapplied=match.unapplied,
+        )
+        await record_action(
+            uow,
+            "bank_statement.assign",
+            "bank_statement",
+            statement_id,
+            view.model_dump(mode="json"),
+        )
+    return view

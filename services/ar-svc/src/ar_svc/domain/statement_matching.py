@@ -34,7 +34,8 @@ from uuid import UUID
 from ar_svc.domain.bank_statements import StatementLine
 from ar_svc.domain.cash_application import CashApplication, OpenInvoice, apply_payment
 
-Method = Literal["reference", "amount_and_payer", "payer", "none"]
+Method = Literal["reference", "amount_and_payer", "payer", "none", "manual"]
+"""How a line was matched; `manual`: finance named the customer of an unidentified line."""
 LineStatus = Literal["matched", "partly_matched", "unmatched"]
 ZERO = Decimal(0)
 

@@ -30,7 +30,8 @@ from ar_svc.domain.bank_statements import BankStatement, StatementLine
 from ar_svc.domain.cash_application import OpenInvoice
 from ar_svc.domain.ledger import Ledger, Posting
 from ar_svc.domain.statement_matching import LineMatch, match_lines, reference_words
-from ar_svc.handlers.cash import invoice_paid
+from ar_svc.handlers.cash import PaymentCommand, invoice_paid, record_payment
+from l2c_runtime.errors import Conflict
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import Money, PaymentApplied, PaymentReceived
 from l2c_schemas.ar import AccountReinstated
@@ -279,3 +280,59 @@ def _line_row(
         "unapplied": line.amount if match is None else match.unapplied,
         "imported_at": now,
     }
+
+
+async def assign_line(
+    statement_id: str, entry_reference: str, account_id: UUID, uow: UnitOfWork
+) -> LineMatch:
+    """Finance names the customer of an unidentified credit: it becomes a payment of that
+    customer, applied by the cash application rule (`cash.record_payment`), and the line
+    records where it went. 409 for a line that is not an unidentified credit."""
+    line = await store.locked_line(uow, statement_id, entry_reference)
+    if line.status != "unmatched" or line.account_id is not None:
+        raise Conflict(
+            f"line {entry_reference} of {statement_id} is {line.status}"
+            + (f" (customer {line.account_id})" if line.account_id else "")
+            + ": only an unidentified credit is assigned"
+        )
+    outcome = await record_payment(
+        PaymentCommand(
+            external_reference=f"bank:{statement_id}:{entry_reference}",
+            account_id=account_id,
+            amount=Money(amount=line.amount, currency=line.currency),
+            method="bank_transfer",
+            invoice_number=None,
+            received_at=datetime.combine(line.booking_date, time(), UTC),
+            wait_for_invoice=False,
+        ),
+        uow,
+    )
+    application = outcome.application
+    first = application.allocations[0] if application and application.allocations else None
+    parsed = StatementLine(
+        entry_reference, line.booking_date, line.amount, line.currency, "credit", True,
+        None, None, None,
+    )  # fmt: skip
+    match = LineMatch(
+        parsed,
+        "manual",
+        account_id,
+        first.invoice_number if first else None,
+        application if first else None,
+        first.remaining_balance if first else None,
+    )
+    await store.settle_line(
+        uow,
+        line,
+        {
+            "status": match.status,
+            "method": "manual",
+            "account_id": account_id,
+            "payment_id": outcome.payment_id,
+            "invoice_number": match.invoice_number,
+            "invoice_balance": match.invoice_balance,
+            "applied": match.applied,
+            "unapplied": match.unapplied,
+        },
+    )
+    return match
