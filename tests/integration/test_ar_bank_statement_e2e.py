@@ -4,7 +4,8 @@ report route and `l2c statements report`, who may import, refused files, and the
 
 Figures by hand: the account owes A 300.00 and B 120.00. The statement pays A exactly
 (quoting it), B 200.00 (quoting it: 120.00 pays B, 80.00 stays unapplied), and has a fee
-(debit, ignored): balance 420.00 − 300.00 − 200.00 = −80.00, unapplied 80.00."""
+(debit, ignored) and 50.00 from a stranger (unmatched) that finance then assigns to the
+account: balance 420.00 − 300.00 − 200.00 − 50.00 = −130.00, unapplied 80.00 + 50.00."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -48,8 +49,11 @@ async def test_a_statement_imported_twice_through_the_cli_moves_the_books_once(
 ) -> None:
     ar = platform.config.base_url("ar-svc")
     account, tag = uuid4(), uuid4().hex[:8]
-    a = invoice_issued(account, "300.00", date(2026, 11, 1), number=f"SA-{tag}-1")
-    b = invoice_issued(account, "120.00", date(2026, 11, 2), number=f"SA-{tag}-2")
+    async with operator_client(timeout=30) as client:
+        # Issued on the platform's (possibly simulated) today: current, never dunned here.
+        today = datetime.fromisoformat((await client.get(f"{ar}/clock")).json()["now"]).date()
+    a = invoice_issued(account, "300.00", today, number=f"SA-{tag}-1")
+    b = invoice_issued(account, "120.00", today + timedelta(days=1), number=f"SA-{tag}-2")
     await publish_message(infra.kafka_bootstrap, a)
     await publish_message(infra.kafka_bootstrap, b)
     statement_id = f"E2E-{tag}"
@@ -60,6 +64,7 @@ async def test_a_statement_imported_twice_through_the_cli_moves_the_books_once(
         f"{statement_id},1,2026-11-30,300.00,EUR,Ada,DE89370400440532013000,{a.invoice_number}\n"
         f"{statement_id},2,2026-11-30,200.00,EUR,Ada,DE89370400440532013000,{b.invoice_number}\n"
         f"{statement_id},3,2026-11-30,-4.50,EUR,,,fee\n"
+        f"{statement_id},4,2026-11-30,50.00,EUR,Zed,NL91ABNA0417164300,thanks\n"
     )
     async with operator_client(timeout=30) as client:
 
@@ -71,15 +76,23 @@ async def test_a_statement_imported_twice_through_the_cli_moves_the_books_once(
         url = ["--url", ar]
         first = l2c("statements", "import", str(csv), *url)
         assert (first["lines"], first["duplicates"], first["imported"]) == (
-            3,
+            4,
             0,
-            {"matched": 1, "partly_matched": 1, "ignored": 1},
+            {"matched": 1, "partly_matched": 1, "ignored": 1, "unmatched": 1},
         )
+        finance = bearer(["finance"], "fiona")
+        assigned = await client.post(
+            f"{ar}/bank-statements/{statement_id}/assign",
+            json={"entry_reference": "4", "account_id": str(account)},
+            headers=finance,
+        )
+        assert assigned.status_code == 200, assigned.text
+        assert (assigned.json()["status"], assigned.json()["unapplied"]) == ("unmatched", "50.00")
         second = l2c("statements", "import", str(csv), *url)
-        assert (second["duplicates"], second["imported"]) == (3, {})
+        assert (second["duplicates"], second["imported"]) == (4, {})
 
         balance = (await client.get(f"{ar}/accounts/{account}/balance")).json()
-        assert (balance["balance"], balance["unapplied_cash"]) == ("-80.00", "80.00")
+        assert (balance["balance"], balance["unapplied_cash"]) == ("-130.00", "130.00")
         assert sorted((i["invoice_number"], i["status"]) for i in balance["invoices"]) == [
             (a.invoice_number, "paid"),
             (b.invoice_number, "paid"),
@@ -101,7 +114,6 @@ async def test_a_statement_imported_twice_through_the_cli_moves_the_books_once(
             f"{ar}/bank-statements", content=csv.read_bytes(), headers=sales
         )
         assert refused.status_code == 403 and refused.json()["scope"] == "statements:import"
-        finance = bearer(["finance"], "fiona")
         bomb = (
             b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaa">]>'
             b"<Document><BkToCstmrStmt><Stmt><Id>&a;</Id></Stmt></BkToCstmrStmt></Document>"
@@ -119,6 +131,7 @@ async def test_a_statement_imported_twice_through_the_cli_moves_the_books_once(
         entries = trail.json()["items"]
         assert [(e["action"], e["actor"]) for e in entries] == [
             ("bank_statement.import", "fiona"),
+            ("bank_statement.assign", "fiona"),
             ("bank_statement.import", "fiona"),
         ]
         assert entries[0]["details"]["imported"] == {}  # newest first: the re-import
