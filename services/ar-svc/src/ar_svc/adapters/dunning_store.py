@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ar_svc.adapters.tables import disputes, postings, receivables
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -46,8 +47,9 @@ async def claim_due(uow: UnitOfWork, today: date, busy: Sequence[UUID], limit: i
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if busy:
-        query = query.where(receivables.c.invoice_id.not_in(busy))
+    if busy:  # one bound array, however many (NOT IN would bind each id)
+        busy_ids = sa.bindparam(None, list(busy), type_=ARRAY(sa.Uuid))
+        query = query.where(receivables.c.invoice_id != sa.func.all(busy_ids))
     return list(await uow.session.execute(query))
 
 
@@ -88,10 +90,12 @@ async def overdue_totals(
         sa.select(receivables.c.account_id, receivables.c.currency, sa.func.sum(postings.c.amount))
         .join(postings, postings.c.invoice_id == receivables.c.invoice_id)
         .where(
-            receivables.c.account_id == sa.func.any(sa.cast(list(account_ids), sa.ARRAY(sa.Uuid))),
+            receivables.c.account_id
+            == sa.func.any(sa.bindparam(None, list(account_ids), type_=ARRAY(sa.Uuid))),
             receivables.c.status == "open",
             receivables.c.due_date < today,
-            receivables.c.invoice_id.not_in(list(excluded)) if excluded else sa.true(),
+            receivables.c.invoice_id
+            != sa.func.all(sa.bindparam(None, list(excluded), type_=ARRAY(sa.Uuid))),
         )
         .group_by(receivables.c.account_id, receivables.c.currency)
     )
