@@ -10,6 +10,8 @@ from ar_svc.api.disputes import router as disputes_router
 from ar_svc.api.receivables import router
 from ar_svc.api.refunds import router as refunds_router
 from ar_svc.api.reports import router as reports_router
+from ar_svc.api.statements import MAX_STATEMENT_BYTES
+from ar_svc.api.statements import router as statements_router
 from ar_svc.api.write_offs import router as write_offs_router
 from ar_svc.consumers import subscriptions
 from ar_svc.handlers.dunning import run_dunning
@@ -27,13 +29,21 @@ definition = ServiceDefinition(
         "Receivables subledger, payments, cash application, dunning and reports; "
         "emits PaymentReceived, InvoicePaid, DunningNoticeSent, AccountDelinquent, "
         "InvoiceDisputed, DisputeResolved, WriteOffReversed; refunds (RefundRequested) to the "
-        "payment gateway."
+        "payment gateway; imports bank statements (CAMT.053, CSV)."
     ),
     migrations=MIGRATIONS,
     handlers=subscriptions,
-    routers=[router, reports_router, disputes_router, refunds_router, write_offs_router],
+    routers=[
+        router,
+        reports_router,
+        disputes_router,
+        refunds_router,
+        write_offs_router,
+        statements_router,
+    ],
     produces=[AR_EVENTS, PAYMENTS_OUTBOUND],
     jobs=[run_dunning],
+    body_limits={"/bank-statements": MAX_STATEMENT_BYTES},
 )
 
 

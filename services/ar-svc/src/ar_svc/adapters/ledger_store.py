@@ -66,14 +66,11 @@ async def load_ledger(uow: UnitOfWork, account_id: UUID, currency: str) -> Ledge
     )
 
 
-async def save_postings(
-    uow: UnitOfWork,
-    account_id: UUID,
-    currency: str,
-    new: Iterable[Posting],
-    posted_at: datetime,
-) -> None:
-    rows = [
+def posting_rows(
+    account_id: UUID, currency: str, new: Iterable[Posting], posted_at: datetime
+) -> list[dict[str, Any]]:
+    """The `postings` rows of an account's new postings (for an insert or a COPY)."""
+    return [
         {
             "account_id": account_id,
             "currency": currency,
@@ -88,6 +85,16 @@ async def save_postings(
         }
         for p in new
     ]
+
+
+async def save_postings(
+    uow: UnitOfWork,
+    account_id: UUID,
+    currency: str,
+    new: Iterable[Posting],
+    posted_at: datetime,
+) -> None:
+    rows = posting_rows(account_id, currency, new, posted_at)
     if rows:
         await uow.session.execute(sa.insert(postings), rows)
 

@@ -197,3 +197,72 @@ sa.Index(
     unique=True,
     postgresql_where=write_offs.c.status == "pending_approval",
 )
+
+# (0011) Bank statements: each imported statement, each of its lines once (by the statement's
+# id and the line's entry reference) with what matching made of it, and the payers' bank
+# accounts learnt from lines matched by reference.
+bank_statements = sa.Table(
+    "bank_statements",
+    metadata,
+    sa.Column("statement_id", sa.Text, primary_key=True),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("bank_account", sa.Text),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_by", sa.Text, nullable=False),
+    sa.CheckConstraint("format IN ('camt.053', 'csv')", name="ck_bank_statement_format"),
+)
+
+bank_statement_lines = sa.Table(
+    "bank_statement_lines",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "statement_id",
+        sa.Text,
+        sa.ForeignKey("bank_statements.statement_id"),
+        nullable=False,
+    ),
+    sa.Column("entry_reference", sa.Text, nullable=False),
+    sa.Column("booking_date", sa.Date, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("direction", sa.Text, nullable=False),
+    sa.Column("payer_name", sa.Text),
+    sa.Column("payer_account", sa.Text),
+    sa.Column("reference", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("account_id", sa.Uuid),
+    sa.Column("payment_id", sa.Uuid, sa.ForeignKey("payments.id")),
+    sa.Column("invoice_number", sa.Text),
+    sa.Column("invoice_balance", MONEY),
+    sa.Column("applied", MONEY, nullable=False),
+    sa.Column("unapplied", MONEY, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("statement_id", "entry_reference", name="uq_bank_statement_line"),
+    sa.CheckConstraint("amount > 0", name="ck_bank_statement_line_amount"),
+    sa.CheckConstraint("direction IN ('credit', 'debit')", name="ck_bank_statement_line_direction"),
+    sa.CheckConstraint(
+        "status IN ('matched', 'partly_matched', 'unmatched', 'ignored')",
+        name="ck_bank_statement_line_status",
+    ),
+    sa.CheckConstraint(
+        "method IN ('reference', 'amount_and_payer', 'payer', 'none', 'manual')",
+        name="ck_bank_statement_line_method",
+    ),
+    sa.CheckConstraint("applied + unapplied = amount", name="ck_bank_statement_line_cash"),
+)
+sa.Index(
+    "ix_bank_statement_lines_status",
+    bank_statement_lines.c.statement_id,
+    bank_statement_lines.c.status,
+    bank_statement_lines.c.id,
+)
+
+payer_accounts = sa.Table(
+    "payer_accounts",
+    metadata,
+    sa.Column("bank_account", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("learnt_at", sa.DateTime(timezone=True), nullable=False),
+)

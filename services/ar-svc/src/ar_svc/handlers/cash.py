@@ -106,6 +106,18 @@ async def apply_funds(
     return application_id
 
 
+def invoice_paid(invoice: Any, now: datetime) -> InvoicePaid:
+    """InvoicePaid of a receivable settled at `now`."""
+    return InvoicePaid(
+        lead_id=invoice.lead_id,
+        account_id=invoice.account_id,
+        invoice_id=invoice.invoice_id,
+        invoice_number=invoice.invoice_number,
+        amount=Money(amount=invoice.amount, currency=invoice.currency),
+        paid_at=now,
+    )
+
+
 async def mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
     """The invoice owes nothing more: paid, InvoicePaid, and dunning of it stops."""
     await uow.session.execute(
@@ -113,16 +125,7 @@ async def mark_paid(uow: UnitOfWork, invoice: Any, now: datetime) -> None:
         .where(receivables.c.invoice_id == invoice.invoice_id)
         .values(status="paid", paid_at=now, closed_at=now)
     )
-    await uow.emit(
-        InvoicePaid(
-            lead_id=invoice.lead_id,
-            account_id=invoice.account_id,
-            invoice_id=invoice.invoice_id,
-            invoice_number=invoice.invoice_number,
-            amount=Money(amount=invoice.amount, currency=invoice.currency),
-            paid_at=now,
-        )
-    )
+    await uow.emit(invoice_paid(invoice, now))
     # Dunning stops on payment; the account is no longer delinquent once nothing it owes is
     # overdue any more.
     still_overdue = await uow.session.scalar(

@@ -5,23 +5,26 @@ writes the invoice off per policy. Dunning stops when the invoice is paid (or vo
 open receivables with a balance are looked at; and it pauses while the invoice has an open
 dispute (it resumes, with the latest step due, once the dispute is resolved).
 
-Every replica runs the job; each invoice is claimed with FOR UPDATE SKIP LOCKED and handled
-in its own transaction. The dunning policy is `L2C_AR_DUNNING_POLICY` (JSON, see
-`DunningPolicy.from_json`), else the default schedule."""
+Every replica runs the job. It works in batches: each transaction claims up to
+`DUNNING_BATCH` invoices with FOR UPDATE SKIP LOCKED, takes their accounts' locks (passing
+over the invoices of an account a payment is changing right now, until the next pass), and
+reads, decides and writes the whole batch with a few set-wise statements, as if its invoices
+had been handled one after the other in that order. The dunning policy is
+`L2C_AR_DUNNING_POLICY` (JSON, see `DunningPolicy.from_json`), else the default schedule."""
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-from ar_svc.adapters.ledger_store import load_ledger, save_postings, try_lock_account
-from ar_svc.adapters.tables import delinquencies, disputes, receivables
+from ar_svc.adapters import dunning_store as store
+from ar_svc.adapters.ledger_store import posting_rows
+from ar_svc.adapters.tables import postings
 from ar_svc.domain.dunning import (
     DEFAULT_POLICY,
     DunningDecision,
@@ -29,15 +32,16 @@ from ar_svc.domain.dunning import (
     decide_dunning,
     next_dunning_day,
 )
-from ar_svc.domain.ledger import Ledger
+from ar_svc.domain.ledger import Ledger, Posting
 from l2c_runtime.jobs import periodic
 from l2c_runtime.service import Runtime
-from l2c_runtime.telemetry import journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import Money
 from l2c_schemas.ar import AccountDelinquent, DunningNoticeSent, InvoiceOverdue, InvoiceWrittenOff
+from l2c_schemas.base import Message
 
-MAX_INVOICES_PER_PASS = 500
+MAX_INVOICES_PER_PASS = 20_000
+DUNNING_BATCH = 1_000
 
 
 def dunning_policy() -> DunningPolicy:
@@ -51,81 +55,124 @@ async def run_dunning(runtime: Runtime) -> None:
     await dun_due_invoices(runtime.unit_of_work, dunning_policy())
 
 
-async def dun_due_invoices(unit_of_work: Any, policy: DunningPolicy) -> int:
-    """Handle every open invoice past its due date not yet looked at today; returns how many."""
+async def dun_due_invoices(
+    unit_of_work: Any, policy: DunningPolicy, batch: int = DUNNING_BATCH
+) -> int:
+    """Handle every open invoice past its due date not yet looked at today, a batch per
+    transaction; returns how many."""
     handled = 0
     busy: list[UUID] = []
     while handled < MAX_INVOICES_PER_PASS:
         async with unit_of_work() as uow:
             today = uow.clock.now().date()
-            row = await _claim_one(uow, today, busy)
-            if row is None:
+            rows = await store.claim_due(uow, today, busy, batch)
+            if not rows:
                 return handled
-            if not await try_lock_account(uow, row.account_id):
-                busy.append(row.invoice_id)  # a payment is changing the account; next pass
-                continue
-            await dun_invoice(uow, row, today, policy)
-            handled += 1
+            locked = await store.try_lock_accounts(uow, {r.account_id for r in rows})
+            busy += [r.invoice_id for r in rows if r.account_id not in locked]
+            mine = [r for r in rows if r.account_id in locked]
+            if mine:
+                await dun_invoices(uow, mine, today, policy)
+            handled += len(mine)
     return handled
 
 
-async def _claim_one(uow: UnitOfWork, today: date, busy: list[UUID]) -> Any:
-    disputed = sa.exists().where(
-        disputes.c.invoice_id == receivables.c.invoice_id, disputes.c.status == "open"
-    )
-    query = (
-        sa.select(receivables)
-        .where(
-            receivables.c.status == "open",
-            receivables.c.next_dunning_on <= today,
-            ~disputed,  # an open dispute pauses dunning until it is resolved
-        )
-        .order_by(receivables.c.next_dunning_on)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    if busy:
-        query = query.where(receivables.c.invoice_id.not_in(busy))
-    return (await uow.session.execute(query)).first()
+@dataclass(frozen=True)
+class _Decided:
+    row: Any
+    balance: Decimal
+    decision: DunningDecision
 
 
-async def dun_invoice(uow: UnitOfWork, row: Any, today: date, policy: DunningPolicy) -> None:
-    """Decide and carry out today's dunning of one claimed receivable."""
-    ledger = await load_ledger(uow, row.account_id, row.currency)
-    balance = ledger.invoice_balance(row.invoice_id)
-    decision = decide_dunning(
-        policy, row.due_date, today, row.dunning_step, row.overdue_at is not None
-    )
-    changes: dict[str, Any] = {"dunning_checked_on": today, "next_dunning_on": None}
-    if balance > 0:
-        with journey_span("dunning", row.traceparent, {"l2c.lead_id": str(row.lead_id)}):
-            changes |= await _act(uow, row, decision, balance, policy, ledger)
-        if changes.get("status", "open") == "open":
-            steps_sent = changes.get("dunning_step", row.dunning_step)
-            changes["next_dunning_on"] = next_dunning_day(policy, row.due_date, steps_sent, today)
-    await uow.session.execute(
-        sa.update(receivables).where(receivables.c.invoice_id == row.invoice_id).values(**changes)
-    )
-
-
-async def _act(
-    uow: UnitOfWork,
-    row: Any,
-    decision: DunningDecision,
-    balance: Any,
-    policy: DunningPolicy,
-    ledger: Ledger,
-) -> dict[str, Any]:
+async def dun_invoices(
+    uow: UnitOfWork, rows: Sequence[Any], today: date, policy: DunningPolicy
+) -> None:
+    """Decide and carry out today's dunning of claimed receivables whose accounts are
+    locked: for each one still owing money, in order, InvoiceOverdue, DunningNoticeSent,
+    AccountDelinquent (once per account) and InvoiceWrittenOff as the schedule says."""
     now = uow.clock.now()
-    money = Money(amount=balance, currency=row.currency)
+    balances = await store.invoice_balances(uow, [r.invoice_id for r in rows])
+    owing = [
+        _Decided(
+            r,
+            balances.get(r.invoice_id, Decimal(0)),
+            decide_dunning(policy, r.due_date, today, r.dunning_step, r.overdue_at is not None),
+        )
+        for r in rows
+        if balances.get(r.invoice_id, Decimal(0)) > 0
+    ]
+    finals: dict[UUID, Any] = {}
+    # Invoices written off before their account's final notice in this batch: as when one
+    # by one, they no longer count in the overdue balance the notice announces.
+    written_off_before: list[UUID] = []
+    for d in owing:
+        if d.decision.delinquent:
+            finals.setdefault(d.row.account_id, d.row)
+        if d.decision.write_off and d.row.account_id not in finals:
+            written_off_before.append(d.row.invoice_id)
+    overdue = (
+        await store.overdue_totals(uow, list(finals), now.date(), written_off_before)
+        if finals
+        else {}
+    )
+    became = (
+        await store.become_delinquent(uow, [(a, r.invoice_id) for a, r in finals.items()], now)
+        if finals
+        else set()
+    )
+    events: list[tuple[Message, str | None]] = []
+    write_offs: list[dict[str, Any]] = []
+    changes = {
+        r.invoice_id: store.ReceivableChange(
+            r.invoice_id, None, r.dunning_step, r.overdue_at, r.status, r.closed_at
+        )
+        for r in rows
+    }
+    for d in owing:
+        row = d.row
+        delinquent = None
+        if row.account_id in became and finals[row.account_id] is row:
+            total = overdue.get((row.account_id, row.currency), Decimal(0))
+            delinquent = Money(amount=total, currency=row.currency)
+        events += [(e, row.traceparent) for e in _notices(row, d, policy, now, delinquent)]
+        change = changes[row.invoice_id]
+        step = d.decision.notice or row.dunning_step
+        overdue_at = now if d.decision.overdue else row.overdue_at
+        if d.decision.write_off:
+            ledger = Ledger([Posting("invoice", d.balance, invoice_id=row.invoice_id)])
+            write_offs += posting_rows(
+                row.account_id, row.currency, ledger.write_off(row.invoice_id), now
+            )
+            changes[row.invoice_id] = replace(
+                change, dunning_step=step, overdue_at=overdue_at, status="written_off",
+                closed_at=now,
+            )  # fmt: skip
+            continue
+        changes[row.invoice_id] = replace(
+            change,
+            dunning_step=step,
+            overdue_at=overdue_at,
+            next_dunning_on=next_dunning_day(policy, row.due_date, step, today),
+        )
+    await uow.copy_rows(postings, write_offs)
+    await store.save_changes(uow, today, list(changes.values()))
+    await uow.emit_many(events)
+
+
+def _notices(
+    row: Any, d: _Decided, policy: DunningPolicy, now: datetime, delinquent: Money | None
+) -> list[Message]:
+    """The events of one invoice's dunning today, in the order they happen."""
+    decision = d.decision
+    money = Money(amount=d.balance, currency=row.currency)
     ids: dict[str, Any] = {
         "lead_id": row.lead_id,
         "account_id": row.account_id,
         "invoice_id": row.invoice_id,
     }
-    changes: dict[str, Any] = {}
+    found: list[Message] = []
     if decision.overdue:
-        await uow.emit(
+        found.append(
             InvoiceOverdue(
                 **ids,
                 invoice_number=row.invoice_number,
@@ -135,10 +182,9 @@ async def _act(
                 detected_at=now,
             )
         )
-        changes["overdue_at"] = now
     if decision.notice is not None:
         step = policy.steps[decision.notice - 1]
-        await uow.emit(
+        found.append(
             DunningNoticeSent(
                 **ids,
                 invoice_number=row.invoice_number,
@@ -151,14 +197,17 @@ async def _act(
                 sent_at=now,
             )
         )
-        changes["dunning_step"] = decision.notice
-    if decision.delinquent:
-        await _make_delinquent(uow, row, await _overdue_total(uow, row, ledger, now.date()), now)
-    if decision.write_off:
-        await save_postings(
-            uow, row.account_id, row.currency, ledger.write_off(row.invoice_id), now
+    if delinquent is not None:
+        found.append(
+            AccountDelinquent(
+                **ids,
+                invoice_number=row.invoice_number,
+                overdue_balance=delinquent,
+                delinquent_since=now,
+            )
         )
-        await uow.emit(
+    if decision.write_off:
+        found.append(
             InvoiceWrittenOff(
                 **ids,
                 invoice_number=row.invoice_number,
@@ -168,45 +217,4 @@ async def _act(
                 written_off_at=now,
             )
         )
-        changes |= {"status": "written_off", "closed_at": now}
-    return changes
-
-
-async def _overdue_total(uow: UnitOfWork, row: Any, ledger: Ledger, today: date) -> Money:
-    """What the account owes on all its invoices past due, in the invoice's currency."""
-    overdue_ids = await uow.session.scalars(
-        sa.select(receivables.c.invoice_id).where(
-            receivables.c.account_id == row.account_id,
-            receivables.c.currency == row.currency,
-            receivables.c.status == "open",
-            receivables.c.due_date < today,
-        )
-    )
-    total = sum((ledger.invoice_balance(i) for i in overdue_ids), Decimal(0))
-    return Money(amount=total, currency=row.currency)
-
-
-async def _make_delinquent(uow: UnitOfWork, row: Any, overdue: Money, now: Any) -> None:
-    """AccountDelinquent once, until the account is cleared by paying what is overdue."""
-    became = await uow.session.execute(
-        pg_insert(delinquencies)
-        .values(account_id=row.account_id, invoice_id=row.invoice_id, since=now)
-        .on_conflict_do_update(
-            index_elements=["account_id"],
-            set_={"invoice_id": row.invoice_id, "since": now, "cleared_at": None},
-            where=delinquencies.c.cleared_at.is_not(None),
-        )
-        .returning(delinquencies.c.account_id)
-    )
-    if became.first() is None:
-        return
-    await uow.emit(
-        AccountDelinquent(
-            lead_id=row.lead_id,
-            account_id=row.account_id,
-            invoice_id=row.invoice_id,
-            invoice_number=row.invoice_number,
-            overdue_balance=overdue,
-            delinquent_since=now,
-        )
-    )
+    return found

@@ -16,6 +16,7 @@ from l2c_platform.cli import (
     forecast,
     insights,
     outbox,
+    statements,
     token,
     topics,
     verify,
@@ -36,6 +37,7 @@ def build_app() -> typer.Typer:
     app.add_typer(dlq.app, name="dlq")
     app.command(name="topics")(topics.topics)
     app.command(name="demo")(demo)
+    app.add_typer(statements.app, name="statements")
     app.command(name="token")(token.token)
     app.command(name="journey")(insights.journey)
     app.command(name="metrics")(insights.metrics)

@@ -41,6 +41,7 @@ SCOPES: frozenset[str] = frozenset(
         "payments:read",
         "payments:write",  # record a payment
         "payments:apply",  # apply or unapply cash
+        "statements:import",  # import a bank statement (CAMT.053, CSV) and apply its cash
         "receivables:read",  # balances, aging, DSO, cash collected
         "disputes:write",  # open a dispute on an invoice (a customer portal, finance)
         "disputes:resolve",  # uphold (credit note) or reject a dispute
@@ -120,6 +121,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = {
             "billing-setup:write",
             "payments:write",
             "payments:apply",
+            "statements:import",
             "disputes:write",
             "disputes:resolve",
             "credit-notes:write",
