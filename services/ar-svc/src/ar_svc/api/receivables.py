@@ -232,5 +232,5 @@ async def account_balance(
 ) -> BalanceView:
     """422 when the account holds balances in several currencies and none is named."""
     async with runtime.unit_of_work() as uow:
-        state = await handlers.account_balance(uow, account_id, currency)
+        state = await handlers.account_balance_as_of_now(uow, account_id, currency)
         return BalanceView.model_validate(state)

@@ -166,6 +166,16 @@ async def void_receivable(voided: InvoiceVoided, uow: UnitOfWork) -> None:
     )
 
 
+async def account_balance_as_of_now(
+    uow: UnitOfWork, account_id: UUID, currency: str | None = None
+) -> dict[str, Any]:
+    """`account_balance` read from one snapshot of the database, as the first thing of its
+    transaction: read apart, a credit or a payment committed between the total and the
+    unapplied cash made them disagree (the unapplied cash counted, the total not yet)."""
+    await uow.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    return await account_balance(uow, account_id, currency)
+
+
 async def account_balance(
     uow: UnitOfWork, account_id: UUID, currency: str | None = None
 ) -> dict[str, Any]:
