@@ -8,7 +8,7 @@ from uuid import UUID
 
 from insights_svc.domain.facts import Fact
 from insights_svc.domain.journey import milestones, select
-from insights_svc.domain.metrics import compute, funnel, percentile
+from insights_svc.domain.metrics import compute, funnel, funnel_by, percentile
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -223,3 +223,15 @@ def test_groups_by_segment_of_the_capture() -> None:
     # closed: enterprise A won, C lost -> 1/2; SMB B won -> 1/1
     won = compute("opportunity_win_rate", journeys(sized), by="segment")
     assert (won["enterprise"]["rate"], won["smb"]["rate"]) == ("0.5000", "1.0000")
+
+
+def test_the_funnel_per_owner() -> None:
+    # ana: A (to paid) and C (quote sent, lost); bob: B (invoiced, unpaid); DQ has no owner
+    by_owner = funnel_by(journeys(), None, None, "owner")
+    assert set(by_owner) == {"ana", "bob", "(none)"}
+    ana = {row["stage"]: row["count"] for row in by_owner["ana"]}
+    assert (ana["captured"], ana["quote_sent"], ana["won"], ana["paid"]) == (2, 2, 1, 1)
+    bob = {row["stage"]: row["count"] for row in by_owner["bob"]}
+    assert (bob["captured"], bob["invoiced"], bob["paid"]) == (1, 1, 0)
+    unowned = {row["stage"]: row["count"] for row in by_owner["(none)"]}
+    assert (unowned["captured"], unowned["contacted"]) == (1, 0)

@@ -71,3 +71,12 @@ def test_discount_compliance_counts_accepted_versions_within_policy_or_approved_
     assert discount_compliance(facts, _at("2026-01-07"), None) == {
         "all": {"numerator": 0, "denominator": 2, "rate": "0.0000"}
     }
+    # grouped by the journey's owner (here: ana sold plain and approved, bob the other two)
+    owner = {plain: "ana", approved: "ana", revised: "bob", unapproved: "bob"}
+    by_owner = discount_compliance(
+        facts, _at("2026-01-01"), None, key_of=lambda f: owner[f.ids["quote_id"]]
+    )
+    assert by_owner == {
+        "ana": {"numerator": 2, "denominator": 2, "rate": "1.0000"},
+        "bob": {"numerator": 0, "denominator": 2, "rate": "0.0000"},
+    }

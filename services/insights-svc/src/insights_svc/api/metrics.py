@@ -28,8 +28,9 @@ async def metric(
 ) -> dict[str, Any]:
     """One metric over [from, to): durations give count, p50, p90 and mean in seconds;
     rates give numerator, denominator and rate; `funnel` gives each stage's count and
-    drop-off; `dso` (from and to required) gives per currency the receivables at `to`, the
-    sales of the period and the days sales outstanding; `invoice_accuracy` and
-    `discount_compliance` are rates of invoices and quotes (grouped by currency only). `by`
-    groups by owner, team, segment, source, campaign, currency or cohort."""
+    drop-off (and, with `by`, the funnel of each group); `dso` (from and to required) gives
+    per currency the receivables at `to`, the sales of the period and the days sales
+    outstanding; `invoice_accuracy` and `discount_compliance` are rates of invoices and
+    quotes (by currency: the document's; by the other groups: its journey's). `by` groups by
+    owner, team, segment, source, campaign, currency or cohort."""
     return await reports.metric(runtime.sessions, name, from_, to, by)

@@ -110,7 +110,7 @@ def percentile(sorted_values: Sequence[float], p: int) -> float:
     return sorted_values[rank - 1]
 
 
-def _group_key(m: Milestones, by: Group | None) -> str:
+def group_key(m: Milestones, by: Group | None) -> str:
     if by is None:
         return "all"
     if by == "cohort":
@@ -158,12 +158,12 @@ def compute(
         for m in journeys:
             began, ended = _time(m, definition.start), _time(m, definition.end)
             if began is not None and ended is not None and in_period(ended, start, end):
-                samples[_group_key(m, by)].append((ended - began).total_seconds())
+                samples[group_key(m, by)].append((ended - began).total_seconds())
         return {key: duration_stats(values) for key, values in sorted(samples.items())}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for m in journeys:
         if in_period(_time(m, definition.base), start, end) and definition.requires(m):
-            pair = counts[_group_key(m, by)]
+            pair = counts[group_key(m, by)]
             pair[1] += 1
             pair[0] += int(definition.reached(m))
     return {key: rate_stats(n, d) for key, (n, d) in sorted(counts.items())}
@@ -181,6 +181,16 @@ FUNNEL = (
     ("invoiced", "first_invoice_at"),
     ("paid", "paid_at"),
 )
+
+
+def funnel_by(
+    journeys: Sequence[Milestones], start: datetime | None, end: datetime | None, by: Group
+) -> dict[str, list[dict[str, object]]]:
+    """The funnel of each group of journeys."""
+    groups: dict[str, list[Milestones]] = {}
+    for m in journeys:
+        groups.setdefault(group_key(m, by), []).append(m)
+    return {key: funnel(groups[key], start, end) for key in sorted(groups)}
 
 
 def funnel(

@@ -1,12 +1,13 @@
 """Quality metrics of single documents rather than journeys: invoice accuracy (issued invoices
 not disputed, voided or credited within a window) and discount compliance (accepted quotes
 whose discounts were within policy or approved by the whole approval chain). Pure functions
-of the facts."""
+of the facts; grouped by the document's currency (`grouped`) or by any group of its journey
+(`key_of`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from insights_svc.domain.facts import Fact
@@ -19,11 +20,13 @@ INVOICE_STAGES = frozenset(
 INACCURATE = frozenset(INVOICE_STAGES - {"InvoiceIssued"})
 QUOTE_STAGES = frozenset({"QuoteAccepted", "QuoteApprovalRequested", "QuoteApproved"})
 DEFAULT_WINDOW = timedelta(days=30)
-QUALITY_GROUPS = ("currency",)
-"""How these two may be grouped (each document has its own currency)."""
+KeyOf = Callable[[Fact], str]
+"""The group of a document's fact (by its journey's owner, team, segment and so on)."""
 
 
-def _key(grouped: bool, fact: Fact) -> str:
+def _key(grouped: bool, key_of: KeyOf | None, fact: Fact) -> str:
+    if key_of is not None:
+        return key_of(fact)
     return fact.detail.get("currency", "(none)") if grouped else "all"
 
 
@@ -33,6 +36,7 @@ def invoice_accuracy(
     end: datetime | None,
     grouped: bool = False,
     window: timedelta = DEFAULT_WINDOW,
+    key_of: KeyOf | None = None,
 ) -> dict[str, dict[str, object]]:
     """Of the invoices issued in [start, end), those with no dispute, void or credit note
     against them within `window` of their issue (an invoice issued less than `window` before
@@ -51,7 +55,7 @@ def invoice_accuracy(
     for invoice, fact in issued.items():
         if not in_period(fact.occurred_at, start, end):
             continue
-        pair = counts[_key(grouped, fact)]
+        pair = counts[_key(grouped, key_of, fact)]
         pair[1] += 1
         late = fact.occurred_at + window
         pair[0] += int(not any(fact.occurred_at <= t <= late for t in spoiled[invoice]))
@@ -59,7 +63,11 @@ def invoice_accuracy(
 
 
 def discount_compliance(
-    facts: Iterable[Fact], start: datetime | None, end: datetime | None, grouped: bool = False
+    facts: Iterable[Fact],
+    start: datetime | None,
+    end: datetime | None,
+    grouped: bool = False,
+    key_of: KeyOf | None = None,
 ) -> dict[str, dict[str, object]]:
     """Of the quote versions accepted in [start, end), those that needed no discount approval
     or whose approval chain approved them (`QuoteApproved` of that version) before the
@@ -83,7 +91,7 @@ def discount_compliance(
         if not in_period(fact.occurred_at, start, end):
             continue
         version = (fact.ids["quote_id"], fact.detail.get("version", ""))
-        pair = counts[_key(grouped, fact)]
+        pair = counts[_key(grouped, key_of, fact)]
         pair[1] += 1
         within_policy = version not in requested
         approved_first = version in approved and approved[version] <= fact.occurred_at

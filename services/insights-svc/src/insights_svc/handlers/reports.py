@@ -3,6 +3,7 @@ exactly the API's numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -21,7 +22,9 @@ FUNNEL = "funnel"
 DSO = "dso"
 INVOICE_ACCURACY = "invoice_accuracy"
 DISCOUNT_COMPLIANCE = "discount_compliance"
-DOCUMENT_METRICS = {
+DOCUMENT_METRICS: dict[
+    str, tuple[Callable[..., dict[str, dict[str, object]]], frozenset[str], str]
+] = {
     INVOICE_ACCURACY: (
         quality.invoice_accuracy,
         quality.INVOICE_STAGES,
@@ -77,7 +80,14 @@ def metric_of(
     """A journey metric (not `dso`) over journeys already read, as the API answers it."""
     period = {"from": start, "to": end}
     if name == FUNNEL:
-        return {"metric": name, **period, "stages": metrics.funnel(journeys, start, end)}
+        answer: dict[str, Any] = {
+            "metric": name,
+            **period,
+            "stages": metrics.funnel(journeys, start, end),
+        }
+        if by is not None:
+            answer |= {"by": by, "groups": metrics.funnel_by(journeys, start, end, by)}
+        return answer
     definition = metrics.DEFINITIONS[name]
     kind = "duration" if isinstance(definition, metrics.Duration) else "rate"
     return {
@@ -127,11 +137,20 @@ async def document_metric(
     end: datetime | None,
     by: metrics.Group | None = None,
 ) -> dict[str, Any]:
-    """`invoice_accuracy` or `discount_compliance` over [start, end), by currency on request."""
+    """`invoice_accuracy` or `discount_compliance` over [start, end): grouped by the
+    document's currency, or by its journey's owner, team, segment, source, campaign or cohort
+    (the journeys with an event in the period: every document of the period is one)."""
     check_period(start, end)
-    if by not in (None, *quality.QUALITY_GROUPS):
-        raise RuleViolation(f"{name} is grouped by currency only")
     compute, stages, description = DOCUMENT_METRICS[name]
+    key_of: quality.KeyOf | None = None
+    if by is not None and by != "currency":
+        group: metrics.Group = by
+        journeys = {m.lead_id: m for m in await journeys_in(sessions, start, end)}
+
+        def key_of(fact: Fact) -> str:
+            found = journeys.get(fact.lead_id)
+            return metrics.group_key(found, group) if found else metrics.NO_GROUP
+
     # what spoils an invoice may come up to the window after the period's end
     until = (end + quality.DEFAULT_WINDOW) if end is not None else datetime.max.replace(tzinfo=UTC)
     async with sessions() as session:
@@ -146,7 +165,7 @@ async def document_metric(
         "from": start,
         "to": end,
         "by": by,
-        "groups": compute(found, start, end, by == "currency"),
+        "groups": compute(found, start, end, by == "currency", key_of=key_of),
     }
 
 
