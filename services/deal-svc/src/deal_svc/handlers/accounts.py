@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 
 from deal_svc.adapters.tables import accounts, contacts
+from l2c_runtime.erasure import forget_sent_events
 from l2c_runtime.errors import NotFound
 from l2c_runtime.telemetry import ACCOUNT_ID, LEAD_ID, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
@@ -61,9 +62,9 @@ async def add_contact(
 
 async def erase_lead_contacts(event: LeadErased, uow: UnitOfWork) -> int:
     """The person behind a lead asked to be forgotten: scrub the personal data of the
-    contacts that came from that lead (name, e-mail, title, phone). The account and its deals
-    stay: they are the company's, not the person's. Returns how many contacts were scrubbed;
-    a repeat scrubs nothing new."""
+    contacts that came from that lead (name, e-mail, title, phone), and the sent outbox rows
+    that name the lead. The account and its deals stay: they are the company's, not the
+    person's. Returns how many contacts were scrubbed; a repeat scrubs nothing new."""
     result = await uow.session.execute(
         sa.update(contacts)
         .where(contacts.c.lead_id == event.lead_id, contacts.c.erased_at.is_(None))
@@ -76,6 +77,7 @@ async def erase_lead_contacts(event: LeadErased, uow: UnitOfWork) -> int:
         )
         .returning(contacts.c.id)
     )
+    await forget_sent_events(uow, event.lead_id)
     return len(result.all())
 
 

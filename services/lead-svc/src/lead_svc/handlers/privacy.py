@@ -6,6 +6,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from l2c_runtime.erasure import forget_sent_events
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas.lead import LeadErased
 from lead_svc.adapters.lead_store import PERSONAL_FIELDS, History, Lead, load_lead, save_lead
@@ -13,11 +14,11 @@ from lead_svc.adapters.tables import lead_activities, lead_history, leads
 
 
 async def erase_lead(lead_id: UUID, uow: UnitOfWork) -> Lead:
-    """Scrub the person's data (name, e-mail, title, the key that matched them) from the lead
-    and its history, and emit LeadErased so every other service scrubs its copies. The
-    company, scores and the journey's ids stay. The leads merged into this one hold the same
-    person's data: they are erased too, each with its own LeadErased. Erasing twice changes
-    nothing more."""
+    """Scrub the person's data (name, e-mail, title, the key that matched them) from the lead,
+    its history and the sent outbox rows that name it, and emit LeadErased so every other
+    service scrubs its copies. The company, scores and the journey's ids stay. The leads
+    merged into this one hold the same person's data: they are erased too, each with its own
+    LeadErased. Erasing twice changes nothing more."""
     merged = await uow.session.scalars(
         sa.select(leads.c.id).where(leads.c.merged_into == lead_id, leads.c.erased_at.is_(None))
     )
@@ -41,6 +42,7 @@ async def erase_lead(lead_id: UUID, uow: UnitOfWork) -> Lead:
         .where(lead_activities.c.lead_id == lead_id)
         .values(person_key=None)
     )
+    await forget_sent_events(uow, lead_id)  # its LeadQualified named the person
     history = History(lead_id, now)
     history.add("erased")
     await history.save(uow)
