@@ -24,5 +24,6 @@ async def forget_sent_events(uow: UnitOfWork, lead_id: UUID) -> int:
             outbox.c.state.in_((SENT, SKIPPED)),
             names_the_lead.bindparams(marker=str(lead_id)),
         )
+        .returning(outbox.c.id)
     )
-    return int(deleted.rowcount or 0)
+    return len(deleted.all())
