@@ -20,7 +20,8 @@ async def forget_sent_events(uow: UnitOfWork, lead_id: UUID) -> int:
     rare, and the rows are at most the retention period old."""
     names_the_lead = sa.text("position(convert_to(:marker, 'UTF8') in outbox.payload) > 0")
     deleted = await uow.session.execute(
-        sa.delete(outbox).where(
+        sa.delete(outbox)
+        .where(
             outbox.c.state.in_((SENT, SKIPPED)),
             names_the_lead.bindparams(marker=str(lead_id)),
         )
