@@ -3,10 +3,7 @@ headers and event id, without the error headers."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 from uuid import uuid4
 
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from l2c_platform.dlq import replay, select
 from l2c_platform.kafka_io import publish, read_topic
 from l2c_platform.launcher import Infrastructure
+from l2c_platform.testing import run_l2c
 from l2c_runtime.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -56,15 +54,7 @@ async def test_replay_sends_a_dead_letter_back_as_it_was(infra: Infrastructure) 
 
 
 async def _l2c(*args: str) -> str:
-    """Run the `l2c` command as an operator would, in its own process."""
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-c", "from l2c_platform.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = await run_l2c(*args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

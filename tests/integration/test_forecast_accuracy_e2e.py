@@ -5,11 +5,8 @@ here, the weighted forecast of the one deal this test opens.)"""
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +16,7 @@ import pytest
 
 from l2c_platform.journey import eventually
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.testing import run_l2c
 from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 
@@ -68,22 +66,6 @@ async def test_the_month_gets_a_call_and_l2c_forecast_shows_it(
         assert ours[0]["weighted_forecast"] == {"amount": str(expected), "currency": "EUR"}
         assert ours[0]["actual"]["amount"] == "0.00"
 
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-c",
-            "from l2c_platform.cli import main; main()",
-            "forecast",
-            month,
-            "--url",
-            base,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = await run_l2c("forecast", month, "--url", base, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == answer

@@ -4,11 +4,7 @@ disqualification and recycling, erasure, versioned scoring rules, and list queri
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +17,7 @@ from l2c_platform.erasure_scan import ErasureReport, scan_for_person
 from l2c_platform.journey import DEMO_LEAD, eventually
 from l2c_platform.kafka_io import Record, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
+from l2c_platform.testing import run_l2c
 from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_schemas.lead import (
@@ -453,28 +450,18 @@ async def test_l2c_verify_erasure_finds_the_person_before_and_nowhere_after(
     # went with the erasure in lead-svc and deal-svc: nothing is left anywhere
     assert after.remnants == (), after.remnants
 
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-c",
-            "from l2c_platform.cli import main; main()",
-            "verify",
-            "--erasure",
-            lead_id,
-            "--email",
-            email,
-            "--name",
-            name,
-            "--database-prefix",
-            platform.config.database_prefix,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "L2C_PG_URL": platform.config.pg_url},
+    done = await run_l2c(
+        "verify",
+        "--erasure",
+        lead_id,
+        "--email",
+        email,
+        "--name",
+        name,
+        "--database-prefix",
+        platform.config.database_prefix,
+        "--json",
+        env={"L2C_PG_URL": platform.config.pg_url},
     )
     assert done.returncode == 0, (done.stdout, done.stderr)
     shown = json.loads(done.stdout)

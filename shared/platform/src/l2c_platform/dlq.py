@@ -1,4 +1,5 @@
-"""`l2c-dlq`: look at a dead-letter topic and send its records back where they came from.
+"""Dead letters: select them and send them back where they came from (the `l2c dlq` command,
+l2c_platform.cli.dlq, is how operators do it).
 
 A record is replayed to its `l2c_original_topic` with its original headers (the `l2c_*` error
 headers removed) and its original CloudEvents id, so every consumer that had already handled it
@@ -7,13 +8,9 @@ missing reference) was fixed."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-
 from aiokafka import AIOKafkaProducer
 
-from l2c_platform.kafka_io import Record, read_topic
+from l2c_platform.kafka_io import Record
 from l2c_runtime.kafka_client import kafka_client_options
 
 ERROR_HEADER_PREFIX = "l2c_"
@@ -61,36 +58,3 @@ async def replay(bootstrap: str, records: list[Record]) -> int:
     finally:
         await producer.stop()
     return len(records)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["list", "replay"])
-    parser.add_argument("topic", help="the dead-letter topic, e.g. l2c.lead.intake.v1.dlq")
-    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
-    parser.add_argument("--consumer", help="only records this consumer group gave up on")
-    parser.add_argument("--error-type", help="only this error type, e.g. RuleViolation")
-    args = parser.parse_args()
-    records = select(
-        asyncio.run(read_topic(args.bootstrap, args.topic)), args.consumer, args.error_type
-    )
-    if args.command == "list":
-        for r in records:
-            h = r.headers
-            print(
-                f"{r.partition}:{r.offset} {h.get('ce_type', '?')} {h.get('ce_id', '?')} "
-                f"[{h.get('l2c_consumer')}] {h.get('l2c_error_type')}: {h.get('l2c_error')}"
-            )
-            if is_truncated(r):
-                print(
-                    f"    body truncated ({h.get('l2c_body_bytes')} bytes): the full record is "
-                    f"row {h.get('l2c_dead_letter_id')} of table dead_letter in the database "
-                    f"of {h.get('l2c_consumer')}; it is not replayed"
-                )
-        print(f"{len(records)} records")
-    else:
-        print(f"replayed {asyncio.run(replay(args.bootstrap, records))} records")
-
-
-if __name__ == "__main__":
-    main()

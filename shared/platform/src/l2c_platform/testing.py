@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -133,3 +135,19 @@ async def interleave(
         finally:
             await watcher.close()
     return await task
+
+
+async def run_l2c(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `l2c` command in its own process, as an operator would (without blocking the
+    test's event loop); `env` adds to the environment."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", "from l2c_platform.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )

@@ -54,7 +54,7 @@ SCOPES: frozenset[str] = frozenset(
         "insights:admin",  # hand-off SLA definitions (insights-svc)
         "clock:read",
         "clock:advance",  # simulated time (dev/test), through `l2c clock`
-        "dlq:replay",  # through `l2c-dlq replay`
+        "dlq:replay",  # through `l2c dlq replay`
     }
 )
 
