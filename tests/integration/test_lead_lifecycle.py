@@ -15,11 +15,12 @@ import pytest
 
 from l2c_platform.erasure_scan import ErasureReport, scan_for_person
 from l2c_platform.journey import DEMO_LEAD, eventually
-from l2c_platform.kafka_io import Record, wait_for_records
+from l2c_platform.kafka_io import Record, publish, read_topic, wait_for_records
 from l2c_platform.launcher import Infrastructure, Platform
 from l2c_platform.testing import run_l2c
 from l2c_platform.tokens import operator_client
 from l2c_runtime.clock_follower import advance_platform_clock
+from l2c_runtime.topics import ensure_topics
 from l2c_schemas.lead import (
     LeadAssigned,
     LeadContacted,
@@ -417,7 +418,7 @@ MESSAGING_TABLES = {"outbox", "inbox", "dead_letter"}
 
 
 async def test_l2c_verify_erasure_finds_the_person_before_and_nowhere_after(
-    platform: Platform,
+    platform: Platform, infra: Infrastructure
 ) -> None:
     marker = uuid4().hex[:8]
     email, name = f"ada-{marker}@x{marker}.example", f"Ada Lovelace {marker}"
@@ -466,3 +467,36 @@ async def test_l2c_verify_erasure_finds_the_person_before_and_nowhere_after(
     assert done.returncode == 0, (done.stdout, done.stderr)
     shown = json.loads(done.stdout)
     assert (shown["erased"], shown["ok"], shown["remnants"]) == (True, True, [])
+
+    # a dead letter about the erased lead is withheld from a replay (it would bring the person
+    # back); a dead letter about another lead goes back to its topic
+    topic = f"l2c.test.erased.{marker}"
+    await ensure_topics(infra.kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=1)
+    other_lead = str(uuid4())
+    for event_id, about in (("evt-erased", lead_id), ("evt-other", other_lead)):
+        headers = [
+            ("ce_id", event_id.encode()),
+            ("ce_type", LeadQualified.ce_type.encode()),
+            ("l2c_error", b"no such account"),
+            ("l2c_error_type", b"RuleViolation"),
+            ("l2c_original_topic", topic.encode()),
+            ("l2c_consumer", b"deal-svc"),
+        ]
+        body = json.dumps({"lead_id": about, "email": email}).encode()
+        await publish(infra.kafka_bootstrap, f"{topic}.dlq", body, headers)
+    replayed = await run_l2c(
+        "dlq",
+        "replay",
+        topic,
+        "--bootstrap",
+        infra.kafka_bootstrap,
+        "--database-prefix",
+        platform.config.database_prefix,
+        env={"L2C_PG_URL": platform.config.pg_url},
+    )
+    assert replayed.returncode == 0, (replayed.stdout, replayed.stderr)
+    assert f"withheld 0:0 {LeadQualified.ce_type}: lead {lead_id} was erased" in replayed.stdout
+    assert "replayed 1 of 2 records" in replayed.stdout
+    [back] = await read_topic(infra.kafka_bootstrap, topic)
+    assert back.headers["ce_id"] == "evt-other"
+    assert json.loads(back.value or b"{}")["lead_id"] == other_lead

@@ -8,9 +8,14 @@ missing reference) was fixed."""
 
 from __future__ import annotations
 
+import json
+from uuid import UUID
+
+import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from l2c_platform.kafka_io import Record
+from l2c_platform.launcher import PlatformConfig
 from l2c_runtime.kafka_client import kafka_client_options
 
 ERROR_HEADER_PREFIX = "l2c_"
@@ -38,6 +43,35 @@ def is_truncated(record: Record) -> bool:
     """A copy too large for the dead-letter topic: its body is cut short, and the full record
     is in the consumer's database, table `dead_letter`, row `l2c_dead_letter_id`."""
     return record.headers.get("l2c_body_truncated") == "true"
+
+
+def lead_of(record: Record) -> UUID | None:
+    """The lead a dead letter is about: its body's `lead_id`, when it has a readable one."""
+    try:
+        body = json.loads(record.value or b"null")
+    except ValueError:
+        return None
+    value = body.get("lead_id") if isinstance(body, dict) else None
+    try:
+        return UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+async def erased_leads(config: PlatformConfig, lead_ids: set[UUID]) -> set[UUID]:
+    """Which of these leads lead-svc has erased. A dead letter of an erased lead must not be
+    replayed: it would bring the person back into the services that consume it."""
+    if not lead_ids:
+        return set()
+    connection = await asyncpg.connect(f"{config.pg_url}/{config.database_prefix}lead", timeout=10)
+    try:
+        rows = await connection.fetch(
+            "SELECT id FROM leads WHERE id = ANY($1::uuid[]) AND erased_at IS NOT NULL",
+            list(lead_ids),
+        )
+    finally:
+        await connection.close()
+    return {row["id"] for row in rows}
 
 
 async def replay(bootstrap: str, records: list[Record]) -> int:

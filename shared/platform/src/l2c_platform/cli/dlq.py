@@ -9,9 +9,11 @@ import json
 from typing import Annotated, Any
 
 import typer
+from asyncpg import PostgresError
 
-from l2c_platform.dlq import is_truncated, replay, select
+from l2c_platform.dlq import erased_leads, is_truncated, lead_of, replay, select
 from l2c_platform.kafka_io import Record, read_topic
+from l2c_platform.launcher import PlatformConfig
 from l2c_schemas.topics import dead_letter_topic
 
 app = typer.Typer(
@@ -121,12 +123,36 @@ def replay_records(
     error_type: ErrorType = None,
     dry_run: Annotated[bool, typer.Option(help="say what would be sent, send nothing")] = False,
     bootstrap: Bootstrap = "127.0.0.1:9092",
+    database_prefix: Annotated[
+        str, typer.Option(help="lead-svc's database is PREFIXlead (to find erased leads)")
+    ] = "l2c_",
 ) -> None:
     """Send dead letters back to their original topic, once their cause is fixed:
     `l2c dlq replay l2c.lead.intake.v1 --consumer lead-svc --dry-run`. Consumers that handled
-    a record before skip it (inbox); a truncated copy is never sent."""
+    a record before skip it (inbox); a truncated copy is never sent; a record about a lead
+    that was erased since is withheld (it would bring the person back), which needs lead-svc's
+    database (L2C_PG_URL)."""
     records = _records(bootstrap, topic, consumer, error_type)
     sendable = [r for r in records if not is_truncated(r)]
+    leads = {(r.partition, r.offset): lead for r in sendable if (lead := lead_of(r)) is not None}
+    try:
+        erased = asyncio.run(
+            erased_leads(PlatformConfig(database_prefix=database_prefix), set(leads.values()))
+        )
+    except (OSError, PostgresError) as exc:
+        typer.echo(
+            f"cannot tell whether the leads of these records were erased, so nothing is "
+            f"replayed: lead-svc's database is unreadable ({exc})",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    withheld = [r for r in sendable if leads.get((r.partition, r.offset)) in erased]
+    sendable = [r for r in sendable if leads.get((r.partition, r.offset)) not in erased]
+    for r in withheld:
+        typer.echo(
+            f"withheld {r.partition}:{r.offset} {r.headers.get('ce_type')}: "
+            f"lead {leads[(r.partition, r.offset)]} was erased"
+        )
     if dry_run:
         for r in sendable:
             s = summary(r)
