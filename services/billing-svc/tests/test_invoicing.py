@@ -16,6 +16,7 @@ from billing_svc.domain.invoicing import (
     invoice_totals,
 )
 from billing_svc.domain.proration import prorate_change
+from billing_svc.domain.usage import UsagePrices
 from billing_svc.handlers.amendments import recurring
 
 SEATS = SubscriptionItem(
@@ -97,7 +98,7 @@ def test_a_trial_makes_its_days_free_and_the_period_it_ends_in_is_charged_by_day
     seat = SubscriptionItem(
         1, "SEAT", "Seat", "recurring", Decimal(1), Decimal("31.00"), Decimal(0), Decimal("31.00")
     )
-    args = ([], {}, [], date(2026, 3, 1), 1)
+    args = ([], UsagePrices(), [], date(2026, 3, 1), 1)
     # 14-day trial ends on 14 March: 17 of 31 days paid, 31.00 × 17/31 = 17.00.
     first = draft_invoice([seat, ONBOARDING], "EUR", march, True, *args, date(2026, 3, 14))
     assert [(line.product_code, line.amount, line.period_start) for line in first.lines] == [
@@ -124,7 +125,9 @@ def test_a_terminated_period_charged_to_its_last_day_plus_the_unused_days_is_its
     march = Period(0, date(2026, 3, 1), date(2026, 3, 31))
     seat = replace(SEATS, discount_amount=Decimal(0), net_amount=net)
     end = date(2026, 3, last_day)
-    draft = draft_invoice([seat], "EUR", march, False, [], {}, [], march.start, 1, None, end)
+    draft = draft_invoice(
+        [seat], "EUR", march, False, [], UsagePrices(), [], march.start, 1, None, end
+    )
     charged = sum((line.amount for line in draft.lines), Decimal(0))
     unused = prorate_change(recurring([seat]), [], march, end + ONE_DAY, "EUR")
     credited = -sum((line.amount for line in unused), Decimal(0))

@@ -1,26 +1,28 @@
-"""Usage aggregation and rating, by hand at the tier edges."""
+"""Usage aggregation and pricing, by hand at the tier edges, and where the prices come from
+(the pricing models themselves are l2c_pricing's, tested in shared/pricing)."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from billing_svc.domain.usage import (
-    Tier,
     UsageEvent,
     UsagePlan,
+    UsagePrices,
     aggregate,
-    rate_package,
-    rate_tiered,
-    rate_volume,
+    plans_of_rates,
     usage_charge,
 )
+from l2c_pricing import PriceSpec, Tier, usage_rate
+from l2c_schemas.errors import RuleViolation
 
 D = Decimal
 TIERS = (Tier(D(100), D("0.10")), Tier(D(1000), D("0.08")), Tier(None, D("0.05")))
+GRADUATED = PriceSpec("graduated", tiers=TIERS)
 
 
 def at(hour: int, quantity: str, key: str | None = None) -> UsageEvent:
@@ -42,50 +44,8 @@ def test_no_events_aggregate_to_zero() -> None:
     assert aggregate([], "max") == 0
 
 
-@pytest.mark.parametrize(
-    ("quantity", "expected"),
-    [
-        ("0", "0.00"),
-        ("100", "10.00"),  # 100 × 0.10
-        ("101", "10.08"),  # + 1 × 0.08
-        ("1000", "82.00"),  # 10.00 + 900 × 0.08
-        ("1001", "82.05"),  # + 1 × 0.05
-        ("2500", "157.00"),  # 82.00 + 1500 × 0.05
-    ],
-)
-def test_graduated_tiers_price_each_unit_in_its_tier(quantity: str, expected: str) -> None:
-    assert rate_tiered(D(quantity), TIERS, "EUR") == D(expected)
-
-
-@pytest.mark.parametrize(
-    ("quantity", "expected"),
-    [
-        ("100", "10.00"),  # 100 × 0.10
-        ("101", "8.08"),  # 101 × 0.08: more units can cost less under volume pricing
-        ("1000", "80.00"),
-        ("1001", "50.05"),
-    ],
-)
-def test_volume_tiers_price_every_unit_at_the_totals_tier(quantity: str, expected: str) -> None:
-    assert rate_volume(D(quantity), TIERS, "EUR") == D(expected)
-
-
-def test_a_flat_fee_is_charged_once_when_its_tier_is_reached() -> None:
-    tiers = (Tier(D(10), D(0)), Tier(None, D("1.00"), flat_fee=D("20.00")))
-    assert rate_tiered(D(10), tiers, "EUR") == D("0.00")
-    assert rate_tiered(D(11), tiers, "EUR") == D("21.00")
-
-
-@pytest.mark.parametrize(
-    ("quantity", "expected"),
-    [("0", "0.00"), ("1", "5.00"), ("1000", "5.00"), ("1001", "10.00"), ("2000", "10.00")],
-)
-def test_every_started_package_is_charged_in_full(quantity: str, expected: str) -> None:
-    assert rate_package(D(quantity), D(1000), D("5.00"), "EUR") == D(expected)
-
-
 def test_a_late_event_is_charged_as_the_difference_to_what_was_invoiced() -> None:
-    plan = UsagePlan("calls", "API", "API calls", "sum", "tiered", TIERS)
+    plan = UsagePlan("calls", "API", "API calls", "sum", GRADUATED)
     billed = [at(1, "100")]
     assert usage_charge([], billed, plan, "EUR") == (D(100), D("10.00"))
     # 101 units cost 10.08; 10.00 was invoiced: the adjustment is 0.08 for 1 unit.
@@ -93,8 +53,74 @@ def test_a_late_event_is_charged_as_the_difference_to_what_was_invoiced() -> Non
 
 
 def test_a_late_event_below_the_max_changes_nothing() -> None:
-    plan = UsagePlan("seats", "SEATS", "Peak seats", "max", "volume", TIERS)
+    plan = UsagePlan("seats", "SEATS", "Peak seats", "max", PriceSpec("volume", tiers=TIERS))
     assert usage_charge([at(1, "50")], [at(2, "20")], plan, "EUR") == (D(0), D("0.00"))
+
+
+def test_a_flat_fee_of_the_price_is_charged_once_per_period_not_again_for_late_usage() -> None:
+    plan = UsagePlan(
+        "calls", "API", "API calls", "sum", PriceSpec("per_unit", D("0.10"), flat_fee=D("20.00"))
+    )
+    assert usage_charge([], [at(1, "10")], plan, "EUR") == (D(10), D("21.00"))
+    assert usage_charge([at(1, "10")], [at(2, "5")], plan, "EUR") == (D(5), D("0.50"))
+
+
+def quoted(price: PriceSpec, metric: str = "calls") -> dict[str, UsagePlan]:
+    return plans_of_rates(
+        [
+            usage_rate(
+                price,
+                "EUR",
+                product_code="API",
+                description="API calls",
+                metric=metric,
+                unit="call",
+            )
+        ]
+    )
+
+
+DEFAULTS = {"calls": UsagePlan("calls", "API", "API calls", "sum", PriceSpec("per_unit", D(9)))}
+MARCH, APRIL, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
+
+
+def test_the_quoted_rate_prices_usage_and_the_default_plan_does_not() -> None:
+    prices = UsagePrices([(MARCH, quoted(GRADUATED))], DEFAULTS)
+    plan = prices.plan_for("calls", MARCH)
+    assert plan is not None and plan.price == GRADUATED
+    assert usage_charge([], [at(1, "150")], plan, "EUR") == (D(150), D("14.00"))  # 10 + 4
+
+
+def test_a_metric_the_quote_did_not_price_is_not_billed_at_a_default() -> None:
+    prices = UsagePrices([(MARCH, quoted(GRADUATED))], {"storage": DEFAULTS["calls"]})
+    assert prices.plan_for("storage", MARCH) is None
+
+
+def test_an_order_without_usage_rates_is_rated_by_the_default_plan() -> None:
+    assert UsagePrices((), DEFAULTS).plan_for("calls", MARCH) == DEFAULTS["calls"]
+    assert UsagePrices([(MARCH, {})], DEFAULTS).plan_for("calls", APRIL) == DEFAULTS["calls"]
+    assert UsagePrices((), {}).plan_for("calls", MARCH) is None
+
+
+def test_an_amendments_rates_price_the_periods_from_its_effective_date() -> None:
+    later = PriceSpec("per_unit", D("0.07"))
+    prices = UsagePrices([(APRIL, quoted(later)), (MARCH, quoted(GRADUATED))], DEFAULTS)
+    assert [prices.plan_for("calls", day).price for day in (MARCH, APRIL, MAY)] == [  # type: ignore[union-attr]
+        GRADUATED,
+        later,
+        later,
+    ]
+    # usage filed before the order's start is priced by the order's rates
+    assert prices.plan_for("calls", date(2026, 2, 1)).price == GRADUATED  # type: ignore[union-attr]
+
+
+def test_rates_that_cannot_be_applied_are_refused() -> None:
+    rate = usage_rate(GRADUATED, "EUR", product_code="A", description="A", metric="m", unit="u")
+    with pytest.raises(RuleViolation, match="two usage rates for the metric m"):
+        plans_of_rates([rate, rate])
+    broken = rate.model_copy(update={"pricing_model": "tiered"})
+    with pytest.raises(RuleViolation, match="usage rate A: unknown pricing model"):
+        plans_of_rates([broken])
 
 
 def test_a_usage_time_without_an_offset_is_utc_whatever_the_hosts_time_zone(

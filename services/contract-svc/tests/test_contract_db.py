@@ -24,6 +24,7 @@ from contract_svc.adapters.tables import contracts, renewal_notices
 from contract_svc.app import MIGRATIONS
 from contract_svc.domain.amendment import LineChange
 from contract_svc.domain.document import document_hash
+from contract_svc.handlers.records import update_contract
 from l2c_platform import testing
 from l2c_platform.testing import FixedClock
 from l2c_runtime.auth import Principal
@@ -33,6 +34,8 @@ from l2c_runtime.messaging_tables import outbox
 from l2c_runtime.migrations import upgrade_to_head
 from l2c_runtime.unit_of_work import UnitOfWork, unit_of_work_factory
 from l2c_schemas import Money, OrderPlaced, PricedLine, QuoteAccepted, QuoteTotals
+from l2c_schemas.contract import ContractAmended
+from l2c_schemas.cpq import UsageRate
 
 # Needs PostgreSQL: runs with the integration tests, not in `make test-unit`.
 pytestmark = pytest.mark.integration
@@ -385,3 +388,59 @@ async def test_a_contract_without_a_trial_keeps_the_fingerprint_it_had_before_tr
         "clauses": [(c.title, c.body) for c in record.clauses],
     }
     assert record.document_hash == document_hash(before_trials)
+
+
+API_CALLS = UsageRate.model_validate(
+    {
+        "product_code": "API-CALLS",
+        "description": "API calls",
+        "metric": "api_calls",
+        "unit": "1k calls",
+        "pricing_model": "graduated",
+        "tiers": [
+            {"up_to": "100", "unit_price": {"amount": "0.00", "currency": "EUR"}},
+            {
+                "up_to": "1000",
+                "unit_price": {"amount": "0.50", "currency": "EUR"},
+                "flat_fee": {"amount": "5.00", "currency": "EUR"},
+            },
+            {"up_to": None, "unit_price": {"amount": "0.30", "currency": "EUR"}},
+        ],
+    }
+)
+
+
+async def test_the_quoted_usage_rates_travel_with_the_contract_to_the_order_and_amendments(
+    service: Service,
+) -> None:
+    contract_id = await service.draft(usage_rates=[API_CALLS])
+    drafted = await service.contract(contract_id)
+    assert drafted.usage_rates == [API_CALLS]
+    without = await service.contract(await service.draft())
+    assert without.usage_rates == []
+    await service.sign(contract_id)
+    async with service.unit_of_work() as uow:
+        await handlers.amend_contract(
+            contract_id, date(2026, 3, 1), [LineChange("PLAT-SEAT", Decimal(30))], "upsell", uow
+        )
+        payloads = {
+            ce_type: await uow.session.scalar(
+                sa.select(outbox.c.payload).where(outbox.c.ce_type == f"l2c.contract.{ce_type}.v1")
+            )
+            for ce_type in ("OrderPlaced", "ContractAmended")
+        }
+    assert OrderPlaced.model_validate_json(payloads["OrderPlaced"]).usage_rates == [API_CALLS]
+    amended = ContractAmended.model_validate_json(payloads["ContractAmended"])
+    assert amended.usage_rates == [
+        API_CALLS
+    ]  # a change of lines leaves the usage prices as they are
+
+
+async def test_the_signer_signs_the_usage_rates(service: Service) -> None:
+    with_rates = await service.contract(await service.draft(usage_rates=[API_CALLS]))
+    row = with_rates.row
+    signed = with_rates.document_hash
+    async with service.unit_of_work() as uow:
+        await update_contract(with_rates.id, uow, usage_rates=[])
+    assert (await service.contract(with_rates.id)).document_hash != signed
+    assert row["usage_rates"][0]["tiers"][1]["flat_fee"]["amount"] == "5.00"

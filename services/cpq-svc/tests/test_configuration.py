@@ -17,8 +17,9 @@ from cpq_svc.domain.configuration import (
     check_configuration,
     expand_bundle,
 )
-from cpq_svc.domain.pricing import PriceSpec, TermDiscount, Tier
+from cpq_svc.domain.pricing import TermDiscount
 from cpq_svc.domain.quote_pricing import Catalog, Product, QuoteTerms, RequestedLine, price_quote
+from l2c_pricing import PriceSpec, Tier
 from l2c_runtime.errors import RuleViolation
 
 D = Decimal

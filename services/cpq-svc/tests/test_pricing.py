@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpq_svc.domain.pricing import Totals, total_lines, unit_price_shown
+from cpq_svc.domain.pricing import Totals, total_lines
 from cpq_svc.domain.pricing import price_line as price_per_unit
 from l2c_runtime.errors import RuleViolation
 
@@ -110,9 +110,3 @@ def test_net_total_is_the_sum_of_line_nets_and_discounts_never_exceed_list(
     for line in priced:
         assert D(0) <= line.discount_amount <= line.list_amount
         assert line.net_amount == line.list_amount - line.discount_amount
-
-
-def test_unit_prices_are_shown_at_currency_precision_unless_they_need_more() -> None:
-    assert str(unit_price_shown(D("49.0000"), "EUR")) == "49.00"
-    assert str(unit_price_shown(D("33.3333"), "EUR")) == "33.3333"
-    assert str(unit_price_shown(D("0.1250"), "EUR")) == "0.125"

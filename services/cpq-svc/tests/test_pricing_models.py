@@ -1,4 +1,5 @@
-"""Pricing models and the discount waterfall, with amounts computed by hand."""
+"""The discount waterfall and the discount policy, with amounts computed by hand (the pricing
+models themselves are l2c_pricing's, tested in shared/pricing)."""
 
 from __future__ import annotations
 
@@ -11,107 +12,17 @@ from hypothesis import strategies as st
 
 from cpq_svc.domain.pricing import (
     Discount,
-    PriceSpec,
     TermDiscount,
-    Tier,
     combined_percent,
     effective_percent,
-    list_price,
     price_waterfall,
     term_discounts_for,
     volume_discount_percent,
 )
+from l2c_pricing import PriceSpec, Tier
 from l2c_runtime.errors import RuleViolation
 
 D = Decimal
-# 1–10 at 10.00, 11–50 at 8.00, 51 and more at 5.00
-TIERS = (Tier(D(10), D("10.00")), Tier(D(50), D("8.00")), Tier(None, D("5.00")))
-GRADUATED = PriceSpec("graduated", tiers=TIERS)
-VOLUME = PriceSpec("volume", tiers=TIERS)
-PACK_OF_10 = PriceSpec("package", D("400.00"), package_size=D(10))
-
-
-def test_a_flat_price_is_the_same_for_any_quantity() -> None:
-    assert list_price(PriceSpec("flat", D("300.00")), D(1)) == D("300.00")
-    assert list_price(PriceSpec("flat", D("300.00")), D(7)) == D("300.00")
-
-
-def test_a_per_unit_price_multiplies_by_the_quantity() -> None:
-    assert list_price(PriceSpec("per_unit", D("49.00")), D(25)) == D("1225.00")
-
-
-@pytest.mark.parametrize(
-    ("quantity", "expected"),
-    [
-        ("0.5", "5.00"),
-        ("9", "90.00"),
-        ("10", "100.00"),  # exactly at the first edge: all at 10.00
-        ("11", "108.00"),  # 10 × 10.00 + 1 × 8.00
-        ("49", "412.00"),  # 100 + 39 × 8.00
-        ("50", "420.00"),  # 100 + 40 × 8.00
-        ("51", "425.00"),  # 420 + 1 × 5.00
-        ("100", "670.00"),  # 420 + 50 × 5.00
-    ],
-)
-def test_graduated_tiers_price_each_unit_at_the_tier_it_falls_in(
-    quantity: str, expected: str
-) -> None:
-    assert list_price(GRADUATED, D(quantity)) == D(expected)
-
-
-@pytest.mark.parametrize(
-    ("quantity", "expected"),
-    [
-        ("9", "90.00"),
-        ("10", "100.00"),  # at the edge: still the first tier
-        ("11", "88.00"),  # every unit at 8.00: more units can cost less
-        ("50", "400.00"),
-        ("51", "255.00"),  # every unit at 5.00
-    ],
-)
-def test_volume_tiers_price_every_unit_at_the_tier_the_quantity_reaches(
-    quantity: str, expected: str
-) -> None:
-    assert list_price(VOLUME, D(quantity)) == D(expected)
-
-
-def test_a_graduated_tier_flat_fee_is_charged_once_the_quantity_enters_the_tier() -> None:
-    spec = PriceSpec("graduated", tiers=(Tier(D(10), D(0), D("50.00")), Tier(None, D("4.00"))))
-    assert list_price(spec, D(5)) == D("50.00")
-    assert list_price(spec, D(12)) == D("58.00")  # 50.00 + 2 × 4.00
-
-
-def test_a_volume_tier_flat_fee_comes_with_the_tier_reached() -> None:
-    spec = PriceSpec("volume", tiers=(Tier(D(10), D("5.00")), Tier(None, D("4.00"), D("20.00"))))
-    assert list_price(spec, D(10)) == D("50.00")
-    assert list_price(spec, D(11)) == D("64.00")  # 11 × 4.00 + 20.00
-
-
-@pytest.mark.parametrize(
-    ("quantity", "packages"),
-    [("0.5", 1), ("1", 1), ("10", 1), ("11", 2), ("20", 2), ("21", 3)],
-)
-def test_a_package_price_charges_every_started_package(quantity: str, packages: int) -> None:
-    assert list_price(PACK_OF_10, D(quantity)) == packages * D("400.00")
-
-
-@pytest.mark.parametrize(
-    ("spec", "reason"),
-    [
-        (PriceSpec("graduated"), "at least one tier"),
-        (PriceSpec("volume", tiers=(Tier(D(10), D(1)),)), "open-ended"),
-        (
-            PriceSpec("volume", tiers=(Tier(D(10), D(1)), Tier(D(5), D(1)), Tier(None, D(1)))),
-            "increasing",
-        ),
-        (PriceSpec("graduated", tiers=(Tier(None, D(-1)),)), "must not be negative"),
-        (PriceSpec("package", D(1), package_size=D(0)), "positive number of units"),
-        (PriceSpec("per_unit", D(-1)), "must not be negative"),
-    ],
-)
-def test_a_price_that_cannot_be_applied_is_refused(spec: PriceSpec, reason: str) -> None:
-    with pytest.raises(RuleViolation, match=reason):
-        list_price(spec, D(1))
 
 
 def test_the_waterfall_takes_each_discount_off_the_price_left_by_the_steps_before() -> None:
@@ -210,26 +121,6 @@ def tiered(draw: st.DrawFn) -> tuple[Tier, ...]:
 
 
 quantities = st.integers(1, 5000).map(lambda n: D(n).scaleb(-1))
-
-
-@given(tiered(), quantities, quantities)
-def test_a_graduated_price_never_decreases_as_the_quantity_grows(
-    tiers: tuple[Tier, ...], a: Decimal, b: Decimal
-) -> None:
-    low, high = sorted((a, b))
-    spec = PriceSpec("graduated", tiers=tiers)
-    assert list_price(spec, low) <= list_price(spec, high)
-
-
-@given(st.integers(1, 50), st.integers(1, 500))
-def test_a_package_price_equals_the_price_of_the_full_packages_it_rounds_up_to(
-    size: int, quantity: int
-) -> None:
-    spec = PriceSpec("package", D("12.50"), package_size=D(size))
-    full = -(-quantity // size) * size
-    assert list_price(spec, D(quantity)) == list_price(spec, D(full))
-
-
 percent_steps = st.lists(st.integers(0, 10_000).map(lambda n: D(n).scaleb(-2)), max_size=5)
 
 
@@ -247,3 +138,8 @@ def test_the_waterfall_steps_add_up_from_list_to_net_and_never_go_below_zero(
     assert line.discount_amount == line.list_amount - line.net_amount
     prices = [line.list_amount, *(s.price_after for s in line.steps)]
     assert all(a >= b >= 0 for a, b in pairwise(prices))
+
+
+def test_a_line_of_no_units_is_refused() -> None:
+    with pytest.raises(RuleViolation, match="quantity must be positive"):
+        price_waterfall(PriceSpec("per_unit", D(1)), D(0), [], "EUR")

@@ -135,15 +135,18 @@ class JourneyDriver:
         timeout: float = 60.0,
         after_step: Callable[[str], Awaitable[None]] | None = None,
         negotiate: Negotiation | None = None,
+        lines: list[dict[str, str]] | None = None,
     ) -> None:
         """`after_step` is awaited after each step with its name (e.g. to advance the
         simulated clock between steps); `negotiate` (the owning rep's client and the quote
         just created) returns the version the customer accepts, e.g. after a revision and its
-        discount approval (by default the quote as created)."""
+        discount approval (by default the quote as created); `lines` are the quote's (by
+        default the demo's)."""
         self._url = base_url
         self._timeout = timeout
         self._after_step = after_step
         self._negotiate = negotiate
+        self._lines = lines or DEMO_LINES
         self.journey = Journey()
         self._started = time.monotonic()
 
@@ -220,7 +223,7 @@ class JourneyDriver:
             await self._post(rep, "deal-svc", f"{opportunity}/stage", {"stage": stage}, in_stage)
         await self._mark("opportunity in proposal", "qualification → discovery → proposal")
 
-        body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": DEMO_LINES}
+        body = {"opportunity_id": j.opportunity_id, "currency": "EUR", "lines": self._lines}
         key = str(uuid4())  # a refused try releases its key: one key for every try
 
         async def quote() -> Any:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from l2c_platform.journey import eventually
+from l2c_platform.tokens import operator_client
+from l2c_runtime.clock_follower import advance_platform_clock
 from l2c_runtime.db import create_engine
 from l2c_runtime.messaging_tables import messaging_metadata
 from l2c_runtime.migrations import upgrade_to_head
@@ -151,3 +154,22 @@ async def run_l2c(
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+async def advance_clock_to(service_url: str, bootstrap: str, day: date) -> None:
+    """Move the platform's simulated clock forward to `day` (whole days; nothing when it is
+    there already) and wait until the service at `service_url` reads it."""
+    async def today() -> date:
+        async with operator_client(timeout=10) as http:
+            response = await http.get(f"{service_url}/clock")
+        response.raise_for_status()
+        return datetime.fromisoformat(response.json()["now"]).date()
+
+    now = await today()
+    if day > now:
+        await advance_platform_clock(bootstrap, timedelta(days=(day - now).days))
+
+    async def reached() -> bool | None:
+        return True if await today() >= day else None
+
+    await eventually(reached, f"the clock of {service_url} at {day}", timeout=60)

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from l2c_schemas.base import JourneyEvent, Message
-from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, PricedLine
+from l2c_schemas.cpq import MAX_TRIAL_DAYS, BillingPeriod, PricedLine, UsageRate
 from l2c_schemas.money import CurrencyCode, DecimalStr, Money
 from l2c_schemas.topics import CONTRACT_EVENTS, PROVISIONING
 
@@ -79,6 +79,9 @@ class OrderPlaced(JourneyEvent):
     """Free days from `start_date` (0: no trial); billing charges from the day after them."""
     trial_requires_payment_method: bool = False
     """Whether the customer must give a payment method before the trial ends."""
+    usage_rates: list[UsageRate] = []
+    """The accepted quote's usage prices: billing rates the order's usage with exactly these.
+    An order with none is rated by billing's default usage plans."""
 
 
 class ContractAmended(JourneyEvent):
@@ -98,6 +101,9 @@ class ContractAmended(JourneyEvent):
     lines: list[PricedLine]
     reason: str = ""
     amended_at: datetime
+    usage_rates: list[UsageRate] | None = None
+    """The complete set of usage prices from `effective_date` on; None leaves them as they
+    are (billing rates a usage period at the prices in force on its first day)."""
 
 
 class RenewalDue(JourneyEvent):

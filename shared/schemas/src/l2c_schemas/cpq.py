@@ -66,17 +66,25 @@ class LineWaterfall(BoundedModel):
     """The bundle this line is a component of, if any."""
 
 
+UsageAggregation = Literal["sum", "count", "max", "unique_count", "latest"]
+"""How a period's usage events make one quantity: their sum, their count, the largest, the
+number of distinct `unique_key`s, or the last one's quantity."""
+
+
 class RateTier(BoundedModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     up_to: DecimalStr | None = None
     """Inclusive upper bound of the tier in units; None for the last, open-ended tier."""
     unit_price: Money
+    flat_fee: Money | None = None
+    """Charged once when the quantity reaches the tier (graduated and volume models)."""
 
 
 class UsageRate(BoundedModel):
     """A usage-based product on the quote: nothing is charged up front; metered usage of
-    `metric` is rated per `unit` with these tiers and billed in arrears."""
+    `metric` is rated per `unit` at these prices and billed in arrears. The accepted quote's
+    rates travel with the contract and the order to billing, which rates usage with them."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -84,10 +92,19 @@ class UsageRate(BoundedModel):
     description: str
     metric: str
     unit: str
+    """What one unit of the usage events' quantity counts (e.g. "1k calls")."""
     pricing_model: str
-    """per_unit, graduated or volume."""
+    """flat, per_unit, graduated, volume or package (as the l2c_pricing library computes
+    them). Graduated and volume prices list their tiers; the others have one open-ended tier
+    whose `unit_price` is the model's amount: the flat price, the price of a unit, the price
+    of a package."""
     tiers: list[RateTier]
     billing_period: BillingPeriod = "month"
+    package_size: DecimalStr | None = None
+    """Units in a package (package model only)."""
+    flat_fee: Money | None = None
+    """A fee charged once per period with the first unit, on top of the model's price."""
+    aggregation: UsageAggregation = "sum"
 
 
 class QuoteTotals(BoundedModel):

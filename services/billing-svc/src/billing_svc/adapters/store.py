@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 
@@ -20,15 +21,18 @@ from billing_svc.adapters.tables import (
     revenue_schedule,
     subscription_amendments,
     subscription_items,
+    subscription_usage_prices,
     tax_rates,
     usage_events,
     usage_plans,
 )
 from billing_svc.domain.drafting import Adjustment, UsageGroup
 from billing_svc.domain.invoicing import SubscriptionItem
-from billing_svc.domain.usage import Tier, UsageEvent, UsagePlan
+from billing_svc.domain.usage import UsageEvent, UsagePlan, plans_of_rates
+from l2c_pricing import PriceSpec, Tier
 from l2c_runtime.errors import NotFound
 from l2c_runtime.unit_of_work import UnitOfWork
+from l2c_schemas.cpq import UsageRate
 
 
 async def items_of(uow: UnitOfWork, ids: list[UUID]) -> dict[UUID, list[SubscriptionItem]]:
@@ -153,23 +157,73 @@ async def plans_by_currency(uow: UnitOfWork) -> dict[str, dict[str, UsagePlan]]:
 
 
 def plan_of(row: Any) -> UsagePlan:
-    return UsagePlan(
-        metric=row["metric"],
-        product_code=row["product_code"],
-        description=row["description"],
-        aggregation=row["aggregation"],
-        model=row["model"],
-        tiers=tuple(
-            Tier(
-                None if t["up_to"] is None else Decimal(t["up_to"]),
-                Decimal(t["unit_price"]),
-                Decimal(t.get("flat_fee", "0")),
-            )
-            for t in row["tiers"]
-        ),
-        package_size=Decimal(row["package_size"]),
-        package_price=Decimal(row["package_price"]),
+    """A default usage plan (PUT /usage-plans) as the pricing library's price: `tiered` is the
+    graduated model, a package's price is the package model's amount."""
+    tiers = tuple(
+        Tier(
+            None if t["up_to"] is None else Decimal(t["up_to"]),
+            Decimal(t["unit_price"]),
+            Decimal(t.get("flat_fee", "0")),
+        )
+        for t in row["tiers"]
     )
+    model = row["model"]
+    if model == "package":
+        spec = PriceSpec(
+            "package", Decimal(row["package_price"]), package_size=Decimal(row["package_size"])
+        )
+    else:
+        spec = PriceSpec("graduated" if model == "tiered" else model, tiers=tiers)
+    return UsagePlan(
+        row["metric"], row["product_code"], row["description"], row["aggregation"], spec
+    )
+
+
+async def usage_prices_of(
+    uow: UnitOfWork, ids: list[UUID]
+) -> dict[UUID, list[tuple[date, dict[str, UsagePlan]]]]:
+    """The quoted usage prices of each subscription, by the date each set takes effect."""
+    result: dict[UUID, list[tuple[date, dict[str, UsagePlan]]]] = defaultdict(list)
+    p = subscription_usage_prices
+    rows = await uow.session.execute(
+        sa.select(p.c.subscription_id, p.c.effective_from, p.c.rates)
+        .where(p.c.subscription_id.in_(ids))
+        .order_by(p.c.subscription_id, p.c.effective_from)
+    )
+    for row in rows:
+        rates = USAGE_RATES.validate_python(row.rates)
+        result[row.subscription_id].append((row.effective_from, plans_of_rates(rates)))
+    return result
+
+
+async def put_usage_prices(
+    uow: UnitOfWork, subscription_id: UUID, effective_from: date, rates: list[UsageRate]
+) -> None:
+    """The usage rates in force from `effective_from` (an order's, or an amendment's: a second
+    set for the same day replaces the first)."""
+    values = {
+        "rates": USAGE_RATES.dump_python(rates, mode="json"),
+        "received_at": uow.clock.now(),
+    }
+    await uow.session.execute(
+        pg_insert(subscription_usage_prices)
+        .values(subscription_id=subscription_id, effective_from=effective_from, **values)
+        .on_conflict_do_update(index_elements=["subscription_id", "effective_from"], set_=values)
+    )
+
+
+async def quoted_usage_rates(uow: UnitOfWork, subscription_id: UUID) -> list[dict[str, Any]]:
+    """The subscription's quoted usage rates as stored (JSON), each set with its first day."""
+    p = subscription_usage_prices
+    rows = await uow.session.execute(
+        sa.select(p.c.effective_from, p.c.rates)
+        .where(p.c.subscription_id == subscription_id)
+        .order_by(p.c.effective_from)
+    )
+    return [{"effective_from": row.effective_from, "rates": row.rates} for row in rows]
+
+
+USAGE_RATES: TypeAdapter[list[UsageRate]] = TypeAdapter(list[UsageRate])
 
 
 async def next_numbers(uow: UnitOfWork, legal_entity: str, year: int, count: int) -> list[int]:

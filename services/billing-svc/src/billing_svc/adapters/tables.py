@@ -188,6 +188,16 @@ usage_plans = sa.Table(
     sa.Column("package_price", sa.Numeric(18, 4), nullable=False),
 )
 
+subscription_usage_prices = sa.Table(
+    "subscription_usage_prices",
+    metadata,
+    sa.Column("subscription_id", sa.Uuid, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("effective_from", sa.Date, primary_key=True),
+    sa.Column("rates", JSONB, nullable=False),
+    # The usage rates (l2c_schemas.cpq.UsageRate as JSON) the order or an amendment carried.
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 usage_events = sa.Table(
     "usage_events",
     metadata,

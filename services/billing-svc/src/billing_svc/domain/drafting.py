@@ -11,7 +11,8 @@ from billing_svc.domain.calendar import Period, period_index_of, service_period
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem, invoice_lines
 from billing_svc.domain.proration import segment_value
 from billing_svc.domain.trial import first_charge_date
-from billing_svc.domain.usage import UsageEvent, UsagePlan, usage_charge
+from billing_svc.domain.usage import UsageEvent, UsagePrices, usage_charge
+from l2c_pricing import average_unit_price
 from l2c_schemas.money import round_money
 
 
@@ -77,7 +78,7 @@ def draft_invoice(
     period: Period | None,
     first_invoice: bool,
     usage: list[UsageGroup],
-    plans: dict[str, UsagePlan],
+    prices: UsagePrices,
     adjustments: list[Adjustment],
     anchor: date,
     months: int,
@@ -86,7 +87,8 @@ def draft_invoice(
 ) -> Draft:
     """The invoice of `period` (None for a closing invoice after the term): the period's
     recurring items, one-time fees on the first invoice, each usage group of a closed period
-    rated (late events as the difference to what was invoiced), then the adjustments.
+    priced by the plan `prices` gives it (late events as the difference to what was
+    invoiced; a group nothing prices stays unbilled), then the adjustments.
     Recurring items are free until `trial_end` (inclusive): a period inside the trial has no
     recurring lines, a period the trial ends in is charged for the days after it
     (proration.segment_value). Likewise they stop after `service_end` (the last day of service
@@ -101,13 +103,13 @@ def draft_invoice(
                 line = paid
             draft.lines.append(DraftLine(len(draft.lines) + 1, *_fields_after_line_no(line)))
     for group in sorted(usage, key=lambda g: (g.period_start, g.metric)):
-        plan = plans.get(group.metric)
+        plan = prices.plan_for(group.metric, group.period_start)
         if plan is None:
-            continue  # not rateable yet: stays unbilled until a plan exists
+            continue  # not rateable: stays unbilled until something prices it
         quantity, amount = usage_charge(group.billed, group.unbilled, plan, currency)
         used = service_period(anchor, months, period_index_of(anchor, months, group.period_start))
         late = "Late usage adjustment: " if group.billed else ""
-        unit = round(amount / quantity, 4) if quantity else amount
+        unit = average_unit_price(amount, quantity)
         draft.add(
             "usage",
             plan.product_code,

@@ -1,28 +1,28 @@
-"""Metered usage: aggregate a period's usage events into one quantity, then rate it.
+"""Metered usage: aggregate a period's usage events into one quantity, then price it.
 
 Aggregations: sum, count, max, unique_count (distinct `unique_key`s) and latest (the quantity
-of the last event by occurrence time). Rating models (prices per unit in the subscription's
-currency, the line rounded half-up once):
-- tiered (graduated): each unit is priced by the tier it falls in; 1–100 at 0.10 and 101+ at
-  0.08 makes 150 units 100 × 0.10 + 50 × 0.08 = 14.00;
-- volume: every unit is priced by the one tier the total falls in; 150 units at 0.08 = 12.00;
-- package: units are sold in packages of `package_size`, any started package is charged in
-  full; 1001 units in packages of 1000 at 5.00 = 2 × 5.00 = 10.00.
-A tier may also carry a flat fee, charged once when the quantity reaches that tier.
+of the last event by occurrence time). The price is the l2c_pricing library's, the one the
+quote was priced with (flat, per unit, graduated, volume, package, with flat fees), rounded
+half-up on the line once.
+
+Where a subscription's usage prices come from (`UsagePrices`): the usage rates of the accepted
+quote, carried by the order and replaced by an amendment from its effective date; a usage
+period is priced at the rates in force on its first day. Only an order (or amendment) that
+carries no usage rates leaves its usage to billing's default plans (`PUT /usage-plans`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_CEILING, Decimal
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
-from l2c_schemas.money import round_money
+from l2c_pricing import PriceSpec, price_change, spec_of_rate
+from l2c_schemas.cpq import UsageAggregation, UsageRate
+from l2c_schemas.errors import RuleViolation
 
-Aggregation = Literal["sum", "count", "max", "unique_count", "latest"]
-RatingModel = Literal["tiered", "volume", "package"]
+Aggregation = UsageAggregation
 
 
 @dataclass(frozen=True)
@@ -33,23 +33,48 @@ class UsageEvent:
 
 
 @dataclass(frozen=True)
-class Tier:
-    up_to: Decimal | None
-    """Last unit of the tier, inclusive; None for the open-ended top tier."""
-    unit_price: Decimal
-    flat_fee: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True)
 class UsagePlan:
+    """How usage of one metric is billed: aggregated, priced, and named on the invoice."""
+
     metric: str
     product_code: str
     description: str
     aggregation: Aggregation
-    model: RatingModel
-    tiers: tuple[Tier, ...] = ()
-    package_size: Decimal = Decimal(1)
-    package_price: Decimal = Decimal(0)
+    price: PriceSpec
+
+
+def plans_of_rates(rates: Sequence[UsageRate]) -> dict[str, UsagePlan]:
+    """The quoted usage rates as plans by metric; a rate that cannot be applied, or two rates
+    for one metric, are refused with the reason (RuleViolation)."""
+    plans: dict[str, UsagePlan] = {}
+    for rate in rates:
+        if rate.metric in plans:
+            raise RuleViolation(f"two usage rates for the metric {rate.metric}")
+        plans[rate.metric] = UsagePlan(
+            rate.metric, rate.product_code, rate.description, rate.aggregation, spec_of_rate(rate)
+        )
+    return plans
+
+
+@dataclass(frozen=True)
+class UsagePrices:
+    """A subscription's usage prices: the quoted sets by the date they take effect (the
+    order's from its start, an amendment's from its effective date), and the default plans
+    of its currency for when the set in force is empty."""
+
+    quoted: Sequence[tuple[date, Mapping[str, UsagePlan]]] = ()
+    defaults: Mapping[str, UsagePlan] = field(default_factory=dict)
+
+    def plan_for(self, metric: str, period_start: date) -> UsagePlan | None:
+        """The plan that prices `metric` in the usage period starting `period_start`: from the
+        quoted set in force that day (the first set for usage before the start), else, when
+        that set is empty, the default plan; None when nothing prices it (the usage waits)."""
+        ordered = sorted(self.quoted, key=lambda entry: entry[0])
+        in_force = [plans for start, plans in ordered if start <= period_start]
+        plans = in_force[-1] if in_force else (ordered[0][1] if ordered else {})
+        if plans:
+            return plans.get(metric)
+        return self.defaults.get(metric)
 
 
 def aggregate(events: Sequence[UsageEvent], aggregation: Aggregation) -> Decimal:
@@ -68,60 +93,17 @@ def aggregate(events: Sequence[UsageEvent], aggregation: Aggregation) -> Decimal
     return max(events, key=lambda e: (e.occurred_at, e.quantity)).quantity
 
 
-def rate_tiered(quantity: Decimal, tiers: Sequence[Tier], currency: str) -> Decimal:
-    """Graduated pricing: each unit at the price of the tier it falls in."""
-    total, floor = Decimal(0), Decimal(0)
-    for tier in tiers:
-        if quantity <= floor:
-            break
-        ceiling = quantity if tier.up_to is None else min(quantity, tier.up_to)
-        total += (ceiling - floor) * tier.unit_price + tier.flat_fee
-        if tier.up_to is None:
-            break
-        floor = tier.up_to
-    return round_money(total, currency)
-
-
-def rate_volume(quantity: Decimal, tiers: Sequence[Tier], currency: str) -> Decimal:
-    """Volume pricing: all units at the price of the tier the total quantity falls in."""
-    if quantity <= 0:
-        return round_money(Decimal(0), currency)
-    for tier in tiers:
-        if tier.up_to is None or quantity <= tier.up_to:
-            return round_money(quantity * tier.unit_price + tier.flat_fee, currency)
-    raise ValueError("volume tiers must end with an open-ended tier")
-
-
-def rate_package(
-    quantity: Decimal, package_size: Decimal, package_price: Decimal, currency: str
-) -> Decimal:
-    """Package pricing: every started package of `package_size` units costs `package_price`."""
-    if quantity <= 0:
-        return round_money(Decimal(0), currency)
-    packages = (quantity / package_size).to_integral_value(rounding=ROUND_CEILING)
-    return round_money(packages * package_price, currency)
-
-
-def rate(quantity: Decimal, plan: UsagePlan, currency: str) -> Decimal:
-    """The price of `quantity` units under the plan's model."""
-    if plan.model == "tiered":
-        return rate_tiered(quantity, plan.tiers, currency)
-    if plan.model == "volume":
-        return rate_volume(quantity, plan.tiers, currency)
-    return rate_package(quantity, plan.package_size, plan.package_price, currency)
-
-
 def usage_charge(
     billed: Sequence[UsageEvent],
     unbilled: Sequence[UsageEvent],
     plan: UsagePlan,
     currency: str,
 ) -> tuple[Decimal, Decimal]:
-    """(quantity, amount) still to invoice for one period: the rating of all its events less
-    what was invoiced before (the rating of the events billed already). For the first invoice
-    of a period `billed` is empty; a late event after it gives the difference as an adjustment,
-    which is right for every aggregation and model (none of them is additive)."""
+    """(quantity, amount) still to invoice for one period: the price of all its events less
+    the price of the events invoiced before. For the first invoice of a period `billed` is
+    empty; a late event after it gives the difference as an adjustment, which is right for
+    every aggregation and model (none of them is additive). E.g. graduated 1–100 at 0.10 and
+    101+ at 0.08: 100 units invoiced at 10.00, one late unit adds 10.08 − 10.00 = 0.08."""
     before = aggregate(billed, plan.aggregation)
     after = aggregate([*billed, *unbilled], plan.aggregation)
-    amount = rate(after, plan, currency) - (rate(before, plan, currency) if billed else 0)
-    return after - before, round_money(amount, currency)
+    return after - before, price_change(plan.price, before, after, currency)

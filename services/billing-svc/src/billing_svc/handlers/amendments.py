@@ -34,6 +34,7 @@ from billing_svc.domain.drafting import Adjustment
 from billing_svc.domain.invoicing import DraftLine, SubscriptionItem
 from billing_svc.domain.proration import ProrationLine, RecurringCharge, prorate_change
 from billing_svc.domain.trial import charged_from
+from billing_svc.domain.usage import plans_of_rates
 from billing_svc.handlers.credit_notes import record_credit_note
 from billing_svc.handlers.subscription_events import emit_changed
 from l2c_runtime.errors import NotFound
@@ -153,8 +154,12 @@ async def contract_subscription(uow: UnitOfWork, contract_id: UUID) -> Row[Any]:
 
 
 async def amend_subscription(event: ContractAmended, uow: UnitOfWork) -> None:
-    """Record the amendment; prorate it now when it reaches back into invoiced periods."""
+    """Record the amendment; prorate it now when it reaches back into invoiced periods. Usage
+    rates it carries price the usage periods that start on or after its effective date."""
     sub = await contract_subscription(uow, event.contract_id)
+    if event.usage_rates is not None:
+        plans_of_rates(event.usage_rates)  # a rate that cannot be applied is refused here
+        await store.put_usage_prices(uow, sub.id, event.effective_date, event.usage_rates)
     await change_items(
         uow,
         sub,

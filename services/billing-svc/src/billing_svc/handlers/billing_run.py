@@ -35,6 +35,7 @@ from billing_svc.domain.calendar import service_period
 from billing_svc.domain.drafting import Adjustment, Draft, bill_date, draft_invoice
 from billing_svc.domain.invoicing import DraftLine, due_date, invoice_number, invoice_totals
 from billing_svc.domain.trial import free_period
+from billing_svc.domain.usage import UsagePrices
 from billing_svc.handlers import amendments
 from billing_svc.handlers.revenue import first_open_month, schedule_rows
 from billing_svc.handlers.subscription_events import about
@@ -105,6 +106,7 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
     pending = await store.pending_adjustments(uow, ids)
     taxes = await store.tax_rates_of(uow, {s.account_id for s in subs})
     plans = await store.plans_by_currency(uow)
+    quoted = await store.usage_prices_of(uow, ids)
     waiting = await store.pending_amendments(uow, ids)
     now = uow.clock.now()
     drafts: list[tuple[Row[Any], Draft, date, date, list[int]]] = []
@@ -127,7 +129,7 @@ async def bill_subscriptions(uow: UnitOfWork, subs: list[Row[Any]]) -> list[Issu
             None if closing else period,
             k == 0,
             groups,
-            plans.get(sub.currency, {}),
+            UsagePrices(quoted.get(sub.id, ()), plans.get(sub.currency, {})),
             [a for _, a in adjustment_rows] + extra,
             sub.start_date,
             months,

@@ -21,6 +21,7 @@ from billing_svc.adapters.tables import (
 from billing_svc.domain.drafting import bill_date
 from billing_svc.domain.invoicing import DraftLine
 from billing_svc.domain.trial import first_charge_date, trial_end
+from billing_svc.domain.usage import plans_of_rates
 from billing_svc.handlers.billing_run import Issuing, bill_subscriptions, issue
 from billing_svc.handlers.credit_notes import credited_totals
 from billing_svc.handlers.metering import file_pending_usage
@@ -37,12 +38,15 @@ from l2c_schemas.periods import months_in
 
 async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
     """Turn an order into a subscription and bill its first period in advance (with a trial,
-    on the first paid day instead: the trial job issues it then)."""
+    on the first paid day instead: the trial job issues it then). The order's usage rates (the
+    accepted quote's) price its usage from the start; a rate that cannot be applied refuses
+    the order (RuleViolation: to the dead-letter topic)."""
     existing = await uow.session.scalar(
         sa.select(subscriptions.c.id).where(subscriptions.c.order_id == order.order_id)
     )
     if existing is not None:
         return UUID(str(existing))
+    plans_of_rates(order.usage_rates)
     now = uow.clock.now()
     subscription_id = uuid4()
     months = months_in(order.billing_period)
@@ -89,6 +93,8 @@ async def activate_subscription(order: OrderPlaced, uow: UnitOfWork) -> UUID:
             for line in order.lines
         ],
     )
+    if order.usage_rates:
+        await store.put_usage_prices(uow, subscription_id, order.start_date, order.usage_rates)
     recurring = sum(
         (line.net_amount.amount for line in order.lines if line.charge == "recurring"),
         Decimal(0),
@@ -251,7 +257,8 @@ async def set_auto_finalize(subscription_id: UUID, enabled: bool, uow: UnitOfWor
 async def subscription_view(
     uow: UnitOfWork, page: Page | None = None, **filters: Any
 ) -> list[dict[str, Any]]:
-    """Subscriptions with their current items and how much usage they recorded."""
+    """Subscriptions with their current items, how much usage they recorded, and the usage
+    prices quoted for them (each set with the day it takes effect; none: the default plans)."""
     query = sa.select(subscriptions).order_by(subscriptions.c.activated_at, subscriptions.c.id)
     if page is not None:
         query = query.limit(page.limit).offset(page.offset)
@@ -273,6 +280,7 @@ async def subscription_view(
                 **{k: v for k, v in row._mapping.items() if k != "traceparent"},
                 "items": [dict(item._mapping) for item in items],
                 "usage_events": usage,
+                "usage_prices": await store.quoted_usage_rates(uow, row.id),
             }
         )
     return result

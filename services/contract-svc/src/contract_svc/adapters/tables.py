@@ -66,6 +66,8 @@ contracts = sa.Table(
     sa.Column("terminated_at", TIMESTAMP),
     sa.Column("termination_effective_date", sa.Date),
     sa.Column("termination_reason", sa.Text),
+    # 0008: the accepted quote's usage rates (l2c_schemas.cpq.UsageRate as JSON)
+    sa.Column("usage_rates", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
 )
 
 contract_lines = sa.Table(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from contract_svc.handlers import Approval, ContractRecord
 from l2c_schemas import Money, PricedLine
+from l2c_schemas.cpq import UsageRate
 
 
 class ClauseView(BaseModel):
@@ -58,6 +59,8 @@ class ContractView(BaseModel):
     approval_status: str
     total_contract_value: Money
     lines: list[PricedLine]
+    usage_rates: list[UsageRate] = []
+    """The accepted quote's usage prices; the order carries them to billing."""
     clauses: list[ClauseView]
     signatures: list[SignatureView]
     document_hash: str
@@ -103,6 +106,7 @@ def contract_view(record: ContractRecord, signatures: list[dict[str, Any]]) -> C
         approval_status=row["approval_status"],
         total_contract_value=Money.of(row["total_contract_value"], row["currency"]),
         lines=record.lines,
+        usage_rates=record.usage_rates,
         clauses=[
             ClauseView(
                 clause_no=c.clause_no,

@@ -70,6 +70,7 @@ async def amend_contract(
                 lines=lines,
                 reason=reason,
                 amended_at=now,
+                usage_rates=record.usage_rates,  # unchanged by a change of lines
             )
         )
     return amendment_id

@@ -28,10 +28,10 @@ from l2c_schemas.cpq import QuoteAccepted
 
 
 async def draft_contract(accepted: QuoteAccepted, uow: UnitOfWork) -> UUID | None:
-    """Draft the contract of an accepted quote: lines, payment terms and trial from the quote,
-    the other terms and the standard clauses from the policy. Payment terms beyond the policy
-    start the approval chain. One contract per quote: when the quote already has one, nothing
-    happens and None is returned."""
+    """Draft the contract of an accepted quote: lines, usage rates, payment terms and trial
+    from the quote, the other terms and the standard clauses from the policy. Payment terms
+    beyond the policy start the approval chain. One contract per quote: when the quote already
+    has one, nothing happens and None is returned."""
     _check_lines(accepted)
     policy = await load_policy(uow)
     terms = standard_terms(
@@ -74,6 +74,7 @@ async def draft_contract(accepted: QuoteAccepted, uow: UnitOfWork) -> UUID | Non
             automatic_countersignature=terms.automatic_countersignature,
             trial_days=terms.trial_days,
             trial_requires_payment_method=terms.trial_requires_payment_method,
+            usage_rates=[rate.model_dump(mode="json") for rate in accepted.usage_rates],
             approval_status=ApprovalStatus.NOT_REQUIRED.value,
             total_contract_value=value,
             traceparent=current_traceparent(),

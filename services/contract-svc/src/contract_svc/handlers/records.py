@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 
 from contract_svc.adapters.tables import (
     contract_clauses,
@@ -24,6 +25,7 @@ from l2c_runtime.errors import NotFound
 from l2c_runtime.telemetry import ACCOUNT_ID, LEAD_ID, journey_span
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import Money, PricedLine
+from l2c_schemas.cpq import UsageRate
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class ContractRecord:
         return terms_of(self.row)
 
     @property
+    def usage_rates(self) -> list[UsageRate]:
+        """The accepted quote's usage prices, which the order carries to billing."""
+        return USAGE_RATES.validate_python(self.row["usage_rates"])
+
+    @property
     def document_hash(self) -> str:
         """Fingerprint of what a signer signs: parties, dates, terms, lines and clauses."""
         row = self.row
@@ -70,8 +77,13 @@ class ContractRecord:
                 "terms": _signed_terms(self.terms),
                 "lines": [line.model_dump(mode="json") for line in self.lines],
                 "clauses": [(c.title, c.body) for c in self.clauses],
+                # only when there are any: fingerprints of contracts without stay what they were
+                **({"usage_rates": row["usage_rates"]} if row["usage_rates"] else {}),
             }
         )
+
+
+USAGE_RATES: TypeAdapter[list[UsageRate]] = TypeAdapter(list[UsageRate])
 
 
 def _signed_terms(terms: ContractTerms) -> dict[str, Any]:

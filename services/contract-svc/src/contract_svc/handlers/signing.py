@@ -218,6 +218,7 @@ async def _fully_signed(record: ContractRecord, customer_signer: str, uow: UnitO
             billing_timing=row["billing_timing"],
             trial_days=row["trial_days"],
             trial_requires_payment_method=row["trial_requires_payment_method"],
+            usage_rates=record.usage_rates,
         )
     )
     return order_id

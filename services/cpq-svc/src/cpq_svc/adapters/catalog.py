@@ -25,14 +25,21 @@ from cpq_svc.adapters.tables import (
 )
 from cpq_svc.domain.approvals import ApprovalThreshold
 from cpq_svc.domain.configuration import BundleComponent, ConfigurationRule
-from cpq_svc.domain.pricing import PriceSpec, TermDiscount, Tier
+from cpq_svc.domain.pricing import TermDiscount
 from cpq_svc.domain.quote_pricing import Catalog, Product
+from l2c_pricing import PriceSpec, Tier
 from l2c_runtime.errors import RuleViolation
 
 STANDARD_PRICE_BOOK = "standard"
 
 
-def spec_of(model: str, amount: Decimal, tiers: Any, package_size: Decimal | None) -> PriceSpec:
+def spec_of(
+    model: str,
+    amount: Decimal,
+    tiers: Any,
+    package_size: Decimal | None,
+    flat_fee: Decimal | str | None = None,
+) -> PriceSpec:
     """A price book entry (or a frozen copy of one) as a pricing model."""
     return PriceSpec(
         model,  # type: ignore[arg-type]
@@ -46,6 +53,7 @@ def spec_of(model: str, amount: Decimal, tiers: Any, package_size: Decimal | Non
             for t in tiers or ()
         ),
         Decimal(1) if package_size is None else Decimal(package_size),
+        Decimal(0) if flat_fee is None else Decimal(flat_fee),
     )
 
 
@@ -55,6 +63,7 @@ def spec_json(spec: PriceSpec) -> dict[str, Any]:
         "model": spec.model,
         "amount": str(spec.amount),
         "package_size": str(spec.package_size),
+        "flat_fee": str(spec.flat_fee),
         "tiers": [
             {
                 "up_to": None if t.up_to is None else str(t.up_to),
@@ -67,7 +76,9 @@ def spec_json(spec: PriceSpec) -> dict[str, Any]:
 
 
 def spec_from_json(data: dict[str, Any]) -> PriceSpec:
-    return spec_of(data["model"], data["amount"], data["tiers"], data["package_size"])
+    return spec_of(
+        data["model"], data["amount"], data["tiers"], data["package_size"], data.get("flat_fee")
+    )
 
 
 async def price_book_named(session: AsyncSession, name: str | None, segment: str | None) -> str:

@@ -20,11 +20,12 @@ from cpq_svc.adapters.tables import (
     quotes,
 )
 from cpq_svc.domain.approvals import ApprovalStep
-from cpq_svc.domain.pricing import effective_percent, unit_price_shown
+from cpq_svc.domain.pricing import effective_percent
 from cpq_svc.domain.quote_pricing import PricedQuote, QuotedLine
+from l2c_pricing import average_unit_price, unit_price_shown, usage_rate
 from l2c_runtime.unit_of_work import UnitOfWork
 from l2c_schemas import Money, PricedLine
-from l2c_schemas.cpq import LineWaterfall, QuoteTotals, RateTier, UsageRate
+from l2c_schemas.cpq import LineWaterfall, QuoteTotals, UsageRate
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _line_row(quote_id: UUID, line: QuotedLine, currency: str) -> dict[str, Any]
     unit_price = (
         line.price.amount
         if line.price.model == "per_unit"
-        else (amounts.list_amount / line.quantity).quantize(Decimal("0.0001"))
+        else average_unit_price(amounts.list_amount, line.quantity)
     )
     return {
         "quote_id": quote_id,
@@ -209,21 +210,12 @@ def _waterfall(row: dict[str, Any], currency: str) -> dict[str, Any]:
 
 
 def _usage_rate(row: dict[str, Any], currency: str) -> UsageRate:
-    spec = spec_from_json(row["price"])
-    tiers = (
-        [
-            RateTier(up_to=t.up_to, unit_price=Money(amount=t.unit_price, currency=currency))
-            for t in spec.tiers
-        ]
-        if spec.tiers
-        else [RateTier(up_to=None, unit_price=Money(amount=spec.amount, currency=currency))]
-    )
-    return UsageRate(
+    return usage_rate(
+        spec_from_json(row["price"]),
+        currency,
         product_code=row["product_code"],
         description=row["description"],
         metric=row["metric"],
         unit=row["unit"],
-        pricing_model=spec.model,
-        tiers=tiers,
         billing_period=row["billing_period"],
     )

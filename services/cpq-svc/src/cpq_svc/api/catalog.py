@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from cpq_svc.adapters.catalog import load_catalog, price_book_named
 from cpq_svc.adapters.quote_queries import quote_metric_totals
-from cpq_svc.domain.pricing import PriceSpec, unit_price_shown
+from l2c_pricing import PriceSpec, rate_tiers, unit_price_shown
 from l2c_runtime.auth import require
 from l2c_runtime.service import Runtime, runtime_of
 from l2c_schemas import DecimalStr, Money
@@ -94,10 +94,7 @@ def _price_view(spec: PriceSpec, currency: str) -> PriceView:
         amount=None
         if tiered
         else Money(amount=unit_price_shown(spec.amount, currency), currency=currency),
-        tiers=[
-            RateTier(up_to=t.up_to, unit_price=Money(amount=t.unit_price, currency=currency))
-            for t in spec.tiers
-        ],
+        tiers=rate_tiers(spec, currency) if tiered else [],
         package_size=spec.package_size if spec.model == "package" else None,
     )
 

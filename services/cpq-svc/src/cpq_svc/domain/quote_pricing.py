@@ -19,7 +19,6 @@ from cpq_svc.domain.pricing import (
     ZERO,
     Discount,
     LineAmounts,
-    PriceSpec,
     TermDiscount,
     Totals,
     combined_percent,
@@ -28,6 +27,7 @@ from cpq_svc.domain.pricing import (
     total_lines,
     volume_discount_percent,
 )
+from l2c_pricing import PriceSpec
 from l2c_schemas.errors import RuleViolation
 
 
