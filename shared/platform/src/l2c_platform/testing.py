@@ -159,6 +159,7 @@ async def run_l2c(
 async def advance_clock_to(service_url: str, bootstrap: str, day: date) -> None:
     """Move the platform's simulated clock forward to `day` (whole days; nothing when it is
     there already) and wait until the service at `service_url` reads it."""
+
     async def today() -> date:
         async with operator_client(timeout=10) as http:
             response = await http.get(f"{service_url}/clock")
